@@ -1,0 +1,220 @@
+"""Every exception cognito_jwt raises, in one hierarchy.
+
+A caller protecting an API needs exactly one decision from an error: which HTTP
+status to answer.  Each class therefore carries ``status_code`` and a stable,
+machine-readable ``reason`` (safe to log, to count in metrics and to branch on;
+the human message may be reworded between releases, the reason may not).
+
+Hierarchy::
+
+    CognitoJwtError                      base of everything below
+    ├── InvalidTokenError                401  the token must not be trusted
+    │   ├── MalformedTokenError              not a well-formed compact JWS / JSON
+    │   ├── UnsupportedAlgorithmError        header ``alg`` not in the allow-list
+    │   ├── UnknownKeyError                  ``kid`` not in the JWKS (or unusable)
+    │   ├── InvalidSignatureError            signature does not verify
+    │   ├── TokenExpiredError                ``exp`` is in the past
+    │   ├── TokenNotYetValidError            ``nbf`` / ``iat`` in the future
+    │   ├── InvalidIssuerError               ``iss`` is not a configured issuer
+    │   ├── InvalidAudienceError             ``aud`` / ``client_id`` not allowed
+    │   ├── InvalidTokenUseError             ``token_use`` is not the one required
+    │   ├── MissingClaimError                a required claim is absent
+    │   └── InvalidClaimError                a claim has the wrong type, or the
+    │                                        caller's ``custom_check`` rejected it
+    ├── AccessDeniedError                403  authentic token, but not allowed
+    │   ├── MissingGroupError                required ``cognito:groups`` absent
+    │   └── MissingScopeError                required ``scope`` absent
+    ├── JwksUnavailableError             503  keys could not be obtained
+    └── ConfigurationError (ValueError)  500  the verifier was built wrongly
+
+Messages state what was expected and what was found, and never include the
+token.  Claim values quoted in messages are truncated, so a hostile token cannot
+flood a log line.  Callers who want the (verified) claims for logging opt in
+with ``include_claims_in_errors=True`` on the verifier; they land in
+:attr:`CognitoJwtError.claims`, never in the message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AccessDeniedError",
+    "CognitoJwtError",
+    "ConfigurationError",
+    "InvalidAudienceError",
+    "InvalidClaimError",
+    "InvalidIssuerError",
+    "InvalidSignatureError",
+    "InvalidTokenError",
+    "InvalidTokenUseError",
+    "JwksUnavailableError",
+    "MalformedTokenError",
+    "MissingClaimError",
+    "MissingGroupError",
+    "MissingScopeError",
+    "TokenExpiredError",
+    "TokenNotYetValidError",
+    "UnknownKeyError",
+    "UnsupportedAlgorithmError",
+]
+
+_MAX_SHOWN = 80
+
+
+def shown(value: object) -> str:
+    """Render a found value for a message: ``repr``, cut to a bounded length.
+
+    Messages quote attacker-controlled values; bounding them keeps a 1 MB claim
+    out of the logs while still showing enough to debug a misconfiguration.
+    """
+    text = repr(value)
+    if len(text) > _MAX_SHOWN:
+        return text[: _MAX_SHOWN - 3] + "..."
+    return text
+
+
+def expected_found(what: str, expected: object, found: object) -> str:
+    """The one message shape for claim mismatches: what, expected, found."""
+    return f"{what}: expected {expected}, found {shown(found)}"
+
+
+class CognitoJwtError(Exception):
+    """Base class of every error raised by cognito_jwt.
+
+    Attributes:
+        reason: stable machine-readable code, e.g. ``"token_expired"``.
+        status_code: the HTTP status a server should answer with.
+        claims: the token's claims, only when the verifier was built with
+            ``include_claims_in_errors=True`` and the signature had verified.
+    """
+
+    status_code: int = 401
+    default_reason: str = "error"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason: str = reason or self.default_reason
+        self.claims: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, reason={self.reason!r})"
+
+
+class InvalidTokenError(CognitoJwtError):
+    """The token must not be trusted. Answer **401** (``WWW-Authenticate: Bearer``)."""
+
+    status_code = 401
+    default_reason = "invalid_token"
+
+
+class MalformedTokenError(InvalidTokenError):
+    """Not a well-formed compact JWS: segments, base64url, JSON, size or header shape.
+
+    Raised before any key is looked up, so garbage never costs a JWKS fetch.
+    """
+
+    default_reason = "malformed_token"
+
+
+class UnsupportedAlgorithmError(InvalidTokenError):
+    """The header's ``alg`` is not in the verifier's allow-list (e.g. ``none``, ``HS256``)."""
+
+    default_reason = "unsupported_algorithm"
+
+
+class UnknownKeyError(InvalidTokenError):
+    """No usable key with the token's ``kid``, even after the allowed refetch.
+
+    A 401, not a 503: the keys *were* obtained, and this token names none of them.
+    """
+
+    default_reason = "unknown_kid"
+
+
+class InvalidSignatureError(InvalidTokenError):
+    """The signature does not verify with the key the ``kid`` names."""
+
+    default_reason = "invalid_signature"
+
+
+class TokenExpiredError(InvalidTokenError):
+    """``exp`` is at or before the current time minus the leeway."""
+
+    default_reason = "token_expired"
+
+
+class TokenNotYetValidError(InvalidTokenError):
+    """``nbf`` or ``iat`` lies in the future by more than the leeway."""
+
+    default_reason = "token_not_yet_valid"
+
+
+class InvalidIssuerError(InvalidTokenError):
+    """``iss`` is not one of the issuers this verifier was configured for."""
+
+    default_reason = "invalid_issuer"
+
+
+class InvalidAudienceError(InvalidTokenError):
+    """``aud`` (ID tokens, generic JWTs) or ``client_id`` (access tokens) not allowed."""
+
+    default_reason = "invalid_audience"
+
+
+class InvalidTokenUseError(InvalidTokenError):
+    """``token_use`` is not the one required (an ID token offered as access token, ...)."""
+
+    default_reason = "invalid_token_use"
+
+
+class MissingClaimError(InvalidTokenError):
+    """A claim the verifier requires is absent (``exp``, ``iss``, ``client_id``, ...)."""
+
+    default_reason = "missing_claim"
+
+
+class InvalidClaimError(InvalidTokenError):
+    """A claim has the wrong type or value, or the caller's ``custom_check`` rejected it."""
+
+    default_reason = "invalid_claim"
+
+
+class AccessDeniedError(CognitoJwtError):
+    """The token is authentic and valid but does not grant this request. Answer **403**."""
+
+    status_code = 403
+    default_reason = "access_denied"
+
+
+class MissingGroupError(AccessDeniedError):
+    """None (or, with ``require_all_groups``, not all) of the required groups is present."""
+
+    default_reason = "missing_group"
+
+
+class MissingScopeError(AccessDeniedError):
+    """None (or, with ``require_all_scopes``, not all) of the required scopes is present."""
+
+    default_reason = "missing_scope"
+
+
+class JwksUnavailableError(CognitoJwtError):
+    """The signing keys could not be obtained, and no usable cached copy exists.
+
+    Answer **503**: the token may well be valid; the caller cannot tell right now.
+    """
+
+    status_code = 503
+    default_reason = "jwks_unavailable"
+
+
+class ConfigurationError(CognitoJwtError, ValueError):
+    """The verifier was built with invalid or missing settings.
+
+    Raised by constructors, never by ``verify``; also a :class:`ValueError`.
+    """
+
+    status_code = 500
+    default_reason = "configuration_error"

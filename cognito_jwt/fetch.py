@@ -1,0 +1,215 @@
+"""Fetching a JWKS document over HTTP, bounded in time and size.
+
+The fetcher is a tiny protocol (``fetch(uri) -> bytes``) so callers can swap in
+their own transport (a shared connection pool, a corporate proxy client, a
+canned response in tests) without touching the cache logic.
+
+``requests`` is imported lazily, on the first fetch: a Lambda authorizer that
+verifies against a bundled JWKS never pays its ~100 ms import.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from cognito_jwt.errors import ConfigurationError, JwksUnavailableError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
+
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_TOTAL_TIMEOUT",
+    "Fetcher",
+    "RequestsFetcher",
+    "check_jwks_uri",
+]
+
+logger = logging.getLogger("cognito_jwt")
+
+#: Seconds to establish the TCP/TLS connection.
+DEFAULT_CONNECT_TIMEOUT = 2.0
+#: Seconds of silence tolerated between two reads.
+DEFAULT_READ_TIMEOUT = 3.0
+#: Seconds for the whole response; stops a server that drips one byte a second.
+DEFAULT_TOTAL_TIMEOUT = 5.0
+#: Largest JWKS body accepted.  A Cognito JWKS is ~1 KB; 64 KB leaves room for
+#: issuers that publish many keys and certificate chains.
+DEFAULT_MAX_BYTES = 64 * 1024
+
+_JSON_TYPES = ("application/json", "application/jwk-set+json")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@runtime_checkable
+class Fetcher(Protocol):
+    """Anything that turns a JWKS URI into the response body.
+
+    Implementations must raise :class:`~cognito_jwt.JwksUnavailableError` for
+    every failure (never another exception type) and must bound their own time.
+    """
+
+    def fetch(self, uri: str) -> bytes:
+        """Return the body of a successful response for ``uri``."""
+        ...
+
+
+def check_jwks_uri(uri: str, *, allow_http: bool) -> str:
+    """Validate a JWKS URI at construction time.
+
+    https is required: a JWKS fetched over plain http lets anyone on the path
+    substitute keys and mint tokens.  ``allow_http=True`` is the explicit
+    opt-in for loopback emulators such as moto.
+
+    Raises:
+        ConfigurationError: the URI is not absolute https (or http with opt-in).
+    """
+    if not isinstance(uri, str):
+        raise ConfigurationError(f"jwks_uri: expected a str, found {type(uri).__name__}")
+    parts = urlsplit(uri)
+    if not parts.netloc or parts.scheme not in ("https", "http"):
+        raise ConfigurationError(f"jwks_uri: expected an absolute https URL, found {uri!r}")
+    if parts.scheme == "http" and not allow_http:
+        raise ConfigurationError(
+            f"jwks_uri: expected https, found {uri!r}; pass allow_http=True to opt in "
+            "(only for a local emulator)"
+        )
+    return uri
+
+
+class RequestsFetcher:
+    """The default fetcher, built on ``requests``.
+
+    Redirects are not followed (a redirect could hand key selection to another
+    host), only ``200`` with a JSON content type is accepted, the body is read
+    in chunks up to ``max_bytes`` and within ``total_timeout``.  Proxy settings
+    from the standard environment variables are honoured, as ``requests`` does.
+
+    Args:
+        session: a ``requests.Session`` to reuse (connection pooling, custom
+            adapters, mTLS); one is created lazily otherwise.
+        connect_timeout: seconds to connect.
+        read_timeout: seconds of silence between reads.
+        total_timeout: seconds for the whole exchange.
+        max_bytes: largest body accepted.
+
+    Example:
+        >>> fetcher = RequestsFetcher(total_timeout=2.0)
+    """
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        for name, value in (
+            ("connect_timeout", connect_timeout),
+            ("read_timeout", read_timeout),
+            ("total_timeout", total_timeout),
+        ):
+            if not value > 0:
+                raise ConfigurationError(f"{name}: expected a positive number, found {value!r}")
+        if max_bytes <= 0:
+            raise ConfigurationError(f"max_bytes: expected a positive int, found {max_bytes!r}")
+        self._session = session
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.total_timeout = total_timeout
+        self.max_bytes = max_bytes
+
+    def _get_session(self) -> requests.Session:
+        if self._session is None:
+            import requests
+
+            self._session = requests.Session()
+        return self._session
+
+    def fetch(self, uri: str) -> bytes:
+        """GET ``uri`` and return the body, or raise ``JwksUnavailableError``."""
+        import requests
+        import urllib3
+
+        # What a transport can raise mid-body: requests' own errors before the
+        # body, urllib3's and the socket's while streaming it.
+        transport_errors = (
+            requests.RequestException,
+            urllib3.exceptions.HTTPError,
+            OSError,
+            ValueError,
+        )
+        started = time.monotonic()
+        try:
+            response = self._get_session().get(
+                uri,
+                timeout=(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,
+                stream=True,
+                headers={"Accept": "application/json"},
+            )
+        except transport_errors as exc:
+            raise JwksUnavailableError(
+                f"JWKS fetch from {uri}: expected a response, found {type(exc).__name__}",
+                reason="jwks_fetch_failed",
+            ) from exc
+        try:
+            if response.status_code != 200:
+                raise JwksUnavailableError(
+                    f"JWKS fetch from {uri}: expected HTTP 200, found {response.status_code}",
+                    reason="jwks_http_status",
+                )
+            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if ctype not in _JSON_TYPES and not ctype.endswith("+json"):
+                raise JwksUnavailableError(
+                    f"JWKS fetch from {uri}: expected a JSON content type, found {ctype!r:.60}",
+                    reason="jwks_content_type",
+                )
+            declared = response.headers.get("Content-Length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+                raise JwksUnavailableError(
+                    f"JWKS fetch from {uri}: expected at most {self.max_bytes} bytes, "
+                    f"found Content-Length {declared}",
+                    reason="jwks_too_large",
+                )
+            return self._read_body(response, uri, started)
+        except transport_errors as exc:
+            raise JwksUnavailableError(
+                f"JWKS fetch from {uri}: expected a complete body, found {type(exc).__name__}",
+                reason="jwks_fetch_failed",
+            ) from exc
+        finally:
+            response.close()
+
+    def _read_body(self, response: requests.Response, uri: str, started: float) -> bytes:
+        # read1 returns after a single socket read, so the deadline below is
+        # checked at least once per ``read_timeout`` even against a server that
+        # drips one byte at a time (a plain read(n) would wait to fill n bytes).
+        raw = response.raw
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = raw.read1(8192, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise JwksUnavailableError(
+                    f"JWKS fetch from {uri}: expected at most {self.max_bytes} bytes, found more",
+                    reason="jwks_too_large",
+                )
+            if time.monotonic() - started > self.total_timeout:
+                raise JwksUnavailableError(
+                    f"JWKS fetch from {uri}: expected a body within {self.total_timeout} s, "
+                    "found a slower response",
+                    reason="jwks_timeout",
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)

@@ -1,0 +1,376 @@
+"""The JWKS cache: keys by URI and kid, fetched rarely, shared widely, kept while failing.
+
+Behaviour, and why:
+
+* **Shared.** One :class:`JwksCache` serves any number of URIs and verifiers.
+  Verifiers use :data:`DEFAULT_JWKS_CACHE` unless given another, so building a
+  verifier per request does not refetch.
+* **Hot path without I/O or locks.** A lookup is two dict reads and a clock
+  read; keys are pre-built :class:`~cognito_jwt.keys.VerificationKey` objects.
+  Key sets are replaced whole (copy-on-write), never mutated in place.
+* **Single flight.** When a fetch is needed, concurrent callers (threads, and
+  coroutines through worker threads) wait on one per-URI lock and share the
+  one response; a generation counter tells a waiter that the fetch it queued
+  for has already happened.
+* **Unknown kid → at most one fetch per cooldown.** A kid not in the set
+  triggers a refetch only if the last attempt is older than ``cooldown``; so
+  a flood of random kids costs one request per cooldown, and a genuinely new
+  key (rotation) is picked up after at most ``cooldown`` seconds.
+* **Max age, stale-if-error.** Keys older than ``max_age`` are refreshed; if
+  the endpoint fails, the old keys keep serving for up to ``stale_if_error``
+  more seconds, while refetches back off exponentially (from ``cooldown`` up
+  to ``max_backoff``).  With no usable keys, :class:`JwksUnavailableError`.
+* **Static keys.** :class:`StaticKeySource` serves a JWKS given in code or
+  bundled at deploy time, and never touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
+from cognito_jwt.fetch import Fetcher, RequestsFetcher
+from cognito_jwt.keys import KeySet, VerificationKey, parse_jwks
+
+__all__ = [
+    "DEFAULT_COOLDOWN",
+    "DEFAULT_JWKS_CACHE",
+    "DEFAULT_MAX_AGE",
+    "DEFAULT_MAX_BACKOFF",
+    "DEFAULT_STALE_IF_ERROR",
+    "JwksCache",
+    "KeySource",
+    "StaticKeySource",
+]
+
+logger = logging.getLogger("cognito_jwt")
+
+#: Seconds after a fetch before keys are refreshed.  Cognito rotates keys
+#: rarely; an hour bounds how long a *removed* key keeps verifying.
+DEFAULT_MAX_AGE = 3600.0
+#: Minimum seconds between two fetches caused by unknown kids.
+DEFAULT_COOLDOWN = 10.0
+#: Seconds past ``max_age`` that old keys keep serving while the endpoint fails.
+DEFAULT_STALE_IF_ERROR = 24 * 3600.0
+#: Longest wait between two attempts while the endpoint keeps failing.
+DEFAULT_MAX_BACKOFF = 300.0
+
+
+class KeySource(Protocol):
+    """Where a verifier gets keys: the caching fetcher, or a static set."""
+
+    def peek(self, uri: str, kid: str) -> VerificationKey | None:
+        """A fresh cached key, or ``None``; never blocks, never does I/O."""
+        ...
+
+    def get_key(self, uri: str, kid: str) -> VerificationKey:
+        """The key for ``kid``, fetching if the rules allow; may block on I/O."""
+        ...
+
+    def hydrate(self, uri: str) -> None:
+        """Make sure keys for ``uri`` are loaded (fetching now if needed)."""
+        ...
+
+
+def _unknown(uri: str, kid: str, keyset: KeySet | None) -> UnknownKeyError:
+    if keyset is not None and kid in keyset.unusable:
+        return UnknownKeyError(
+            f"kid {kid!r:.60}: expected a usable key, found one the JWKS at {uri} lists but "
+            f"cannot be used ({keyset.unusable[kid]})",
+            reason="unusable_key",
+        )
+    return UnknownKeyError(
+        f"kid {kid!r:.60}: expected one of the keys published at {uri}, found none matching",
+        reason="unknown_kid",
+    )
+
+
+class _Entry:
+    """The state of one JWKS URI.  All fields are written under ``lock`` only."""
+
+    __slots__ = (
+        "failures",
+        "fetched_at",
+        "fresh_until",
+        "generation",
+        "keyset",
+        "last_attempt",
+        "last_error",
+        "lock",
+        "next_retry",
+    )
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.keyset: KeySet | None = None
+        self.fetched_at = float("-inf")
+        self.fresh_until = float("-inf")
+        self.last_attempt = float("-inf")
+        self.next_retry = float("-inf")
+        self.failures = 0
+        self.generation = 0
+        self.last_error: JwksUnavailableError | None = None
+
+
+class JwksCache:
+    """A thread-safe, multi-URI JWKS cache with single-flight fetching.
+
+    Args:
+        fetcher: how documents are fetched; defaults to :class:`RequestsFetcher`.
+        max_age: seconds before a loaded set is refreshed.
+        cooldown: minimum seconds between fetches triggered by unknown kids,
+            and the first back-off step after a failed fetch.
+        stale_if_error: seconds past ``max_age`` that old keys keep serving
+            while fetches fail.
+        max_backoff: upper bound of the back-off between failing attempts.
+        clock: monotonic seconds; replaceable for tests.
+
+    Example:
+        >>> cache = JwksCache(max_age=600)
+        >>> # CognitoJwtVerifier(..., jwks_cache=cache)
+    """
+
+    def __init__(
+        self,
+        fetcher: Fetcher | None = None,
+        *,
+        max_age: float = DEFAULT_MAX_AGE,
+        cooldown: float = DEFAULT_COOLDOWN,
+        stale_if_error: float = DEFAULT_STALE_IF_ERROR,
+        max_backoff: float = DEFAULT_MAX_BACKOFF,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        for name, value in (
+            ("max_age", max_age),
+            ("cooldown", cooldown),
+            ("stale_if_error", stale_if_error),
+            ("max_backoff", max_backoff),
+        ):
+            if not isinstance(value, int | float) or value < 0 or value != value:
+                raise ConfigurationError(f"{name}: expected seconds >= 0, found {value!r}")
+        if fetcher is not None and not isinstance(fetcher, Fetcher):
+            raise ConfigurationError("fetcher: expected an object with a fetch(uri) method")
+        self.fetcher: Fetcher = fetcher if fetcher is not None else RequestsFetcher()
+        self.max_age = float(max_age)
+        self.cooldown = float(cooldown)
+        self.stale_if_error = float(stale_if_error)
+        self.max_backoff = max(float(max_backoff), float(cooldown))
+        self._clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self._entries_lock = threading.Lock()
+
+    # -- public ------------------------------------------------------------
+
+    def peek(self, uri: str, kid: str) -> VerificationKey | None:
+        """A fresh cached key for ``kid``, or ``None``.  Never blocks."""
+        entry = self._entries.get(uri)
+        if entry is None or self._clock() >= entry.fresh_until:
+            return None
+        keyset = entry.keyset
+        return keyset.keys.get(kid) if keyset is not None else None
+
+    def get_key(self, uri: str, kid: str) -> VerificationKey:
+        """The key for ``kid`` at ``uri``; fetches when the rules above allow.
+
+        Raises:
+            UnknownKeyError: (401) the JWKS is loaded and ``kid`` is not (usably) in it.
+            JwksUnavailableError: (503) no usable JWKS could be obtained.
+        """
+        entry = self._entry(uri)
+        now = self._clock()
+        keyset = entry.keyset
+        if now < entry.fresh_until and keyset is not None:
+            key = keyset.keys.get(kid)
+            if key is not None:
+                return key
+            if now - entry.last_attempt < self.cooldown or now < entry.next_retry:
+                raise _unknown(uri, kid, keyset)
+            self._refresh(uri, entry, entry.generation, wait=True)
+            return self._lookup_after_fetch(uri, kid, entry)
+        # Stale or never loaded.
+        usable_stale = keyset is not None and now < entry.fetched_at + self.max_age + (
+            self.stale_if_error
+        )
+        if usable_stale and keyset is not None:
+            key = keyset.keys.get(kid)
+            if now < entry.next_retry or entry.lock.locked():
+                # Backing off, or another caller is already refreshing: serve stale.
+                if key is not None:
+                    return key
+                raise _unknown(uri, kid, keyset)
+            try:
+                self._refresh(uri, entry, entry.generation, wait=False)
+            except JwksUnavailableError:
+                if key is not None:
+                    logger.warning("JWKS refresh failed for %s; serving cached keys", uri)
+                    return key
+                raise
+            return self._lookup_after_fetch(uri, kid, entry)
+        if now < entry.next_retry and entry.last_error is not None and not entry.lock.locked():
+            raise self._still_failing(uri, entry)
+        self._refresh(uri, entry, entry.generation, wait=True)
+        return self._lookup_after_fetch(uri, kid, entry)
+
+    def hydrate(self, uri: str) -> None:
+        """Load keys for ``uri`` now unless fresh ones are cached.
+
+        Raises:
+            JwksUnavailableError: (503) the fetch failed and nothing usable is cached.
+        """
+        entry = self._entry(uri)
+        if self._clock() < entry.fresh_until:
+            return
+        self._refresh(uri, entry, entry.generation, wait=True)
+        if entry.keyset is None:  # pragma: no cover - _refresh raises instead
+            raise self._still_failing(uri, entry)
+
+    def add_jwks(self, uri: str, jwks: bytes | str | Mapping[str, Any]) -> None:
+        """Load a JWKS you already have (bundled, or fetched elsewhere) for ``uri``.
+
+        It counts as a fresh fetch: it is refreshed from the network after ``max_age``.
+        """
+        keyset = parse_jwks(jwks, source=f"JWKS for {uri}")
+        entry = self._entry(uri)
+        with entry.lock:
+            self._install(entry, keyset, self._clock())
+
+    def clear(self) -> None:
+        """Forget every cached key set (tests, or after a known compromise)."""
+        with self._entries_lock:
+            self._entries = {}
+
+    # -- internals ---------------------------------------------------------
+
+    def _entry(self, uri: str) -> _Entry:
+        entry = self._entries.get(uri)
+        if entry is None:
+            with self._entries_lock:
+                entry = self._entries.get(uri)
+                if entry is None:
+                    entry = _Entry()
+                    self._entries = {**self._entries, uri: entry}
+        return entry
+
+    def _lookup_after_fetch(self, uri: str, kid: str, entry: _Entry) -> VerificationKey:
+        keyset = entry.keyset
+        if keyset is None:
+            raise self._still_failing(uri, entry)
+        key = keyset.keys.get(kid)
+        if key is None:
+            raise _unknown(uri, kid, keyset)
+        return key
+
+    def _still_failing(self, uri: str, entry: _Entry) -> JwksUnavailableError:
+        last = entry.last_error
+        detail = f" ({last.message})" if last is not None else ""
+        return JwksUnavailableError(
+            f"JWKS at {uri}: expected keys, found none usable{detail}",
+            reason=last.reason if last is not None else "jwks_unavailable",
+        )
+
+    def _install(self, entry: _Entry, keyset: KeySet, now: float) -> None:
+        entry.keyset = keyset
+        entry.fetched_at = now
+        entry.fresh_until = now + self.max_age
+        entry.failures = 0
+        entry.next_retry = float("-inf")
+        entry.last_error = None
+        entry.generation += 1
+
+    def _refresh(self, uri: str, entry: _Entry, seen_generation: int, *, wait: bool) -> None:
+        """Fetch ``uri`` once for everyone who asked since ``seen_generation``.
+
+        Raises:
+            JwksUnavailableError: this fetch (or the one we waited for) failed.
+        """
+        if not entry.lock.acquire(blocking=wait):
+            return
+        try:
+            if entry.generation != seen_generation:
+                # Someone fetched while we waited for the lock: share their result.
+                if entry.last_error is not None and entry.failures and entry.keyset is None:
+                    raise self._still_failing(uri, entry)
+                return
+            now = self._clock()
+            entry.last_attempt = now
+            try:
+                body = self.fetcher.fetch(uri)
+                keyset = parse_jwks(body, source=f"JWKS at {uri}")
+            except JwksUnavailableError as exc:
+                entry.failures += 1
+                backoff = min(self.cooldown * 2 ** (entry.failures - 1), self.max_backoff)
+                entry.next_retry = now + backoff
+                entry.last_error = exc
+                entry.generation += 1
+                logger.warning(
+                    "JWKS fetch failed for %s (%s); next attempt in %.1f s",
+                    uri,
+                    exc.reason,
+                    backoff,
+                )
+                raise
+            except Exception as exc:  # a user-supplied fetcher broke its contract
+                entry.failures += 1
+                entry.next_retry = now + min(
+                    self.cooldown * 2 ** (entry.failures - 1), self.max_backoff
+                )
+                entry.last_error = JwksUnavailableError(
+                    f"JWKS fetch from {uri}: fetcher raised {type(exc).__name__}",
+                    reason="jwks_fetch_failed",
+                )
+                entry.generation += 1
+                raise entry.last_error from exc
+            if not keyset.keys:
+                logger.warning("JWKS at %s holds no usable key", uri)
+            self._install(entry, keyset, now)
+            logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
+        finally:
+            entry.lock.release()
+
+
+class StaticKeySource:
+    """Keys given up front (a dict, JSON text or bytes); never fetched, never expire.
+
+    Useful offline, in tests, and in Lambda functions that bundle the pool's
+    JWKS at deploy time to skip the fetch on cold start.
+
+    Raises:
+        ConfigurationError: the document is not a JWKS, or holds no usable key.
+    """
+
+    def __init__(self, jwks: bytes | str | Mapping[str, Any]) -> None:
+        try:
+            self.keyset = parse_jwks(jwks, source="static JWKS")
+        except JwksUnavailableError as exc:
+            raise ConfigurationError(f"jwks: {exc.message}") from None
+        if not self.keyset.keys:
+            raise ConfigurationError(
+                "jwks: expected at least one usable key, found none "
+                f"(unusable: {dict(self.keyset.unusable)})"
+            )
+
+    def peek(self, uri: str, kid: str) -> VerificationKey | None:  # noqa: ARG002
+        """The key for ``kid``, or ``None``."""
+        return self.keyset.keys.get(kid)
+
+    def get_key(self, uri: str, kid: str) -> VerificationKey:
+        """The key for ``kid``.
+
+        Raises:
+            UnknownKeyError: (401) ``kid`` is not in the static set.
+        """
+        key = self.keyset.keys.get(kid)
+        if key is None:
+            raise _unknown(uri, kid, self.keyset)
+        return key
+
+    def hydrate(self, uri: str) -> None:
+        """Nothing to load: the keys are already here."""
+
+
+#: The process-wide cache every verifier uses unless given ``jwks_cache=``.
+DEFAULT_JWKS_CACHE = JwksCache()

@@ -1,0 +1,332 @@
+"""A test kit for applications that use cognito_jwt: a fake user pool.
+
+Your API's tests need real, correctly signed Cognito-shaped tokens, and a JWKS
+that verifies them, without AWS.  :class:`FakeCognitoPool` holds two fresh
+RSA-2048 keys (like a real pool: one signs ID tokens, the other access
+tokens), mints tokens with any claim overridden, and serves its JWKS on
+127.0.0.1 when the code under test insists on fetching.
+
+Example:
+    >>> from cognito_jwt.testing import FakeCognitoPool
+    >>> pool = FakeCognitoPool()
+    >>> verifier = pool.verifier(token_use="id")
+    >>> verifier.verify(pool.id_token(groups=["admin"]))["cognito:groups"]
+    ['admin']
+
+Tokens are signed with PyJWT (an independent JWS implementation), so the kit
+also cross-checks the verifier.  Keys are generated per process and never
+leave it; never use this module in production code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.server
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from cognito_jwt.verifier import CognitoJwtVerifier, cognito_issuers
+
+__all__ = ["FakeCognitoPool", "JwksServer", "b64url", "rsa_jwk"]
+
+_FETCH_OPTIONS = ("jwks_uri", "jwks_cache", "fetcher", "session")
+
+
+def b64url(data: bytes) -> str:
+    """Unpadded base64url, as JWS uses."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def rsa_jwk(public_key: rsa.RSAPublicKey, kid: str, *, alg: str | None = "RS256") -> dict[str, str]:
+    """The JWK of an RSA public key, shaped like Cognito's (``kty, alg, use, kid, n, e``)."""
+    numbers = public_key.public_numbers()
+    jwk = {
+        "kty": "RSA",
+        "kid": kid,
+        "use": "sig",
+        "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+        "e": b64url(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
+    }
+    if alg is not None:
+        jwk["alg"] = alg
+    return jwk
+
+
+@lru_cache(maxsize=64)
+def _generated_key(label: str, bits: int) -> rsa.RSAPrivateKey:
+    """One key per label and size per process: RSA key generation is slow (~50 ms)."""
+    del label  # only part of the cache key
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+def _cognito_kid(key: rsa.RSAPrivateKey) -> str:
+    """A 44-character *standard* base64 kid (with ``+``, ``/``, ``=``), as Cognito's are."""
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
+
+
+class FakeCognitoPool:
+    """A user pool's signing keys and token shapes, for tests.
+
+    Args:
+        user_pool_id: the pool id; the issuer follows from it as in Cognito.
+        client_id: the app client the tokens are issued to.
+        key_bits: RSA modulus size (Cognito uses 2048).
+        issuer: override the ``iss`` (e.g. the ``issuer-cognito-idp`` form).
+    """
+
+    def __init__(
+        self,
+        user_pool_id: str = "us-east-1_TestPool1",
+        client_id: str = "testclient0123456789abcdef",
+        *,
+        key_bits: int = 2048,
+        issuer: str | None = None,
+    ) -> None:
+        self.user_pool_id = user_pool_id
+        self.client_id = client_id
+        self.issuer = issuer or cognito_issuers(user_pool_id)[0]
+        self.id_key = _generated_key(f"{user_pool_id}/id", key_bits)
+        self.access_key = _generated_key(f"{user_pool_id}/access", key_bits)
+        self.id_kid = _cognito_kid(self.id_key)
+        self.access_kid = _cognito_kid(self.access_key)
+        self._published: dict[str, rsa.RSAPrivateKey] = {
+            self.id_kid: self.id_key,
+            self.access_kid: self.access_key,
+        }
+
+    # -- keys ---------------------------------------------------------------
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        """The JWKS document this pool publishes right now."""
+        return {"keys": [rsa_jwk(k.public_key(), kid) for kid, k in self._published.items()]}
+
+    @property
+    def jwks_json(self) -> str:
+        """:attr:`jwks` as JSON text, as the endpoint serves it."""
+        return json.dumps(self.jwks)
+
+    def rotate(self, *, which: str = "id", label: str | None = None) -> str:
+        """Replace the ID (or access) signing key with a new one; returns its kid.
+
+        The old key stays published until :meth:`unpublish` removes it, as
+        during a real rotation.
+        """
+        key = _generated_key(label or f"{self.user_pool_id}/{which}/{uuid.uuid4()}", 2048)
+        kid = _cognito_kid(key)
+        self._published[kid] = key
+        if which == "id":
+            self.id_key, self.id_kid = key, kid
+        else:
+            self.access_key, self.access_kid = key, kid
+        return kid
+
+    def unpublish(self, kid: str) -> None:
+        """Remove a key from the published JWKS (tokens it signed must then fail)."""
+        self._published.pop(kid, None)
+
+    # -- tokens -------------------------------------------------------------
+
+    def _base_claims(self, token_use: str, now: int, expires_in: int) -> dict[str, Any]:
+        return {
+            "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.user_pool_id}/user")),
+            "iss": self.issuer,
+            "token_use": token_use,
+            "auth_time": now,
+            "iat": now,
+            "exp": now + expires_in,
+            "jti": str(uuid.uuid4()),
+            "origin_jti": str(uuid.uuid4()),
+            "event_id": str(uuid.uuid4()),
+        }
+
+    def _finish(
+        self,
+        claims: dict[str, Any],
+        overrides: Mapping[str, Any],
+        key: rsa.RSAPrivateKey,
+        kid: str,
+        header_overrides: Mapping[str, Any] | None,
+    ) -> str:
+        for name, value in overrides.items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
+        header: dict[str, Any] = {"kid": kid, "alg": "RS256"}
+        for name, value in (header_overrides or {}).items():
+            if value is None:
+                header.pop(name, None)
+            else:
+                header[name] = value
+        return self.sign(claims, header, key=key)
+
+    def id_token(
+        self,
+        *,
+        groups: list[str] | None = None,
+        expires_in: int = 3600,
+        now: int | None = None,
+        header_overrides: Mapping[str, Any] | None = None,
+        **claim_overrides: Any,
+    ) -> str:
+        """A signed ID token; ``claim=None`` removes a claim, other values set it.
+
+        Claims whose names are not identifiers (``cognito:groups``) can be set
+        with ``**{"cognito:groups": [...]}``.
+        """
+        issued = int(time.time()) if now is None else now
+        claims = self._base_claims("id", issued, expires_in)
+        claims.update(
+            {
+                "aud": self.client_id,
+                "cognito:username": "alice",
+                "email": "alice@example.com",
+                "email_verified": True,
+                "at_hash": b64url(hashlib.sha256(claims["jti"].encode()).digest()[:16]),
+            }
+        )
+        if groups is not None:
+            claims["cognito:groups"] = list(groups)
+        return self._finish(claims, claim_overrides, self.id_key, self.id_kid, header_overrides)
+
+    def access_token(
+        self,
+        *,
+        groups: list[str] | None = None,
+        scopes: list[str] | None = None,
+        expires_in: int = 3600,
+        now: int | None = None,
+        header_overrides: Mapping[str, Any] | None = None,
+        **claim_overrides: Any,
+    ) -> str:
+        """A signed access token; ``claim=None`` removes a claim, other values set it."""
+        issued = int(time.time()) if now is None else now
+        claims = self._base_claims("access", issued, expires_in)
+        claims.update(
+            {
+                "client_id": self.client_id,
+                "username": "alice",
+                "scope": " ".join(scopes) if scopes is not None else "aws.cognito.signin.user.admin",
+                "version": 2,
+            }
+        )
+        if groups is not None:
+            claims["cognito:groups"] = list(groups)
+        return self._finish(
+            claims, claim_overrides, self.access_key, self.access_kid, header_overrides
+        )
+
+    def sign(
+        self,
+        claims: Mapping[str, Any],
+        header: Mapping[str, Any] | None = None,
+        *,
+        key: rsa.RSAPrivateKey | None = None,
+    ) -> str:
+        """Sign ``claims`` as RS256 with exactly ``header`` (default: the ID key's).
+
+        Uses PyJWT, imported here so that the library itself never needs it.
+        """
+        import jwt
+
+        signing_key = key if key is not None else self.id_key
+        hdr = dict(header) if header is not None else {"kid": self.id_kid, "alg": "RS256"}
+        alg = hdr.pop("alg", "RS256")
+        hdr.setdefault("typ", None)  # Cognito sends no typ; PyJWT drops a None typ
+        return jwt.encode(dict(claims), signing_key, algorithm=alg, headers=hdr)
+
+    def sign_raw(
+        self, header: bytes, payload: bytes, *, key: rsa.RSAPrivateKey | None = None
+    ) -> str:
+        """RS256-sign arbitrary header and payload *bytes* (for malformed-JSON tests)."""
+        signing_input = f"{b64url(header)}.{b64url(payload)}".encode("ascii")
+        signature = (key or self.id_key).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return f"{signing_input.decode('ascii')}.{b64url(signature)}"
+
+    # -- verifiers and servers ---------------------------------------------
+
+    def verifier(self, token_use: str | None = "id", **kwargs: Any) -> CognitoJwtVerifier:
+        """A :class:`CognitoJwtVerifier` for this pool, on its static JWKS by default.
+
+        Pass ``jwks_uri=`` (with ``allow_http=True``) and friends to make it
+        fetch instead; any other verifier option passes through.
+        """
+        kwargs.setdefault("client_id", self.client_id)
+        if self.issuer not in cognito_issuers(self.user_pool_id):
+            kwargs.setdefault("issuer", self.issuer)
+        if not any(k in kwargs for k in _FETCH_OPTIONS):
+            kwargs.setdefault("jwks", self.jwks)
+        return CognitoJwtVerifier(
+            user_pool_id=self.user_pool_id,
+            token_use=token_use,  # type: ignore[arg-type]
+            **kwargs,
+        )
+
+    @contextmanager
+    def serve_jwks(self) -> Iterator[JwksServer]:
+        """Serve this pool's *current* JWKS on 127.0.0.1 for the duration of the block."""
+        server = JwksServer(lambda: self.jwks_json.encode(), path=f"/{self.user_pool_id}")
+        try:
+            yield server
+        finally:
+            server.close()
+
+
+class JwksServer:
+    """A JWKS endpoint on 127.0.0.1 (ephemeral port) that counts its requests.
+
+    Args:
+        body: returns the document to serve; called per request, so a test can
+            change keys between requests.
+        path: URL prefix; the JWKS lives at ``<path>/.well-known/jwks.json``.
+    """
+
+    def __init__(self, body: Any, *, path: str = "") -> None:
+        self._body = body
+        self.request_count = 0
+        self._count_lock = threading.Lock()
+        jwks_path = f"{path}/.well-known/jwks.json"
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with outer._count_lock:
+                    outer.request_count += 1
+                if self.path != jwks_path:
+                    self.send_error(404)
+                    return
+                payload = outer._body()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                """Silence per-request logging in test output."""
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        host, port = self._server.server_address[:2]
+        self.url = f"http://{host}:{port}{jwks_path}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        self._server.shutdown()
+        self._server.server_close()

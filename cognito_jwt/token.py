@@ -1,0 +1,269 @@
+"""Safe parsing of the compact JWS form: header, claims, signing input, signature.
+
+Nothing here touches a key.  Everything a token can do wrong in its *shape* is
+caught here, before a key is looked up, so that garbage never costs a JWKS
+fetch and never reaches a crypto library.
+
+Decisions worth knowing:
+
+* base64url is decoded strictly: only ``A-Z a-z 0-9 - _``, no padding, no
+  whitespace, and the unused low bits of the last character must be zero.  A
+  token therefore has exactly one spelling, which keeps the verified-token
+  cache honest and rules out signature-malleability tricks.
+* JSON is parsed strictly: no ``NaN``/``Infinity``, and a **duplicate member
+  name in any object is rejected** (RFC 7515 section 4 allows either rejecting or
+  taking the last; rejecting means the signature check and the claim checks
+  can never see different values for ``alg``, ``kid``, ``iss`` or ``exp``).
+* Header values are checked for type and sanity (``kid`` length and
+  characters) here; which ``alg`` is *allowed* is the verifier's business.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import re
+from typing import Any, NamedTuple
+
+from cognito_jwt.errors import MalformedTokenError
+
+__all__ = [
+    "DEFAULT_MAX_TOKEN_LENGTH",
+    "Header",
+    "ParsedToken",
+    "b64url_decode",
+    "decode_unverified",
+    "parse_header",
+    "parse_token",
+    "strip_bearer",
+]
+
+#: Longest token accepted, in characters.  Real Cognito tokens are 0.8–2 KB; a
+#: token with hundreds of groups stays well below this.  API Gateway itself caps
+#: a header at 10 KB, so a larger "token" is an attack, not a user.
+DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024
+
+_MAX_KID_LENGTH = 256
+_KID_RE = re.compile(r"[A-Za-z0-9+/=_.:\-]+")
+_B64URL_RE = re.compile(r"[A-Za-z0-9_\-]*")
+# Last character of a segment whose length is 2 or 3 mod 4 must encode zero
+# "unused" bits; these are the characters that do.
+_CANONICAL_LAST_2 = frozenset("AQgw")
+_CANONICAL_LAST_3 = frozenset("AEIMQUYcgkosw048")
+_B64URL_TO_STD = str.maketrans("-_", "+/")
+_KNOWN_TYPS = frozenset({"jwt", "at+jwt", "application/jwt", "application/at+jwt"})
+
+
+class Header(NamedTuple):
+    """The parts of a JOSE header the verifier acts on, already type-checked."""
+
+    alg: str
+    kid: str | None
+    raw: dict[str, Any]
+
+
+class ParsedToken(NamedTuple):
+    """A structurally valid, *unverified* token."""
+
+    header: Header
+    claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+    header_segment: str
+
+
+def strip_bearer(value: str) -> str:
+    """Return the token from an ``Authorization`` value such as ``"Bearer eyJ..."``.
+
+    The scheme is matched case-insensitively (RFC 7235), surrounding whitespace
+    is dropped; anything else (another scheme, an empty token, several tokens)
+    is rejected rather than guessed at.
+
+    Raises:
+        MalformedTokenError: (401) the value is not ``Bearer <token>``.
+
+    Example:
+        >>> strip_bearer("Bearer abc.def.ghi")
+        'abc.def.ghi'
+    """
+    if not isinstance(value, str):
+        raise MalformedTokenError(
+            f"Authorization value: expected a str, found {type(value).__name__}",
+            reason="malformed_authorization",
+        )
+    scheme, _, rest = value.strip().partition(" ")
+    token = rest.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise MalformedTokenError(
+            "Authorization value: expected 'Bearer <token>', found another shape",
+            reason="malformed_authorization",
+        )
+    return token
+
+
+def b64url_decode(segment: str, what: str) -> bytes:
+    """Decode one unpadded base64url segment strictly (see the module docstring)."""
+    n = len(segment)
+    rem = n % 4
+    if (
+        rem == 1
+        or _B64URL_RE.fullmatch(segment) is None
+        or (rem == 2 and segment[-1] not in _CANONICAL_LAST_2)
+        or (rem == 3 and segment[-1] not in _CANONICAL_LAST_3)
+    ):
+        raise MalformedTokenError(
+            f"{what}: expected unpadded base64url, found invalid characters or length",
+            reason="invalid_base64url",
+        )
+    try:
+        return binascii.a2b_base64(
+            segment.translate(_B64URL_TO_STD) + "=" * (-n % 4), strict_mode=True
+        )
+    except binascii.Error:  # pragma: no cover - the checks above already exclude this
+        raise MalformedTokenError(
+            f"{what}: expected unpadded base64url", reason="invalid_base64url"
+        ) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"duplicate member name {dup[:40]!r}")
+    return obj
+
+
+_decoder = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+
+
+def _json_object(raw: bytes, what: str) -> dict[str, Any]:
+    try:
+        value = _decoder.decode(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise MalformedTokenError(
+            f"{what}: expected UTF-8 JSON, found invalid UTF-8", reason="invalid_json"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        reason = "duplicate_member" if "duplicate member" in str(exc) else "invalid_json"
+        raise MalformedTokenError(f"{what}: expected a JSON object ({exc})", reason=reason) from None
+    if not isinstance(value, dict):
+        raise MalformedTokenError(
+            f"{what}: expected a JSON object, found {type(value).__name__}",
+            reason="invalid_json",
+        )
+    return value
+
+
+def parse_header(segment: str) -> Header:
+    """Decode and sanity-check a header segment.
+
+    Header segments repeat across a pool's tokens, so the verifier caches the
+    result of this function per segment string; it must therefore be pure.
+    """
+    raw = _json_object(b64url_decode(segment, "header"), "header")
+    alg = raw.get("alg")
+    if not isinstance(alg, str) or not alg:
+        raise MalformedTokenError(
+            f"header alg: expected a non-empty string, found {type(alg).__name__}",
+            reason="invalid_header",
+        )
+    kid = raw.get("kid")
+    if kid is not None and (
+        not isinstance(kid, str) or len(kid) > _MAX_KID_LENGTH or _KID_RE.fullmatch(kid) is None
+    ):
+        raise MalformedTokenError(
+            "header kid: expected a short string of base64/url-safe characters, "
+            f"found {type(kid).__name__} of length {len(kid) if isinstance(kid, str) else '-'}",
+            reason="invalid_kid",
+        )
+    if "crit" in raw:
+        # We implement no JWS extension, so any critical one must fail (RFC 7515 4.1.11).
+        raise MalformedTokenError(
+            "header crit: expected absent (no extensions are supported), found present",
+            reason="unsupported_crit",
+        )
+    typ = raw.get("typ")
+    if typ is not None and (not isinstance(typ, str) or typ.lower() not in _KNOWN_TYPS):
+        raise MalformedTokenError(
+            f"header typ: expected 'JWT' or 'at+jwt', found {typ!r:.40}",
+            reason="invalid_header",
+        )
+    return Header(alg, kid, raw)
+
+
+def _split(token: str, max_length: int) -> tuple[str, str, str]:
+    if not isinstance(token, str):
+        raise MalformedTokenError(
+            f"token: expected a str, found {type(token).__name__}", reason="malformed_token"
+        )
+    if len(token) > max_length:
+        raise MalformedTokenError(
+            f"token: expected at most {max_length} characters, found {len(token)}",
+            reason="token_too_large",
+        )
+    if token[:7].lower() == "bearer ":
+        raise MalformedTokenError(
+            "token: expected the bare JWT, found an 'Authorization: Bearer' value; "
+            "pass it through cognito_jwt.strip_bearer() first",
+            reason="bearer_prefix",
+        )
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise MalformedTokenError(
+            f"token: expected 3 non-empty dot-separated segments, found {len(parts)} "
+            "(possibly empty) segments",
+            reason="malformed_token",
+        )
+    return parts[0], parts[1], parts[2]
+
+
+def parse_token(
+    token: str,
+    *,
+    max_length: int = DEFAULT_MAX_TOKEN_LENGTH,
+    header_cache: dict[str, Header] | None = None,
+) -> ParsedToken:
+    """Split and decode a compact JWS without verifying anything cryptographic.
+
+    Args:
+        token: the compact serialisation ``header.payload.signature``.
+        max_length: size cap, checked before any decoding work.
+        header_cache: optional memo of parsed headers keyed by header segment;
+            the caller bounds its size.
+
+    Raises:
+        MalformedTokenError: (401) any structural problem.
+    """
+    h_seg, p_seg, s_seg = _split(token, max_length)
+    header = header_cache.get(h_seg) if header_cache is not None else None
+    if header is None:
+        header = parse_header(h_seg)
+        if header_cache is not None:
+            header_cache[h_seg] = header
+    claims = _json_object(b64url_decode(p_seg, "payload"), "payload")
+    signature = b64url_decode(s_seg, "signature")
+    signing_input = token[: len(h_seg) + 1 + len(p_seg)].encode("ascii")
+    return ParsedToken(header, claims, signing_input, signature, h_seg)
+
+
+def decode_unverified(
+    token: str, *, max_length: int = DEFAULT_MAX_TOKEN_LENGTH
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return ``(header, claims)`` **without verifying the signature or any claim**.
+
+    For debugging and routing only: nothing returned here may be trusted.  The
+    parse is as strict as :func:`parse_token`'s.
+
+    Raises:
+        MalformedTokenError: (401) the token is not well-formed.
+
+    Example:
+        >>> header, claims = decode_unverified(token)  # doctest: +SKIP
+    """
+    parsed = parse_token(token, max_length=max_length)
+    return dict(parsed.header.raw), parsed.claims
