@@ -245,8 +245,7 @@ class _VerifierBase:
         alg = parsed.header.alg
         if alg not in self._algorithms:
             raise UnsupportedAlgorithmError(
-                f"header alg: expected {' or '.join(sorted(self._algorithms))}, "
-                f"found {shown(alg)}",
+                f"header alg: expected {' or '.join(sorted(self._algorithms))}, found {shown(alg)}",
                 reason="unsupported_algorithm",
             )
         kid = parsed.header.kid
@@ -379,9 +378,10 @@ class _VerifierBase:
         return tuple(self._routes)
 
 
-def _resolve_jwks_uri(issuer: str, jwks_uri: str | None, allow_http: bool) -> str:
+def _resolve_jwks_uri(issuer: str, jwks_uri: str | None, allow_http: bool, *, static: bool) -> str:
+    """The JWKS URI for ``issuer``; checked for https only if it will be fetched."""
     uri = jwks_uri if jwks_uri is not None else issuer.rstrip("/") + "/.well-known/jwks.json"
-    return check_jwks_uri(uri, allow_http=allow_http)
+    return uri if static else check_jwks_uri(uri, allow_http=allow_http)
 
 
 class CognitoJwtVerifier(_VerifierBase):
@@ -491,7 +491,12 @@ class CognitoJwtVerifier(_VerifierBase):
             require_all_scopes=require_all_scopes,
         )
         self._routes = {
-            iss: _Route(iss, _resolve_jwks_uri(iss, jwks_uri, allow_http), rules, self)
+            iss: _Route(
+                iss,
+                _resolve_jwks_uri(iss, jwks_uri, allow_http, static=jwks is not None),
+                rules,
+                self,
+            )
             for iss in issuers
         }
 
@@ -562,7 +567,12 @@ class JwtVerifier(_VerifierBase):
             require_all_scopes=require_all_scopes,
         )
         self._routes = {
-            issuer: _Route(issuer, _resolve_jwks_uri(issuer, jwks_uri, allow_http), rules, self)
+            issuer: _Route(
+                issuer,
+                _resolve_jwks_uri(issuer, jwks_uri, allow_http, static=jwks is not None),
+                rules,
+                self,
+            )
         }
 
 

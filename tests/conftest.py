@@ -1,0 +1,146 @@
+"""Shared fixtures: a loopback-only network guard and one moto emulator per session.
+
+The guard makes "no test reaches the internet" a property the suite enforces,
+not a promise: any connect() to a non-loopback address fails the test.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cognito_jwt import JwksCache
+from cognito_jwt.testing import FakeCognitoPool
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples" / "reference_api"))
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _is_loopback(address: Any) -> bool:
+    if not isinstance(address, tuple):
+        return True  # AF_UNIX paths and the like stay on this machine
+    host = address[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    if not _is_loopback(address):
+        raise ConnectionRefusedError(f"tests may only connect to loopback, not {address!r}")
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    if not _is_loopback(address):
+        raise ConnectionRefusedError(f"tests may only connect to loopback, not {address!r}")
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def pool() -> FakeCognitoPool:
+    """The default fake user pool (keys generated once per session)."""
+    return FakeCognitoPool()
+
+
+@pytest.fixture(scope="session")
+def other_pool() -> FakeCognitoPool:
+    """A second pool in the same region, with its own keys."""
+    return FakeCognitoPool("us-east-1_OtherPool2", "otherclient0123456789abcde")
+
+
+@pytest.fixture
+def fresh_cache() -> JwksCache:
+    """A private JWKS cache, so tests never share fetched keys."""
+    return JwksCache()
+
+
+@dataclass(frozen=True)
+class MotoCognito:
+    """A user pool, app client and signed-in user on the session's moto server."""
+
+    endpoint_url: str
+    region: str
+    user_pool_id: str
+    client_id: str
+    other_client_id: str
+    jwks_uri: str
+    id_token: str
+    access_token: str
+    refresh_token: str
+    other_client_id_token: str
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[Any]:
+    """One moto server on 127.0.0.1 for the whole session (start-up costs ~1-2 s)."""
+    pytest.importorskip("moto")
+    from moto_server import MotoServer
+
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def moto_cognito(moto_server: Any) -> Iterator[MotoCognito]:
+    """A pool with two secretless clients and one confirmed, signed-in user.
+
+    Created once per session: each pool costs moto ~0.4 s.
+    """
+    boto3 = pytest.importorskip("boto3")
+    from moto_server import dummy_aws_environment
+
+    with dummy_aws_environment(moto_server.url):
+        idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=moto_server.url)
+        pool_id = idp.create_user_pool(PoolName="tests")["UserPool"]["Id"]
+        flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="web", GenerateSecret=False, ExplicitAuthFlows=flows
+        )["UserPoolClient"]["ClientId"]
+        other_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="other", GenerateSecret=False, ExplicitAuthFlows=flows
+        )["UserPoolClient"]["ClientId"]
+        password = "Corr3ct-Horse-Battery!"
+        idp.sign_up(
+            ClientId=client_id,
+            Username="reader",
+            Password=password,
+            UserAttributes=[{"Name": "email", "Value": "reader@example.com"}],
+        )
+        idp.admin_confirm_sign_up(UserPoolId=pool_id, Username="reader")
+        params = {"USERNAME": "reader", "PASSWORD": password}
+        auth = idp.initiate_auth(
+            ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params
+        )["AuthenticationResult"]
+        other = idp.initiate_auth(
+            ClientId=other_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params
+        )["AuthenticationResult"]
+        yield MotoCognito(
+            endpoint_url=moto_server.url,
+            region="us-east-1",
+            user_pool_id=pool_id,
+            client_id=client_id,
+            other_client_id=other_id,
+            jwks_uri=moto_server.jwks_uri(pool_id),
+            id_token=auth["IdToken"],
+            access_token=auth["AccessToken"],
+            refresh_token=auth["RefreshToken"],
+            other_client_id_token=other["IdToken"],
+        )

@@ -1,0 +1,397 @@
+"""The JWKS cache against a real HTTP server on 127.0.0.1: single flight, cooldown,
+rotation, stale-if-error, and the fetcher's refusals.  Time-based rules run on
+a fake monotonic clock so the tests are exact and fast."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from cognito_jwt import (
+    CognitoJwtVerifier,
+    InvalidSignatureError,
+    JwksCache,
+    JwksUnavailableError,
+    RequestsFetcher,
+    UnknownKeyError,
+)
+from cognito_jwt.testing import FakeCognitoPool
+
+NOW = 1_800_000_000
+
+
+class FakeMonotonic:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+class ScriptedServer:
+    """An HTTP server on 127.0.0.1 whose next answer the test decides."""
+
+    def __init__(self, reply: Callable[[], Reply], delay: float = 0.0) -> None:
+        self.reply = reply
+        self.delay = delay
+        self.requests = 0
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with outer._lock:
+                    outer.requests += 1
+                if outer.delay:
+                    time.sleep(outer.delay)
+                status, headers, body = outer.reply()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/pool/.well-known/jwks.json"
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def json_reply(pool: FakeCognitoPool) -> Callable[[], Reply]:
+    return lambda: (200, {"Content-Type": "application/json"}, pool.jwks_json.encode())
+
+
+@pytest.fixture
+def pool() -> FakeCognitoPool:
+    """A pool of its own per test: rotation tests change its keys."""
+    return FakeCognitoPool("us-east-1_JwksTests1")
+
+
+@pytest.fixture
+def server(pool: FakeCognitoPool) -> Iterator[ScriptedServer]:
+    srv = ScriptedServer(json_reply(pool))
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def mono() -> FakeMonotonic:
+    return FakeMonotonic()
+
+
+def make_verifier(
+    pool: FakeCognitoPool, uri: str, cache: JwksCache, **kwargs: Any
+) -> CognitoJwtVerifier:
+    return pool.verifier(
+        token_use="id", jwks_uri=uri, allow_http=True, jwks_cache=cache,
+        clock=lambda: NOW, **kwargs,
+    )
+
+
+def fast_fetcher() -> RequestsFetcher:
+    return RequestsFetcher(connect_timeout=0.5, read_timeout=0.5, total_timeout=1.0)
+
+
+# -- sharing and single flight -------------------------------------------------
+
+
+def test_32_concurrent_cold_callers_share_one_fetch(
+    pool: FakeCognitoPool, server: ScriptedServer
+) -> None:
+    server.delay = 0.2
+    verifier = make_verifier(pool, server.url, JwksCache())
+    token = pool.id_token(now=NOW)
+    results: list[Any] = []
+    barrier = threading.Barrier(32)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            results.append(verifier.verify(token)["sub"])
+        except Exception as exc:  # pragma: no cover - reported by the assert below
+            results.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 32 and all(isinstance(r, str) for r in results), results
+    assert server.requests == 1
+
+
+def test_concurrent_coroutines_share_one_fetch(
+    pool: FakeCognitoPool, server: ScriptedServer
+) -> None:
+    server.delay = 0.2
+    verifier = make_verifier(pool, server.url, JwksCache())
+    token = pool.id_token(now=NOW)
+
+    async def main() -> list[dict[str, Any]]:
+        return await asyncio.gather(*(verifier.verify_async(token) for _ in range(200)))
+
+    assert len(asyncio.run(main())) == 200
+    assert server.requests == 1
+
+
+def test_verifiers_built_per_request_share_the_cache(
+    pool: FakeCognitoPool, server: ScriptedServer
+) -> None:
+    cache = JwksCache()
+    token = pool.id_token(now=NOW)
+    for _ in range(20):
+        assert make_verifier(pool, server.url, cache).verify(token)
+    assert server.requests == 1
+
+
+def test_the_default_cache_is_shared_by_uri(pool: FakeCognitoPool, server: ScriptedServer) -> None:
+    token = pool.id_token(now=NOW)
+    for _ in range(5):
+        verifier = pool.verifier(
+            token_use="id", jwks_uri=server.url, allow_http=True, clock=lambda: NOW
+        )
+        assert verifier.verify(token)
+    assert server.requests == 1
+
+
+def test_hydrate_fetches_before_the_first_token(
+    pool: FakeCognitoPool, server: ScriptedServer
+) -> None:
+    verifier = make_verifier(pool, server.url, JwksCache())
+    verifier.hydrate()
+    assert server.requests == 1
+    verifier.hydrate()
+    asyncio.run(verifier.hydrate_async())
+    assert verifier.verify(pool.id_token(now=NOW))
+    assert server.requests == 1
+
+
+# -- unknown kids, rotation ----------------------------------------------------
+
+
+def test_unknown_kid_flood_costs_one_fetch_per_cooldown(
+    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+) -> None:
+    cache = JwksCache(clock=mono, cooldown=10)
+    verifier = make_verifier(pool, server.url, cache)
+    verifier.hydrate()
+    assert server.requests == 1
+    for i in range(300):
+        token = pool.id_token(now=NOW, header_overrides={"kid": f"random-{i}"})
+        with pytest.raises(UnknownKeyError) as info:
+            verifier.verify(token)
+        assert info.value.reason == "unknown_kid"
+        if i % 100 == 99:
+            mono.advance(5)  # 15 s over the flood in all
+    assert server.requests == 2  # the first unknown kid after the cooldown refetched, once
+
+
+def test_rotated_key_is_picked_up_within_the_cooldown(
+    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+) -> None:
+    cache = JwksCache(clock=mono, cooldown=10)
+    verifier = make_verifier(pool, server.url, cache)
+    verifier.hydrate()
+    old_token = pool.id_token(now=NOW)
+    new_kid = pool.rotate(which="id", label="jwks-tests-rotation")
+    new_token = pool.id_token(now=NOW)
+    assert new_token.split(".")[0] != old_token.split(".")[0] and pool.id_kid == new_kid
+    with pytest.raises(UnknownKeyError):
+        verifier.verify(new_token)  # within the cooldown of the hydrate fetch
+    mono.advance(10)
+    assert verifier.verify(new_token)
+    assert server.requests == 2
+    assert verifier.verify(old_token)  # both keys published during the rotation
+
+
+def test_removed_key_is_rejected_after_the_next_refresh(
+    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+) -> None:
+    cache = JwksCache(clock=mono, max_age=600, cooldown=10)
+    verifier = make_verifier(pool, server.url, cache)
+    old_kid = pool.id_kid
+    old_token = pool.id_token(now=NOW)
+    assert verifier.verify(old_token)
+    pool.rotate(which="id", label="jwks-tests-removal")
+    pool.unpublish(old_kid)
+    mono.advance(599)
+    assert verifier.verify(old_token)  # still within max_age: keys not refreshed yet
+    mono.advance(2)
+    with pytest.raises(UnknownKeyError):
+        verifier.verify(old_token)
+    assert server.requests == 2
+
+
+# -- failures -------------------------------------------------------------------
+
+
+def test_stale_keys_serve_while_the_endpoint_fails_then_expire(
+    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+) -> None:
+    cache = JwksCache(clock=mono, max_age=600, cooldown=10, stale_if_error=3600, max_backoff=60)
+    verifier = make_verifier(pool, server.url, cache)
+    token = pool.id_token(now=NOW)
+    assert verifier.verify(token)
+    server.reply = lambda: (500, {"Content-Type": "text/plain"}, b"boom")
+    mono.advance(601)
+    assert verifier.verify(token)  # refresh failed: stale keys keep serving
+    assert server.requests == 2
+    for _ in range(50):
+        assert verifier.verify(token)  # backing off: no new attempt
+    assert server.requests == 2
+    mono.advance(11)
+    assert verifier.verify(token)
+    assert server.requests == 3  # one attempt after the back-off
+    mono.advance(3600)
+    with pytest.raises(JwksUnavailableError) as info:
+        verifier.verify(token)
+    assert info.value.status_code == 503
+
+
+def test_recovery_after_the_endpoint_comes_back(
+    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+) -> None:
+    good = server.reply
+    server.reply = lambda: (503, {"Content-Type": "text/plain"}, b"down")
+    verifier = make_verifier(pool, server.url, JwksCache(clock=mono, cooldown=10))
+    token = pool.id_token(now=NOW)
+    with pytest.raises(JwksUnavailableError) as info:
+        verifier.verify(token)
+    assert info.value.reason == "jwks_http_status"
+    for _ in range(20):
+        with pytest.raises(JwksUnavailableError):
+            verifier.verify(token)  # fails fast during the back-off
+    assert server.requests == 1
+    server.reply = good
+    mono.advance(10)
+    assert verifier.verify(token)
+    assert server.requests == 2
+
+
+def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -> None:
+    jwks = pool.jwks
+    other = FakeCognitoPool("us-east-1_JwksTests2")
+    for jwk in jwks["keys"]:
+        jwk["n"] = other.jwks["keys"][0]["n"]
+    srv = ScriptedServer(lambda: (200, {"Content-Type": "application/json"},
+                                  json.dumps(jwks).encode()))
+    try:
+        verifier = make_verifier(pool, srv.url, JwksCache())
+        with pytest.raises(InvalidSignatureError):
+            verifier.verify(pool.id_token(now=NOW))
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ((404, {"Content-Type": "text/html"}, b"<h1>nope</h1>"), "jwks_http_status"),
+        ((500, {"Content-Type": "application/json"}, b"{}"), "jwks_http_status"),
+        ((429, {"Content-Type": "application/json", "Retry-After": "1"}, b"{}"), "jwks_http_status"),
+        ((302, {"Location": "https://evil.example.com/jwks.json"}, b""), "jwks_http_status"),
+        ((200, {"Content-Type": "text/html"}, b"<html>login</html>"), "jwks_content_type"),
+        ((200, {"Content-Type": "application/json"}, b"{not json"), "jwks_invalid"),
+        ((200, {"Content-Type": "application/json"}, b'{"no": "keys"}'), "jwks_invalid"),
+        ((200, {"Content-Type": "application/json"}, b'{"keys": {}}'), "jwks_invalid"),
+        ((200, {"Content-Type": "application/json"}, b" " * 70_000), "jwks_too_large"),
+        (
+            (200, {"Content-Type": "application/json", "Content-Length": "999999999"}, b"{}"),
+            "jwks_too_large",
+        ),
+    ],
+)
+def test_bad_responses_with_nothing_cached(
+    pool: FakeCognitoPool, reply: Reply, reason: str
+) -> None:
+    srv = ScriptedServer(lambda: reply)
+    try:
+        verifier = make_verifier(pool, srv.url, JwksCache(fast_fetcher()))
+        with pytest.raises(JwksUnavailableError) as info:
+            verifier.verify(pool.id_token(now=NOW))
+        assert info.value.reason == reason
+        assert srv.requests == 1  # no retry loop, no redirect followed
+    finally:
+        srv.close()
+
+
+def test_a_silent_server_times_out_within_the_bound(pool: FakeCognitoPool) -> None:
+    srv = ScriptedServer(json_reply(pool), delay=3.0)
+    try:
+        verifier = make_verifier(pool, srv.url, JwksCache(fast_fetcher()))
+        started = time.monotonic()
+        with pytest.raises(JwksUnavailableError) as info:
+            verifier.verify(pool.id_token(now=NOW))
+        elapsed = time.monotonic() - started
+        assert info.value.reason == "jwks_fetch_failed"
+        assert elapsed < 2.0  # read timeout 0.5 s (+ scheduling slack)
+    finally:
+        srv.close()
+
+
+def test_connection_refused(pool: FakeCognitoPool) -> None:
+    srv = ScriptedServer(json_reply(pool))
+    uri = srv.url
+    srv.close()
+    verifier = make_verifier(pool, uri, JwksCache(fast_fetcher()))
+    with pytest.raises(JwksUnavailableError) as info:
+        verifier.hydrate()
+    assert info.value.reason == "jwks_fetch_failed"
+
+
+def test_a_broken_custom_fetcher_is_contained(pool: FakeCognitoPool) -> None:
+    class Broken:
+        def fetch(self, uri: str) -> bytes:
+            raise RuntimeError("bug in user code")
+
+    verifier = make_verifier(pool, "https://example.invalid/jwks.json", JwksCache(Broken()))
+    with pytest.raises(JwksUnavailableError) as info:
+        verifier.verify(pool.id_token(now=NOW))
+    assert info.value.reason == "jwks_fetch_failed"
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_unusable_keys_are_named(pool: FakeCognitoPool) -> None:
+    jwks = pool.jwks
+    jwks["keys"][0]["use"] = "enc"
+    verifier = pool.verifier(token_use="id", jwks=jwks, clock=lambda: NOW)
+    with pytest.raises(UnknownKeyError) as info:
+        verifier.verify(pool.id_token(now=NOW))
+    assert info.value.reason == "unusable_key"
+
+
+def test_small_rsa_keys_are_unusable() -> None:
+    from cognito_jwt import ConfigurationError
+
+    weak = FakeCognitoPool("us-east-1_WeakKeys1", key_bits=1024)
+    with pytest.raises(ConfigurationError, match="2048"):
+        weak.verifier(token_use="id")  # a static set with no usable key is refused up front
