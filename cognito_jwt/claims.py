@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from cognito_jwt.errors import (
     InvalidAudienceError,
@@ -123,7 +123,9 @@ def check_time(claims: Mapping[str, Any], now: float, leeway: float) -> None:
     """
     exp = numeric_date(claims, "exp")
     if exp is None:
-        raise MissingClaimError("claim exp: expected a NumericDate, found none", reason="missing_exp")
+        raise MissingClaimError(
+            "claim exp: expected a NumericDate, found none", reason="missing_exp"
+        )
     if exp <= now - leeway:
         raise TokenExpiredError(
             f"claim exp: expected after {now - leeway:.0f} (now - leeway), found {exp!r}",
@@ -162,7 +164,7 @@ def check_token_use(claims: Mapping[str, Any], required: TokenUse | None) -> Tok
         raise MissingClaimError(
             "claim token_use: expected 'id' or 'access', found none", reason="missing_token_use"
         )
-    if use != "id" and use != "access":
+    if use not in {"id", "access"}:
         raise InvalidTokenUseError(
             expected_found("claim token_use", "'id' or 'access'", use), reason="invalid_token_use"
         )
@@ -170,7 +172,7 @@ def check_token_use(claims: Mapping[str, Any], required: TokenUse | None) -> Tok
         raise InvalidTokenUseError(
             expected_found("claim token_use", repr(required), use), reason="wrong_token_use"
         )
-    return use  # type: ignore[return-value]
+    return cast(TokenUse, use)
 
 
 def check_client_id(claims: Mapping[str, Any], client_ids: Collection[str]) -> None:

@@ -27,6 +27,7 @@ Behaviour, and why:
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -150,7 +151,7 @@ class JwksCache:
             ("stale_if_error", stale_if_error),
             ("max_backoff", max_backoff),
         ):
-            if not isinstance(value, int | float) or value < 0 or value != value:
+            if not isinstance(value, int | float) or value < 0 or math.isnan(value):
                 raise ConfigurationError(f"{name}: expected seconds >= 0, found {value!r}")
         if fetcher is not None and not isinstance(fetcher, Fetcher):
             raise ConfigurationError("fetcher: expected an object with a fetch(uri) method")

@@ -220,7 +220,9 @@ class FakeCognitoPool:
             {
                 "client_id": self.client_id,
                 "username": "alice",
-                "scope": " ".join(scopes) if scopes is not None else "aws.cognito.signin.user.admin",
+                "scope": " ".join(scopes)
+                if scopes is not None
+                else "aws.cognito.signin.user.admin",
                 "version": 2,
             }
         )
@@ -244,7 +246,9 @@ class FakeCognitoPool:
         import jwt
 
         signing_key = key if key is not None else self.id_key
-        hdr = dict(header) if header is not None else {"kid": self.id_kid, "alg": "RS256"}
+        hdr: dict[str, Any] = (
+            dict(header) if header is not None else {"kid": self.id_kid, "alg": "RS256"}
+        )
         alg = hdr.pop("alg", "RS256")
         hdr.setdefault("typ", None)  # Cognito sends no typ; PyJWT drops a None typ
         return jwt.encode(dict(claims), signing_key, algorithm=alg, headers=hdr)
@@ -259,7 +263,7 @@ class FakeCognitoPool:
 
     # -- verifiers and servers ---------------------------------------------
 
-    def verifier(self, token_use: str | None = "id", **kwargs: Any) -> CognitoJwtVerifier:
+    def verifier(self, token_use: str | None = "id", **kwargs: Any) -> CognitoJwtVerifier:  # noqa: S107
         """A :class:`CognitoJwtVerifier` for this pool, on its static JWKS by default.
 
         Pass ``jwks_uri=`` (with ``allow_http=True``) and friends to make it
@@ -279,7 +283,7 @@ class FakeCognitoPool:
     @contextmanager
     def serve_jwks(self) -> Iterator[JwksServer]:
         """Serve this pool's *current* JWKS on 127.0.0.1 for the duration of the block."""
-        server = JwksServer(lambda: self.jwks_json.encode(), path=f"/{self.user_pool_id}")
+        server = JwksServer(self.jwks_json.encode, path=f"/{self.user_pool_id}")
         try:
             yield server
         finally:
@@ -316,13 +320,13 @@ class JwksServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Silence per-request logging in test output."""
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}{jwks_path}"
+        port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{port}{jwks_path}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

@@ -53,7 +53,15 @@ TokenUse = Literal["id", "access"]
 #: return ``False`` to reject; any other return value accepts.
 CustomCheck = Callable[[dict[str, Any], dict[str, Any]], object]
 
-_REQUIRED: Any = type("_Required", (), {"__repr__": lambda self: "<required>"})()
+
+class _Required:
+    """Sentinel default of settings that must be given (``None`` means "skip")."""
+
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Required()
 _POOL_ID_RE = re.compile(r"(?P<region>[a-z]{2,}(?:-[a-z0-9]+)+)_[A-Za-z0-9]+")
 _MAX_HEADER_CACHE = 64
 

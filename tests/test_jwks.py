@@ -5,6 +5,7 @@ a fake monotonic clock so the tests are exact and fast."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.server
 import json
 import threading
@@ -66,10 +67,8 @@ class ScriptedServer:
                 if "Content-Length" not in headers:
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -112,8 +111,12 @@ def make_verifier(
     pool: FakeCognitoPool, uri: str, cache: JwksCache, **kwargs: Any
 ) -> CognitoJwtVerifier:
     return pool.verifier(
-        token_use="id", jwks_uri=uri, allow_http=True, jwks_cache=cache,
-        clock=lambda: NOW, **kwargs,
+        token_use="id",
+        jwks_uri=uri,
+        allow_http=True,
+        jwks_cache=cache,
+        clock=lambda: NOW,
+        **kwargs,
     )
 
 
@@ -145,7 +148,8 @@ def test_32_concurrent_cold_callers_share_one_fetch(
         t.start()
     for t in threads:
         t.join()
-    assert len(results) == 32 and all(isinstance(r, str) for r in results), results
+    assert len(results) == 32
+    assert all(isinstance(r, str) for r in results), results
     assert server.requests == 1
 
 
@@ -224,7 +228,8 @@ def test_rotated_key_is_picked_up_within_the_cooldown(
     old_token = pool.id_token(now=NOW)
     new_kid = pool.rotate(which="id", label="jwks-tests-rotation")
     new_token = pool.id_token(now=NOW)
-    assert new_token.split(".")[0] != old_token.split(".")[0] and pool.id_kid == new_kid
+    assert new_token.split(".")[0] != old_token.split(".")[0]
+    assert pool.id_kid == new_kid
     with pytest.raises(UnknownKeyError):
         verifier.verify(new_token)  # within the cooldown of the hydrate fetch
     mono.advance(10)
@@ -302,8 +307,9 @@ def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -
     other = FakeCognitoPool("us-east-1_JwksTests2")
     for jwk in jwks["keys"]:
         jwk["n"] = other.jwks["keys"][0]["n"]
-    srv = ScriptedServer(lambda: (200, {"Content-Type": "application/json"},
-                                  json.dumps(jwks).encode()))
+    srv = ScriptedServer(
+        lambda: (200, {"Content-Type": "application/json"}, json.dumps(jwks).encode())
+    )
     try:
         verifier = make_verifier(pool, srv.url, JwksCache())
         with pytest.raises(InvalidSignatureError):
@@ -317,7 +323,10 @@ def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -
     [
         ((404, {"Content-Type": "text/html"}, b"<h1>nope</h1>"), "jwks_http_status"),
         ((500, {"Content-Type": "application/json"}, b"{}"), "jwks_http_status"),
-        ((429, {"Content-Type": "application/json", "Retry-After": "1"}, b"{}"), "jwks_http_status"),
+        (
+            (429, {"Content-Type": "application/json", "Retry-After": "1"}, b"{}"),
+            "jwks_http_status",
+        ),
         ((302, {"Location": "https://evil.example.com/jwks.json"}, b""), "jwks_http_status"),
         ((200, {"Content-Type": "text/html"}, b"<html>login</html>"), "jwks_content_type"),
         ((200, {"Content-Type": "application/json"}, b"{not json"), "jwks_invalid"),

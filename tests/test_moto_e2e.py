@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import MotoCognito
 
 from cognito_jwt import (
     CognitoJwtVerifier,
@@ -20,8 +21,6 @@ from cognito_jwt import (
     JwksCache,
     MissingGroupError,
 )
-
-from conftest import MotoCognito
 
 pytestmark = pytest.mark.moto
 
@@ -46,7 +45,9 @@ def test_id_token_from_user_password_auth_verifies(moto_cognito: MotoCognito) ->
 
 
 def test_access_token_verifies(moto_cognito: MotoCognito) -> None:
-    verifier = verifier_for(moto_cognito, token_use="access", scopes="aws.cognito.signin.user.admin")
+    verifier = verifier_for(
+        moto_cognito, token_use="access", scopes="aws.cognito.signin.user.admin"
+    )
     claims = verifier.verify(moto_cognito.access_token)
     assert claims["client_id"] == moto_cognito.client_id
     assert claims["username"] == "reader"
@@ -57,8 +58,9 @@ def test_tokens_from_refresh_token_auth_verify(moto_cognito: MotoCognito) -> Non
     from moto_server import dummy_aws_environment
 
     with dummy_aws_environment(moto_cognito.endpoint_url):
-        idp = boto3.client("cognito-idp", region_name="us-east-1",
-                           endpoint_url=moto_cognito.endpoint_url)
+        idp = boto3.client(
+            "cognito-idp", region_name="us-east-1", endpoint_url=moto_cognito.endpoint_url
+        )
         result = idp.initiate_auth(
             ClientId=moto_cognito.client_id,
             AuthFlow="REFRESH_TOKEN_AUTH",

@@ -9,21 +9,45 @@ import cognito_jwt
 from cognito_jwt import errors
 
 EXPECTED = {
-    "AccessDeniedError", "CognitoAccessTokenClaims", "CognitoIdTokenClaims", "CognitoJwtError",
-    "CognitoJwtVerifier", "ConfigurationError", "DEFAULT_JWKS_CACHE", "Fetcher",
-    "InvalidAudienceError", "InvalidClaimError", "InvalidIssuerError", "InvalidSignatureError",
-    "InvalidTokenError", "InvalidTokenUseError", "JwksCache", "JwksUnavailableError",
-    "JwtVerifier", "MalformedTokenError", "MissingClaimError", "MissingGroupError",
-    "MissingScopeError", "MultiIssuerVerifier", "RequestsFetcher", "TokenExpiredError",
-    "TokenNotYetValidError", "UnknownKeyError", "UnsupportedAlgorithmError", "__version__",
-    "cognito_issuers", "decode_unverified", "strip_bearer",
+    "AccessDeniedError",
+    "CognitoAccessTokenClaims",
+    "CognitoIdTokenClaims",
+    "CognitoJwtError",
+    "CognitoJwtVerifier",
+    "ConfigurationError",
+    "DEFAULT_JWKS_CACHE",
+    "Fetcher",
+    "InvalidAudienceError",
+    "InvalidClaimError",
+    "InvalidIssuerError",
+    "InvalidSignatureError",
+    "InvalidTokenError",
+    "InvalidTokenUseError",
+    "JwksCache",
+    "JwksUnavailableError",
+    "JwtVerifier",
+    "MalformedTokenError",
+    "MissingClaimError",
+    "MissingGroupError",
+    "MissingScopeError",
+    "MultiIssuerVerifier",
+    "RequestsFetcher",
+    "TokenExpiredError",
+    "TokenNotYetValidError",
+    "UnknownKeyError",
+    "UnsupportedAlgorithmError",
+    "__version__",
+    "cognito_issuers",
+    "decode_unverified",
+    "strip_bearer",
 }
 
 
 def test_all_is_the_expected_sorted_surface() -> None:
     assert set(cognito_jwt.__all__) == EXPECTED
-    assert list(cognito_jwt.__all__) == sorted(cognito_jwt.__all__, key=lambda n: (n.lower(), n)) or \
-        len(cognito_jwt.__all__) == len(set(cognito_jwt.__all__))
+    assert list(cognito_jwt.__all__) == sorted(
+        cognito_jwt.__all__, key=lambda n: (n.lower(), n)
+    ) or len(cognito_jwt.__all__) == len(set(cognito_jwt.__all__))
     for name in cognito_jwt.__all__:
         assert hasattr(cognito_jwt, name), name
 
@@ -34,7 +58,8 @@ def test_every_error_is_exported_and_documents_its_status() -> None:
         assert getattr(cognito_jwt, name) is cls
         assert issubclass(cls, errors.CognitoJwtError)
         assert cls.status_code in (401, 403, 500, 503)
-        assert cls.default_reason and cls.__doc__
+        assert cls.default_reason
+        assert cls.__doc__
         assert name in (errors.__doc__ or "")
 
 

@@ -39,6 +39,7 @@ from cognito_jwt import (
 from cognito_jwt.testing import FakeCognitoPool, b64url
 
 NOW = 1_800_000_000
+TENANT_ACME: dict[str, Any] = {"custom:tenant": "acme"}
 
 
 def clock() -> float:
@@ -55,9 +56,7 @@ def access_verifier(pool: FakeCognitoPool, **kwargs: Any) -> CognitoJwtVerifier:
     return pool.verifier(token_use="access", **kwargs)
 
 
-def expect(
-    verifier: Any, token: str, error: type[CognitoJwtError], reason: str
-) -> CognitoJwtError:
+def expect(verifier: Any, token: str, error: type[CognitoJwtError], reason: str) -> CognitoJwtError:
     with pytest.raises(error) as info:
         verifier.verify(token)
     assert info.value.reason == reason, info.value
@@ -128,10 +127,12 @@ def test_returned_claims_are_the_callers_own(pool: FakeCognitoPool) -> None:
 
 
 def test_alg_none_with_empty_signature(pool: FakeCognitoPool) -> None:
-    h, p, _ = segments(pool.id_token(now=NOW))
+    _h, p, _ = segments(pool.id_token(now=NOW))
     header = b64url(json.dumps({"kid": pool.id_kid, "alg": "none"}).encode())
     expect(id_verifier(pool), f"{header}.{p}.", MalformedTokenError, "malformed_token")
-    expect(id_verifier(pool), f"{header}.{p}.AAAA", UnsupportedAlgorithmError, "unsupported_algorithm")
+    expect(
+        id_verifier(pool), f"{header}.{p}.AAAA", UnsupportedAlgorithmError, "unsupported_algorithm"
+    )
 
 
 def test_hs256_signed_with_the_public_key_bytes(pool: FakeCognitoPool) -> None:
@@ -143,12 +144,16 @@ def test_hs256_signed_with_the_public_key_bytes(pool: FakeCognitoPool) -> None:
     header = b64url(json.dumps({"kid": pool.id_kid, "alg": "HS256"}).encode())
     payload = segments(pool.id_token(now=NOW))[1]
     mac = hmac.new(pem, f"{header}.{payload}".encode(), "sha256").digest()
-    expect(id_verifier(pool), f"{header}.{payload}.{b64url(mac)}", UnsupportedAlgorithmError,
-           "unsupported_algorithm")
+    expect(
+        id_verifier(pool),
+        f"{header}.{payload}.{b64url(mac)}",
+        UnsupportedAlgorithmError,
+        "unsupported_algorithm",
+    )
 
 
 def test_ps256_is_not_accepted_by_a_cognito_verifier(pool: FakeCognitoPool) -> None:
-    h, p, _ = segments(pool.id_token(now=NOW))
+    _h, p, _ = segments(pool.id_token(now=NOW))
     header = b64url(json.dumps({"kid": pool.id_kid, "alg": "PS256"}).encode())
     signing_input = f"{header}.{p}".encode()
     sig = pool.id_key.sign(
@@ -156,8 +161,12 @@ def test_ps256_is_not_accepted_by_a_cognito_verifier(pool: FakeCognitoPool) -> N
         padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
         hashes.SHA256(),
     )
-    expect(id_verifier(pool), f"{header}.{p}.{b64url(sig)}", UnsupportedAlgorithmError,
-           "unsupported_algorithm")
+    expect(
+        id_verifier(pool),
+        f"{header}.{p}.{b64url(sig)}",
+        UnsupportedAlgorithmError,
+        "unsupported_algorithm",
+    )
 
 
 def test_tampered_payload_fails_the_signature(pool: FakeCognitoPool) -> None:
@@ -172,8 +181,12 @@ def test_one_flipped_signature_byte(pool: FakeCognitoPool) -> None:
     h, p, s = segments(pool.id_token(now=NOW))
     sig = bytearray(base64.urlsafe_b64decode(s + "=="))
     sig[100] ^= 0x01
-    expect(id_verifier(pool), f"{h}.{p}.{b64url(bytes(sig))}", InvalidSignatureError,
-           "invalid_signature")
+    expect(
+        id_verifier(pool),
+        f"{h}.{p}.{b64url(bytes(sig))}",
+        InvalidSignatureError,
+        "invalid_signature",
+    )
 
 
 def test_signature_by_another_pools_key_under_this_kid(
@@ -274,7 +287,8 @@ def test_missing_exp_is_rejected(pool: FakeCognitoPool) -> None:
 def test_expired_token(pool: FakeCognitoPool) -> None:
     token = pool.id_token(now=NOW - 7200)
     err = expect(id_verifier(pool), token, TokenExpiredError, "token_expired")
-    assert "expected after" in str(err) and str(NOW - 3600) in str(err)
+    assert "expected after" in str(err)
+    assert str(NOW - 3600) in str(err)
 
 
 def test_exp_equal_to_now_is_expired(pool: FakeCognitoPool) -> None:
@@ -284,17 +298,18 @@ def test_exp_equal_to_now_is_expired(pool: FakeCognitoPool) -> None:
 def test_leeway_boundaries_on_exp(pool: FakeCognitoPool) -> None:
     verifier = id_verifier(pool, leeway=30)
     assert verifier.verify(pool.id_token(now=NOW - 100, exp=NOW - 29))
-    expect(verifier, pool.id_token(now=NOW - 100, exp=NOW - 30), TokenExpiredError,
-           "token_expired")
+    expect(verifier, pool.id_token(now=NOW - 100, exp=NOW - 30), TokenExpiredError, "token_expired")
 
 
 def test_future_nbf_and_iat(pool: FakeCognitoPool) -> None:
     verifier = id_verifier(pool, leeway=10)
     assert verifier.verify(pool.id_token(now=NOW, nbf=NOW + 10, iat=NOW + 10))
-    expect(verifier, pool.id_token(now=NOW, nbf=NOW + 11), TokenNotYetValidError,
-           "token_not_yet_valid")
-    expect(verifier, pool.id_token(now=NOW, iat=NOW + 11), TokenNotYetValidError,
-           "issued_in_future")
+    expect(
+        verifier, pool.id_token(now=NOW, nbf=NOW + 11), TokenNotYetValidError, "token_not_yet_valid"
+    )
+    expect(
+        verifier, pool.id_token(now=NOW, iat=NOW + 11), TokenNotYetValidError, "issued_in_future"
+    )
 
 
 @pytest.mark.parametrize("value", ["1900000000", True, None, [1], {"a": 1}])
@@ -340,7 +355,10 @@ def test_both_cognito_issuer_forms_are_accepted(pool: FakeCognitoPool) -> None:
         ("us-east-1_AbC", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC"),
         ("us-gov-west-1_AbC", "https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC"),
         ("cn-north-1_AbC", "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_AbC"),
-        ("eusc-de-east-1_AbC", "https://cognito-idp.eusc-de-east-1.amazonaws.eu/eusc-de-east-1_AbC"),
+        (
+            "eusc-de-east-1_AbC",
+            "https://cognito-idp.eusc-de-east-1.amazonaws.eu/eusc-de-east-1_AbC",
+        ),
         ("ap-southeast-5_x9", "https://cognito-idp.ap-southeast-5.amazonaws.com/ap-southeast-5_x9"),
     ],
 )
@@ -375,8 +393,12 @@ def test_issuer_override_replaces_the_cognito_forms(pool: FakeCognitoPool) -> No
 
 
 def test_wrong_audience(pool: FakeCognitoPool) -> None:
-    expect(id_verifier(pool), pool.id_token(now=NOW, aud="other-client"), InvalidAudienceError,
-           "invalid_audience")
+    expect(
+        id_verifier(pool),
+        pool.id_token(now=NOW, aud="other-client"),
+        InvalidAudienceError,
+        "invalid_audience",
+    )
 
 
 def test_list_audience_is_not_cognito_shaped(pool: FakeCognitoPool) -> None:
@@ -389,13 +411,21 @@ def test_missing_audience(pool: FakeCognitoPool) -> None:
 
 
 def test_access_token_without_client_id(pool: FakeCognitoPool) -> None:
-    expect(access_verifier(pool), pool.access_token(now=NOW, client_id=None), MissingClaimError,
-           "missing_client_id")
+    expect(
+        access_verifier(pool),
+        pool.access_token(now=NOW, client_id=None),
+        MissingClaimError,
+        "missing_client_id",
+    )
 
 
 def test_access_token_of_another_client(pool: FakeCognitoPool) -> None:
-    expect(access_verifier(pool), pool.access_token(now=NOW, client_id="x"), InvalidAudienceError,
-           "invalid_client_id")
+    expect(
+        access_verifier(pool),
+        pool.access_token(now=NOW, client_id="x"),
+        InvalidAudienceError,
+        "invalid_client_id",
+    )
 
 
 def test_id_token_used_as_access_token_and_the_reverse(pool: FakeCognitoPool) -> None:
@@ -406,13 +436,18 @@ def test_id_token_used_as_access_token_and_the_reverse(pool: FakeCognitoPool) ->
 @pytest.mark.parametrize("value", ["ID", "Access", "refresh", 1])
 def test_token_use_must_be_exact(pool: FakeCognitoPool, value: Any) -> None:
     verifier = pool.verifier(token_use=None, clock=clock)
-    expect(verifier, pool.id_token(now=NOW, token_use=value), InvalidTokenUseError,
-           "invalid_token_use")
+    expect(
+        verifier, pool.id_token(now=NOW, token_use=value), InvalidTokenUseError, "invalid_token_use"
+    )
 
 
 def test_missing_token_use(pool: FakeCognitoPool) -> None:
-    expect(id_verifier(pool), pool.id_token(now=NOW, token_use=None), MissingClaimError,
-           "missing_token_use")
+    expect(
+        id_verifier(pool),
+        pool.id_token(now=NOW, token_use=None),
+        MissingClaimError,
+        "missing_token_use",
+    )
 
 
 # -- groups and scopes -----------------------------------------------------------
@@ -421,9 +456,11 @@ def test_missing_token_use(pool: FakeCognitoPool) -> None:
 def test_groups_any_of(pool: FakeCognitoPool) -> None:
     verifier = id_verifier(pool, groups=["admin", "editor"])
     assert verifier.verify(pool.id_token(now=NOW, groups=["editor"]))
-    err = expect(verifier, pool.id_token(now=NOW, groups=["reader"]), MissingGroupError,
-                 "missing_group")
-    assert err.status_code == 403 and isinstance(err, AccessDeniedError)
+    err = expect(
+        verifier, pool.id_token(now=NOW, groups=["reader"]), MissingGroupError, "missing_group"
+    )
+    assert err.status_code == 403
+    assert isinstance(err, AccessDeniedError)
     expect(verifier, pool.id_token(now=NOW), MissingGroupError, "missing_group")
 
 
@@ -434,16 +471,17 @@ def test_groups_all_of(pool: FakeCognitoPool) -> None:
 
 
 def test_groups_claim_of_the_wrong_type(pool: FakeCognitoPool) -> None:
-    token = pool.id_token(now=NOW, **{"cognito:groups": "admin"})
+    groups_as_string: dict[str, Any] = {"cognito:groups": "admin"}
+    token = pool.id_token(now=NOW, **groups_as_string)
     expect(id_verifier(pool, groups="admin"), token, InvalidClaimError, "invalid_claim_type")
 
 
 def test_scopes_any_and_all(pool: FakeCognitoPool) -> None:
     token = pool.access_token(now=NOW, scopes=["news/read", "news/write"])
     assert access_verifier(pool, scopes=["news/delete", "news/write"]).verify(token)
-    assert access_verifier(pool, scopes=["news/read", "news/write"], require_all_scopes=True).verify(
-        token
-    )
+    assert access_verifier(
+        pool, scopes=["news/read", "news/write"], require_all_scopes=True
+    ).verify(token)
     expect(access_verifier(pool, scopes="news/delete"), token, MissingScopeError, "missing_scope")
     expect(
         access_verifier(pool, scopes=["news/read", "news/delete"], require_all_scopes=True),
@@ -451,8 +489,12 @@ def test_scopes_any_and_all(pool: FakeCognitoPool) -> None:
         MissingScopeError,
         "missing_scope",
     )
-    expect(access_verifier(pool, scopes="x"), pool.access_token(now=NOW, scope=None),
-           MissingScopeError, "missing_scope")
+    expect(
+        access_verifier(pool, scopes="x"),
+        pool.access_token(now=NOW, scope=None),
+        MissingScopeError,
+        "missing_scope",
+    )
 
 
 def test_scope_is_matched_by_whole_words(pool: FakeCognitoPool) -> None:
@@ -472,25 +514,37 @@ def test_custom_check_runs_last_and_may_reject(pool: FakeCognitoPool) -> None:
             raise InvalidClaimError("tenant: expected 'acme'", reason="wrong_tenant")
 
     verifier = id_verifier(pool, groups="admin", custom_check=check)
-    assert verifier.verify(pool.id_token(now=NOW, groups=["admin"], **{"custom:tenant": "acme"}))
+    assert verifier.verify(pool.id_token(now=NOW, groups=["admin"], **TENANT_ACME))
     expect(verifier, pool.id_token(now=NOW, groups=["admin"]), InvalidClaimError, "wrong_tenant")
     assert seen == ["RS256", "RS256"]
     # Built-in failures come first: the check never sees an expired or unauthorised token.
-    expect(verifier, pool.id_token(now=NOW - 7200, groups=["admin"]), TokenExpiredError,
-           "token_expired")
+    expect(
+        verifier,
+        pool.id_token(now=NOW - 7200, groups=["admin"]),
+        TokenExpiredError,
+        "token_expired",
+    )
     expect(verifier, pool.id_token(now=NOW), MissingGroupError, "missing_group")
     assert seen == ["RS256", "RS256"]
 
 
 def test_custom_check_returning_false_or_raising_anything(pool: FakeCognitoPool) -> None:
-    expect(id_verifier(pool, custom_check=lambda h, c: False), pool.id_token(now=NOW),
-           InvalidClaimError, "custom_check_failed")
+    expect(
+        id_verifier(pool, custom_check=lambda h, c: False),
+        pool.id_token(now=NOW),
+        InvalidClaimError,
+        "custom_check_failed",
+    )
 
     def broken(header: dict[str, Any], claims: dict[str, Any]) -> None:
         raise KeyError("x")
 
-    expect(id_verifier(pool, custom_check=broken), pool.id_token(now=NOW), InvalidClaimError,
-           "custom_check_failed")
+    expect(
+        id_verifier(pool, custom_check=broken),
+        pool.id_token(now=NOW),
+        InvalidClaimError,
+        "custom_check_failed",
+    )
 
 
 def test_custom_check_cannot_poison_the_header_cache(pool: FakeCognitoPool) -> None:
@@ -506,10 +560,16 @@ def test_custom_check_cannot_poison_the_header_cache(pool: FakeCognitoPool) -> N
 def test_include_claims_in_errors_is_opt_in(pool: FakeCognitoPool) -> None:
     token = pool.id_token(now=NOW, aud="x")
     assert expect(id_verifier(pool), token, InvalidAudienceError, "invalid_audience").claims is None
-    err = expect(id_verifier(pool, include_claims_in_errors=True), token, InvalidAudienceError,
-                 "invalid_audience")
-    assert err.claims is not None and err.claims["aud"] == "x"
-    assert token not in str(err) and segments(token)[1] not in str(err)
+    err = expect(
+        id_verifier(pool, include_claims_in_errors=True),
+        token,
+        InvalidAudienceError,
+        "invalid_audience",
+    )
+    assert err.claims is not None
+    assert err.claims["aud"] == "x"
+    assert token not in str(err)
+    assert segments(token)[1] not in str(err)
 
 
 # -- multi-pool routing ---------------------------------------------------------
@@ -520,7 +580,9 @@ def test_multi_pool_routes_by_issuer(pool: FakeCognitoPool, other_pool: FakeCogn
         [id_verifier(pool), other_pool.verifier(token_use="access", clock=clock, groups="ops")]
     )
     assert multi.verify(pool.id_token(now=NOW))["iss"] == pool.issuer
-    assert multi.verify(other_pool.access_token(now=NOW, groups=["ops"]))["iss"] == other_pool.issuer
+    assert (
+        multi.verify(other_pool.access_token(now=NOW, groups=["ops"]))["iss"] == other_pool.issuer
+    )
     # Each pool keeps its own rules.
     expect(multi, other_pool.id_token(now=NOW), InvalidTokenUseError, "wrong_token_use")
     expect(multi, other_pool.access_token(now=NOW), MissingGroupError, "missing_group")
@@ -545,10 +607,20 @@ def test_multi_pool_configuration_errors(pool: FakeCognitoPool) -> None:
 def test_multi_pool_keeps_each_issuers_algorithms(pool: FakeCognitoPool) -> None:
     ec_key = ec.generate_private_key(ec.SECP256R1())
     nums = ec_key.public_key().public_numbers()
-    jwk = {"kty": "EC", "crv": "P-256", "kid": "ec1", "x": b64url(nums.x.to_bytes(32, "big")),
-           "y": b64url(nums.y.to_bytes(32, "big"))}
-    generic = JwtVerifier(issuer="https://idp.example.com", audience="api", algorithms=["ES256"],
-                          jwks={"keys": [jwk]}, clock=clock)
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "kid": "ec1",
+        "x": b64url(nums.x.to_bytes(32, "big")),
+        "y": b64url(nums.y.to_bytes(32, "big")),
+    }
+    generic = JwtVerifier(
+        issuer="https://idp.example.com",
+        audience="api",
+        algorithms=["ES256"],
+        jwks={"keys": [jwk]},
+        clock=clock,
+    )
     multi = MultiIssuerVerifier([id_verifier(pool), generic])
     # ES256 is allowed for the generic issuer only, never for the Cognito pool.
     payload = base64.urlsafe_b64decode(segments(pool.id_token(now=NOW))[1] + "==")
@@ -564,10 +636,21 @@ def test_generic_verifier_with_es256_and_list_audience() -> None:
 
     key = ec.generate_private_key(ec.SECP256R1())
     nums = key.public_key().public_numbers()
-    jwk = {"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig",
-           "x": b64url(nums.x.to_bytes(32, "big")), "y": b64url(nums.y.to_bytes(32, "big"))}
-    verifier = JwtVerifier(issuer="https://idp.example.com", audience="api",
-                           algorithms=["ES256"], jwks={"keys": [jwk]}, clock=clock)
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "kid": "k1",
+        "use": "sig",
+        "x": b64url(nums.x.to_bytes(32, "big")),
+        "y": b64url(nums.y.to_bytes(32, "big")),
+    }
+    verifier = JwtVerifier(
+        issuer="https://idp.example.com",
+        audience="api",
+        algorithms=["ES256"],
+        jwks={"keys": [jwk]},
+        clock=clock,
+    )
     claims = {"iss": "https://idp.example.com", "aud": ["other", "api"], "exp": NOW + 60}
     token = jwt.encode(claims, key, algorithm="ES256", headers={"kid": "k1"})
     assert verifier.verify(token)["aud"] == ["other", "api"]
@@ -576,16 +659,24 @@ def test_generic_verifier_with_es256_and_list_audience() -> None:
 
 
 def test_generic_verifier_rejects_a_key_used_with_another_algorithm(pool: FakeCognitoPool) -> None:
-    verifier = JwtVerifier(issuer=pool.issuer, audience=pool.client_id, jwks=pool.jwks,
-                           algorithms=["RS256", "PS256"], clock=clock)
-    h, p, _ = segments(pool.id_token(now=NOW))
+    verifier = JwtVerifier(
+        issuer=pool.issuer,
+        audience=pool.client_id,
+        jwks=pool.jwks,
+        algorithms=["RS256", "PS256"],
+        clock=clock,
+    )
+    _h, p, _ = segments(pool.id_token(now=NOW))
     header = b64url(json.dumps({"kid": pool.id_kid, "alg": "PS256"}).encode())
-    sig = pool.id_key.sign(f"{header}.{p}".encode(),
-                           padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
-                           hashes.SHA256())
+    sig = pool.id_key.sign(
+        f"{header}.{p}".encode(),
+        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+        hashes.SHA256(),
+    )
     # The JWK says alg RS256, so PS256 with the same key is refused.
-    expect(verifier, f"{header}.{p}.{b64url(sig)}", UnsupportedAlgorithmError,
-           "key_algorithm_mismatch")
+    expect(
+        verifier, f"{header}.{p}.{b64url(sig)}", UnsupportedAlgorithmError, "key_algorithm_mismatch"
+    )
 
 
 # -- configuration ---------------------------------------------------------------
@@ -593,11 +684,11 @@ def test_generic_verifier_rejects_a_key_used_with_another_algorithm(pool: FakeCo
 
 def test_token_use_and_client_id_are_required() -> None:
     with pytest.raises(ConfigurationError, match="token_use"):
-        CognitoJwtVerifier(user_pool_id="us-east-1_A", client_id="c")  # type: ignore[call-arg]
+        CognitoJwtVerifier(user_pool_id="us-east-1_A", client_id="c")
     with pytest.raises(ConfigurationError, match="client_id"):
-        CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id")  # type: ignore[call-arg]
+        CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id")
     with pytest.raises(ConfigurationError, match="audience"):
-        JwtVerifier(issuer="https://x")  # type: ignore[call-arg]
+        JwtVerifier(issuer="https://x")
 
 
 @pytest.mark.parametrize(
@@ -634,8 +725,9 @@ def test_async_custom_check_is_refused() -> None:
         return None
 
     with pytest.raises(ConfigurationError):
-        CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id="c",
-                           custom_check=check)
+        CognitoJwtVerifier(
+            user_pool_id="us-east-1_A", token_use="id", client_id="c", custom_check=check
+        )
 
 
 def test_every_error_maps_to_its_status() -> None:
