@@ -404,3 +404,46 @@ def test_small_rsa_keys_are_unusable() -> None:
     weak = FakeCognitoPool("us-east-1_WeakKeys1", key_bits=1024)
     with pytest.raises(ConfigurationError, match="2048"):
         weak.verifier(token_use="id")  # a static set with no usable key is refused up front
+
+
+def test_standard_proxy_variables_are_honoured(
+    pool: FakeCognitoPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    serve = json_reply(pool)
+
+    def record() -> Reply:
+        seen.append("via-proxy")
+        return serve()
+
+    proxy = ScriptedServer(record)
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server.server_address[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        # A host that does not resolve: only the proxy can answer for it.
+        uri = "http://jwks.invalid/pool/.well-known/jwks.json"
+        verifier = make_verifier(pool, uri, JwksCache(fast_fetcher()))
+        assert verifier.verify(pool.id_token(now=NOW))
+        assert seen == ["via-proxy"]
+    finally:
+        proxy.close()
+
+
+def test_a_callers_session_is_used(pool: FakeCognitoPool, server: ScriptedServer) -> None:
+    import requests
+
+    session = requests.Session()
+    calls: list[str] = []
+    original_get = session.get
+
+    def counting_get(url: str, **kwargs: Any) -> requests.Response:
+        calls.append(url)
+        return original_get(url, **kwargs)
+
+    session.get = counting_get  # type: ignore[method-assign,assignment]
+    verifier = pool.verifier(
+        token_use="id", jwks_uri=server.url, allow_http=True, session=session, clock=lambda: NOW
+    )
+    assert verifier.verify(pool.id_token(now=NOW))
+    assert calls == [server.url]
