@@ -1,0 +1,316 @@
+"""Framework-neutral pieces shared by the web integrations.
+
+Every integration must make the same three decisions: where the token is, which
+extra per-route requirements apply, and how a rejection looks on the wire.  They
+are made here, once, so that a FastAPI, a Flask and a Django service built on
+this library answer the same request identically.  Nothing in this module
+imports a web framework.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cognito_jwt.claims import check_groups, check_scopes
+from cognito_jwt.errors import CognitoJwtError, ConfigurationError, MissingScopeError
+
+__all__ = [
+    "AsyncVerifier",
+    "Denial",
+    "Requirement",
+    "SyncVerifier",
+    "bearer_token",
+    "build_challenge",
+    "check_realm",
+    "claim_groups",
+    "claim_scopes",
+    "deny",
+    "log_denial",
+]
+
+logger = logging.getLogger("cognito_jwt.integrations")
+
+#: Body ``reason`` (and log reason) for a request that carried no bearer token.
+MISSING_TOKEN = "missing_token"  # noqa: S105 - a reason code, not a secret
+
+
+class SyncVerifier(Protocol):
+    """Anything with a blocking ``verify``: the verifiers of :mod:`cognito_jwt`.
+
+    A protocol rather than a concrete class so that :class:`CognitoJwtVerifier`,
+    :class:`JwtVerifier`, :class:`MultiIssuerVerifier` and test doubles all fit.
+    """
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """Return the verified claims or raise a :class:`CognitoJwtError`."""
+        ...
+
+
+class AsyncVerifier(Protocol):
+    """Anything with an awaitable ``verify_async`` (used by ASGI integrations)."""
+
+    async def verify_async(self, token: str) -> dict[str, Any]:
+        """Return the verified claims or raise a :class:`CognitoJwtError`."""
+        ...
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """Extract the credentials of an ``Authorization: Bearer ...`` header value.
+
+    Returns ``None`` when the client sent no bearer credentials at all: no
+    header, another scheme (``Basic ...``) or an empty ``Bearer``.  That case is
+    answered with a bare ``Bearer`` challenge (RFC 6750 section 3.1), whereas a
+    present but unusable token is left to the verifier, which rejects it as
+    malformed with ``error="invalid_token"``.
+
+    Args:
+        authorization: the raw header value, or ``None`` when absent.
+
+    Returns:
+        The token text, or ``None`` if there is no bearer token to verify.
+    """
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return credentials.strip() or None
+
+
+def _as_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
+    """Normalise a ``str | Sequence[str] | None`` requirement to a tuple.
+
+    A bare string is one value (not its characters), mirroring the verifier's
+    own ``groups=`` / ``scopes=`` parameters.  Empty values are rejected at
+    configuration time: an empty group name would be a requirement that no
+    token can meet, which is always a bug.
+    """
+    if value is None:
+        return ()
+    values = (value,) if isinstance(value, str) else tuple(value)
+    for item in values:
+        if not isinstance(item, str) or not item.strip():
+            raise ConfigurationError(f"{what} must be non-empty strings, got {item!r}")
+    return values
+
+
+def claim_groups(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The token's Cognito groups (``cognito:groups``), for display and user objects.
+
+    Cognito emits a JSON array of strings; anything else yields no group, so
+    that code reading groups from here fails closed.  Authorisation decisions
+    go through :class:`Requirement`, which rejects such a claim outright.
+    """
+    raw = claims.get("cognito:groups")
+    if isinstance(raw, list):
+        return frozenset(item for item in raw if isinstance(item, str))
+    return frozenset()
+
+
+def claim_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The token's OAuth scopes (space-separated ``scope`` claim of access tokens).
+
+    ID tokens carry no ``scope``, so a scope requirement always denies them;
+    send the access token to scope-protected routes.
+    """
+    raw = claims.get("scope")
+    if not isinstance(raw, str):
+        return frozenset()
+    return frozenset(raw.split())
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Per-route authorisation on top of what the verifier already checked.
+
+    The verifier answers "is this a genuine token for my app?"; a route often
+    needs more ("...and is the caller an admin?").  Keeping that second question
+    per route lets one verifier (one JWKS cache) serve every endpoint.
+
+    Semantics mirror the verifier's ``groups=`` / ``scopes=`` parameters: by
+    default *any one* of the listed values suffices; ``require_all_*`` demands
+    every one of them.
+
+    Attributes:
+        groups: Cognito groups, from ``cognito:groups``.
+        scopes: OAuth scopes, from the access token's ``scope``.
+        require_all_groups: require every group rather than any one.
+        require_all_scopes: require every scope rather than any one.
+    """
+
+    groups: tuple[str, ...] = field(default=())
+    scopes: tuple[str, ...] = field(default=())
+    require_all_groups: bool = False
+    require_all_scopes: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        groups: str | Sequence[str] | None = None,
+        scopes: str | Sequence[str] | None = None,
+        require_all_groups: bool = False,
+        require_all_scopes: bool = False,
+    ) -> Requirement:
+        """Validate and normalise user input into a requirement.
+
+        Raises:
+            ConfigurationError: a group or scope is empty or not a string.
+        """
+        return cls(
+            groups=_as_tuple(groups, "groups"),
+            scopes=_as_tuple(scopes, "scopes"),
+            require_all_groups=require_all_groups,
+            require_all_scopes=require_all_scopes,
+        )
+
+    def check(self, claims: Mapping[str, Any]) -> None:
+        """Raise unless the (already verified) claims meet this requirement.
+
+        Delegates to the same rule functions the verifier uses for its own
+        ``groups=`` / ``scopes=``, so a route requirement and a verifier-wide one
+        can never disagree about what "has the group" means.
+
+        Raises:
+            MissingGroupError: the required group(s) are absent (403).
+            MissingScopeError: the required scope(s) are absent (403).
+            InvalidClaimError: ``cognito:groups`` / ``scope`` has the wrong type (401).
+        """
+        if self.groups:
+            check_groups(claims, self.groups, require_all=self.require_all_groups)
+        if self.scopes:
+            check_scopes(claims, self.scopes, require_all=self.require_all_scopes)
+
+
+def check_realm(realm: str | None) -> str | None:
+    """Validate a ``realm`` for the challenge: it is quoted into a header.
+
+    Raises:
+        ConfigurationError: the realm contains a quote, a backslash or a
+            control character, which would break (or inject into) the header.
+    """
+    if realm is None:
+        return None
+    if not _is_header_safe(realm):
+        raise ConfigurationError(f"realm must be printable ASCII without '\"' or '\\': {realm!r}")
+    return realm
+
+
+def _is_header_safe(text: str) -> bool:
+    """True if ``text`` may be put inside a quoted auth-param unescaped.
+
+    This is RFC 6750's character set for ``error_description`` and ``scope``
+    values: printable ASCII minus the double quote and the backslash.
+    """
+    return all(0x20 <= ord(char) <= 0x7E and char not in '"\\' for char in text)
+
+
+def build_challenge(
+    error: CognitoJwtError | None,
+    *,
+    realm: str | None = None,
+    requirement: Requirement | None = None,
+) -> str | None:
+    """The ``WWW-Authenticate`` value for a rejection, or ``None`` for no header.
+
+    RFC 6750 section 3: a request without credentials gets a bare ``Bearer``
+    challenge; a bad token ``error="invalid_token"`` (401); a token lacking a
+    privilege ``error="insufficient_scope"`` (403), with the ``scope`` attribute
+    listing the scopes the route wants when scopes were what was missing.  A 503
+    carries no challenge: re-authenticating would not help the client.
+
+    ``error_description`` is the error's stable ``reason`` code (e.g.
+    ``token_expired``): enough for a client developer to act on, and never
+    attacker-controlled text.
+    """
+    params: list[str] = []
+    if realm is not None:
+        params.append(f'realm="{realm}"')
+    if error is not None:
+        if error.status_code == 401:
+            params.append('error="invalid_token"')
+        elif error.status_code == 403:
+            params.append('error="insufficient_scope"')
+        else:
+            return None
+        if _is_header_safe(error.reason):
+            params.append(f'error_description="{error.reason}"')
+        if (
+            isinstance(error, MissingScopeError)
+            and requirement is not None
+            and requirement.scopes
+            and all(_is_header_safe(scope) for scope in requirement.scopes)
+        ):
+            params.append(f'scope="{" ".join(requirement.scopes)}"')
+    return "Bearer " + ", ".join(params) if params else "Bearer"
+
+
+#: The body's ``error`` field per HTTP status: the OAuth 2 code where one exists.
+_ERROR_CODES = {401: "invalid_token", 403: "insufficient_scope", 503: "temporarily_unavailable"}
+
+
+@dataclass(frozen=True)
+class Denial:
+    """A framework-neutral rejection: what each integration turns into a response.
+
+    Attributes:
+        status: the HTTP status (the error's ``status_code``; 401 without token).
+        body: ``{"error": ..., "reason": ...}``, safe to show to any client.
+        headers: ``WWW-Authenticate`` when the status calls for a challenge.
+        error: the library error behind it, ``None`` when no token was sent.
+    """
+
+    status: int
+    body: dict[str, str]
+    headers: dict[str, str]
+    error: CognitoJwtError | None
+
+
+def deny(
+    error: CognitoJwtError | None,
+    *,
+    realm: str | None = None,
+    requirement: Requirement | None = None,
+) -> Denial:
+    """Turn a verification failure (or a missing token) into a :class:`Denial`.
+
+    The status comes from ``error.status_code``, so the mapping follows the
+    library's error hierarchy rather than a per-framework list of exception
+    classes: a new error subclass is answered correctly without touching the
+    integrations.  The body carries only the stable ``reason`` code, never the
+    message (which may quote claim values) and never the token.
+
+    Args:
+        error: the error raised by the verifier or the requirement check, or
+            ``None`` when the request carried no bearer token.
+        realm: optional ``realm`` for the challenge.
+        requirement: the route's requirement, to advertise required scopes.
+    """
+    log_denial(error)
+    challenge = build_challenge(error, realm=realm, requirement=requirement)
+    headers = {"WWW-Authenticate": challenge} if challenge is not None else {}
+    if error is None:
+        return Denial(401, {"error": MISSING_TOKEN, "reason": MISSING_TOKEN}, headers, None)
+    code = _ERROR_CODES.get(error.status_code, "server_error")
+    return Denial(error.status_code, {"error": code, "reason": error.reason}, headers, error)
+
+
+def log_denial(error: CognitoJwtError | None) -> None:
+    """Log a rejection at a level matching who has to act on it.
+
+    A missing or bad token is the client's problem (DEBUG/INFO); keys being
+    unavailable is the operator's (WARNING); anything else is a server bug
+    (ERROR).  The library's messages never contain the token, so logging them
+    is safe.
+    """
+    if error is None:
+        logger.debug("request rejected: no bearer token")
+    elif error.status_code in (401, 403):
+        logger.info("request rejected (%s): %s", error.reason, error.message)
+    elif error.status_code == 503:
+        logger.warning("request failed (%s): %s", error.reason, error.message)
+    else:
+        logger.error("request failed (%s): %s", error.reason, error.message)

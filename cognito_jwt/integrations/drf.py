@@ -1,0 +1,542 @@
+"""Django REST framework integration: an authentication class and permissions.
+
+Settings (``settings.py``)::
+
+    COGNITO_JWT = {
+        "USER_POOL_ID": "eu-west-1_AbCdEf123",
+        "CLIENT_ID": "1example23456789",
+        "TOKEN_USE": None,  # "id", "access", or None to accept both
+    }
+    REST_FRAMEWORK = {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "cognito_jwt.integrations.drf.CognitoJwtAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    }
+
+Views::
+
+    from cognito_jwt.integrations.drf import require_groups, require_scopes
+
+    class ReportView(APIView):
+        permission_classes = [IsAuthenticated, require_groups("admin")]
+
+        def get(self, request):
+            return Response({"sub": request.auth["sub"]})
+
+``request.auth`` is the verified claims dict; ``request.user`` is a
+:class:`CognitoUser` (no database needed) unless ``COGNITO_JWT["USER_GETTER"]``
+maps claims to a user of your own.  Unlike some older packages, both ID and
+access tokens are accepted (``TOKEN_USE`` chooses).
+
+Status mapping: no token is DRF's usual 401 ``NotAuthenticated`` with a bare
+``WWW-Authenticate: Bearer`` challenge; an invalid token is 401 with
+``error="invalid_token"``; a missing group or scope is 403 with
+``error="insufficient_scope"``; unavailable keys are 503 (:class:`ServiceUnavailable`).
+``CognitoJwtAuthentication`` must come first in the authentication classes:
+DRF takes the 401 challenge from the first one, and answers 403 instead of 401
+if that one (e.g. ``SessionAuthentication``) has none.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+try:
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.signals import setting_changed
+    from django.utils.module_loading import import_string
+    from rest_framework.authentication import BaseAuthentication, get_authorization_header
+    from rest_framework.exceptions import (
+        APIException,
+        AuthenticationFailed,
+        NotAuthenticated,
+        PermissionDenied,
+    )
+    from rest_framework.permissions import BasePermission
+except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without the extra
+    if exc.name not in ("django", "rest_framework"):
+        raise
+    raise ImportError(
+        "cognito_jwt.integrations.drf needs Django REST framework: "
+        'pip install "cognito-jwt[django]"'
+    ) from exc
+
+if TYPE_CHECKING:
+    # Annotations only: DRF loads authentication classes while importing
+    # rest_framework.views, so importing the views module here would be circular.
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+from cognito_jwt.errors import CognitoJwtError, ConfigurationError, InvalidTokenError
+from cognito_jwt.integrations._common import (
+    Denial,
+    Requirement,
+    SyncVerifier,
+    bearer_token,
+    build_challenge,
+    check_realm,
+    claim_groups,
+    claim_scopes,
+    deny,
+)
+
+__all__ = [
+    "SETTINGS_NAME",
+    "CognitoJwtAuthentication",
+    "CognitoUser",
+    "HasCognitoGroup",
+    "HasScope",
+    "InsufficientScope",
+    "InvalidToken",
+    "ServiceUnavailable",
+    "cognito_claims",
+    "get_verifier",
+    "require_groups",
+    "require_scopes",
+]
+
+#: Name of the Django setting (a dict) this module reads.
+SETTINGS_NAME = "COGNITO_JWT"
+
+#: Attribute on the DRF request where a rejected token's error waits for
+#: :meth:`CognitoJwtAuthentication.authenticate_header` (see there for why).
+_ERROR_ATTR = "_cognito_jwt_error"
+
+#: ``COGNITO_JWT`` key -> ``CognitoJwtVerifier`` keyword; absent keys use the
+#: verifier's defaults.
+_REQUIRED_KEYS = {
+    "USER_POOL_ID": "user_pool_id",
+    "CLIENT_ID": "client_id",
+    "TOKEN_USE": "token_use",
+}
+_OPTIONAL_KEYS = {
+    "JWKS_URI": "jwks_uri",
+    "ISSUER": "issuer",
+    "JWKS": "jwks",
+    "LEEWAY": "leeway",
+    "GROUPS": "groups",
+    "SCOPES": "scopes",
+    "REQUIRE_ALL_GROUPS": "require_all_groups",
+    "REQUIRE_ALL_SCOPES": "require_all_scopes",
+    "ALLOW_HTTP": "allow_http",
+}
+
+
+# --------------------------------------------------------------------------
+# Settings and the shared verifier
+# --------------------------------------------------------------------------
+
+
+def _config() -> Mapping[str, Any]:
+    """The ``COGNITO_JWT`` settings dict, validated for shape only."""
+    config = getattr(settings, SETTINGS_NAME, None)
+    if not isinstance(config, Mapping):
+        raise ImproperlyConfigured(
+            f"settings.{SETTINGS_NAME} must be a dict (USER_POOL_ID, CLIENT_ID, TOKEN_USE, ...)"
+        )
+    return config
+
+
+def _build_verifier(config: Mapping[str, Any]) -> SyncVerifier:
+    """A verifier from ``COGNITO_JWT``: the ``VERIFIER`` given, or one built from keys."""
+    given = config.get("VERIFIER")
+    if given is not None:
+        verifier = import_string(given) if isinstance(given, str) else given
+        if not hasattr(verifier, "verify") and callable(verifier):
+            verifier = verifier()  # a factory, e.g. "myproject.auth.make_verifier"
+        if not callable(getattr(verifier, "verify", None)):
+            raise ImproperlyConfigured(f"{SETTINGS_NAME}['VERIFIER'] has no verify() method")
+        result: SyncVerifier = verifier
+        return result
+
+    from cognito_jwt import CognitoJwtVerifier
+
+    missing = [key for key in _REQUIRED_KEYS if key not in config]
+    if missing:
+        raise ImproperlyConfigured(
+            f"settings.{SETTINGS_NAME} is missing {', '.join(missing)} "
+            "(TOKEN_USE may be 'id', 'access' or None for both)"
+        )
+    kwargs: dict[str, Any] = {arg: config[key] for key, arg in _REQUIRED_KEYS.items()}
+    kwargs.update({arg: config[key] for key, arg in _OPTIONAL_KEYS.items() if key in config})
+    try:
+        built: SyncVerifier = CognitoJwtVerifier(**kwargs)
+    except ConfigurationError as error:
+        raise ImproperlyConfigured(f"settings.{SETTINGS_NAME}: {error.message}") from error
+    return built
+
+
+_lock = threading.Lock()
+_verifier: SyncVerifier | None = None
+
+
+def get_verifier() -> SyncVerifier:
+    """The process-wide verifier configured by ``settings.COGNITO_JWT``.
+
+    Built on first use and then shared, because the verifier owns the JWKS
+    cache: one per process means one key fetch, not one per request.  It is
+    rebuilt when the setting changes (``override_settings`` in tests).
+
+    Raises:
+        ImproperlyConfigured: the setting is missing or invalid.
+    """
+    global _verifier  # noqa: PLW0603 - a deliberate per-process singleton
+    with _lock:
+        if _verifier is None:
+            _verifier = _build_verifier(_config())
+        return _verifier
+
+
+def _reset_verifier(*, setting: str, **_: Any) -> None:
+    """Drop the cached verifier when ``COGNITO_JWT`` is overridden or restored."""
+    global _verifier  # noqa: PLW0603
+    if setting == SETTINGS_NAME:
+        with _lock:
+            _verifier = None
+
+
+setting_changed.connect(_reset_verifier, dispatch_uid="cognito_jwt.integrations.drf")
+
+
+def _realm() -> str | None:
+    """The optional challenge realm, ``COGNITO_JWT["REALM"]`` (none by default)."""
+    config = getattr(settings, SETTINGS_NAME, None)
+    realm = config.get("REALM") if isinstance(config, Mapping) else None
+    return check_realm(realm)
+
+
+def _user_getter() -> Callable[[dict[str, Any]], Any] | None:
+    """The configured ``USER_GETTER`` (callable or dotted path), if any."""
+    getter = _config().get("USER_GETTER")
+    if getter is None:
+        return None
+    resolved = import_string(getter) if isinstance(getter, str) else getter
+    if not callable(resolved):
+        raise ImproperlyConfigured(f"{SETTINGS_NAME}['USER_GETTER'] must be callable")
+    return resolved  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------
+# Exceptions: DRF APIExceptions carrying RFC 6750 challenges
+# --------------------------------------------------------------------------
+
+
+class InvalidToken(AuthenticationFailed):
+    """401: the bearer token was rejected; DRF adds the challenge header."""
+
+    default_code = "invalid_token"
+
+
+class InsufficientScope(PermissionDenied):
+    """403 with ``WWW-Authenticate: Bearer error="insufficient_scope"``.
+
+    DRF only attaches challenges to 401s by itself, so this exception carries
+    its own ``auth_header``, which DRF's default exception handler emits.
+    """
+
+    default_code = "insufficient_scope"
+
+    def __init__(self, detail: dict[str, str], auth_header: str | None) -> None:
+        super().__init__(detail)
+        self.auth_header = auth_header
+
+
+class ServiceUnavailable(APIException):
+    """503: the signing keys could not be obtained, so no token can be checked now."""
+
+    status_code = 503
+    default_detail = "Token verification is temporarily unavailable."
+    default_code = "temporarily_unavailable"
+
+
+def _raise_denial(request: Request, denial: Denial) -> NoReturn:
+    """Raise the DRF exception for a :class:`Denial` produced from a library error."""
+    if denial.status == 401:
+        # DRF replaces any auth_header on 401s with authenticate_header(request),
+        # so the error is left on the request for that method to find.
+        setattr(request, _ERROR_ATTR, denial.error)
+        raise InvalidToken(denial.body)
+    if denial.status == 403:
+        raise InsufficientScope(denial.body, denial.headers.get("WWW-Authenticate"))
+    if denial.status == 503:
+        raise ServiceUnavailable(denial.body)
+    failure = APIException(denial.body)
+    failure.status_code = denial.status
+    raise failure
+
+
+# --------------------------------------------------------------------------
+# The user and the authentication class
+# --------------------------------------------------------------------------
+
+
+class CognitoUser:
+    """A database-free user built from verified claims.
+
+    Carries just enough of Django's user interface for DRF (authentication
+    state, ``pk`` for throttling, ``username`` for logs) while making plain that
+    Django's own permission system does not apply: Cognito groups and scopes
+    are checked with :class:`HasCognitoGroup` / :class:`HasScope`.
+
+    Attributes:
+        claims: the verified token claims.
+    """
+
+    is_authenticated: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+    is_active: ClassVar[bool] = True
+    is_staff: ClassVar[bool] = False
+    is_superuser: ClassVar[bool] = False
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        self.claims = claims
+
+    @property
+    def pk(self) -> str:
+        """The Cognito ``sub``: the user's stable, unique id."""
+        return str(self.claims.get("sub", ""))
+
+    id = pk
+
+    @property
+    def username(self) -> str:
+        """``cognito:username`` (ID tokens) or ``username`` (access tokens)."""
+        name = self.claims.get("cognito:username") or self.claims.get("username")
+        return str(name) if name else self.pk
+
+    @property
+    def token_use(self) -> str | None:
+        """``"id"`` or ``"access"``: which kind of token authenticated the request."""
+        use = self.claims.get("token_use")
+        return use if isinstance(use, str) else None
+
+    @property
+    def cognito_groups(self) -> frozenset[str]:
+        """The user's Cognito groups (named so as not to shadow Django's ``groups``)."""
+        return claim_groups(self.claims)
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        """OAuth scopes of an access token (empty for ID tokens)."""
+        return claim_scopes(self.claims)
+
+    def get_username(self) -> str:
+        """Django's accessor for the user name."""
+        return self.username
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:  # noqa: ARG002
+        """Always False: Django model permissions do not apply to token users."""
+        return False
+
+    def has_perms(self, perm_list: Sequence[str], obj: object = None) -> bool:  # noqa: ARG002
+        """Always False (see :meth:`has_perm`)."""
+        return False
+
+    def has_module_perms(self, app_label: str) -> bool:  # noqa: ARG002
+        """Always False (see :meth:`has_perm`)."""
+        return False
+
+    def __str__(self) -> str:
+        return self.username
+
+    def __repr__(self) -> str:
+        return f"CognitoUser(sub={self.pk!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CognitoUser) and other.pk == self.pk
+
+    def __hash__(self) -> int:
+        return hash(self.pk)
+
+
+class CognitoJwtAuthentication(BaseAuthentication):
+    """Authenticate ``Authorization: Bearer <Cognito JWT>`` requests.
+
+    Returns ``(user, claims)``: ``request.user`` is a :class:`CognitoUser`
+    (or what ``COGNITO_JWT["USER_GETTER"]`` returns for the claims) and
+    ``request.auth`` the verified claims.  A request without a bearer token is
+    left to the next authentication class (and, failing all, to DRF's 401);
+    a present but invalid token is rejected outright, never skipped, so a
+    broken client learns why.
+    """
+
+    def authenticate(self, request: Request) -> tuple[Any, dict[str, Any]] | None:
+        """Verify the bearer token, if any; see the class docstring."""
+        # The header arrives as bytes (ISO-8859-1 by HTTP); latin-1 never fails
+        # to decode, and a non-ASCII token then fails verification as malformed.
+        header = get_authorization_header(request).decode("latin-1")
+        token = bearer_token(header)
+        if token is None:
+            return None
+        try:
+            claims = get_verifier().verify(token)
+        except CognitoJwtError as error:
+            _raise_denial(request, deny(error, realm=_realm()))
+        getter = _user_getter()
+        user = getter(claims) if getter is not None else CognitoUser(claims)
+        if user is None:
+            unknown = InvalidTokenError("no user for this token", reason="unknown_user")
+            _raise_denial(request, deny(unknown, realm=_realm()))
+        return user, claims
+
+    def authenticate_header(self, request: Request) -> str:
+        """The ``WWW-Authenticate`` value DRF puts on this request's 401.
+
+        DRF asks for it after the fact, with only the request in hand, so the
+        error that caused the 401 (if any) is read back from the request:
+        ``error="invalid_token"`` for a rejected token, a bare challenge when
+        no token was sent.
+        """
+        error = getattr(request, _ERROR_ATTR, None)
+        if not isinstance(error, CognitoJwtError) or error.status_code != 401:
+            error = None
+        challenge = build_challenge(error, realm=_realm())
+        return challenge or "Bearer"
+
+
+# --------------------------------------------------------------------------
+# Permissions
+# --------------------------------------------------------------------------
+
+
+def _claims_or_none(request: Request) -> dict[str, Any] | None:
+    """The claims if this request was authenticated by :class:`CognitoJwtAuthentication`."""
+    if not isinstance(request.successful_authenticator, CognitoJwtAuthentication):
+        return None
+    claims = request.auth
+    return claims if isinstance(claims, dict) else None
+
+
+def cognito_claims(request: Request) -> dict[str, Any]:
+    """The verified claims of ``request``, typed (``request.auth`` is ``Any``).
+
+    Raises:
+        NotAuthenticated: the request was not authenticated by
+            :class:`CognitoJwtAuthentication` (DRF answers 401), so a view that
+            forgot its permission classes still cannot run without a token.
+    """
+    claims = _claims_or_none(request)
+    if claims is None:
+        raise NotAuthenticated
+    return claims
+
+
+class _CognitoPermission(BasePermission):
+    """Shared logic of :class:`HasCognitoGroup` and :class:`HasScope`.
+
+    On denial it raises :class:`InsufficientScope` (403 + RFC 6750 challenge)
+    by default.  DRF's ``|`` operator stops at a raised exception, so for
+    ``HasCognitoGroup | HasScope``-style alternatives set ``raise_exception =
+    False``: the class then returns ``False`` and DRF answers a plain 403.
+    """
+
+    raise_exception: ClassVar[bool] = True
+
+    def requirement(self) -> Requirement:
+        """The requirement this permission enforces (set by subclasses)."""
+        raise NotImplementedError
+
+    def has_permission(self, request: Request, view: APIView) -> bool:  # noqa: ARG002
+        """True if the Cognito-authenticated caller meets the requirement.
+
+        A request not authenticated by Cognito is simply not permitted, which
+        DRF turns into 401 when no authenticator succeeded.
+        """
+        claims = _claims_or_none(request)
+        if claims is None:
+            return False
+        requirement = self.requirement()
+        try:
+            requirement.check(claims)
+        except CognitoJwtError as error:
+            denial = deny(error, realm=_realm(), requirement=requirement)
+            if self.raise_exception or denial.status != 403:
+                _raise_denial(request, denial)
+            self.message = denial.body["reason"]
+            return False
+        return True
+
+
+class HasCognitoGroup(_CognitoPermission):
+    """Permit callers in any one (or all) of ``required_groups``.
+
+    Subclass and set ``required_groups`` (and optionally ``require_all``), or
+    use the :func:`require_groups` factory.  An empty ``required_groups`` is a
+    configuration error, never "allow everyone".
+    """
+
+    required_groups: ClassVar[tuple[str, ...]] = ()
+    require_all: ClassVar[bool] = False
+
+    def requirement(self) -> Requirement:
+        """The group requirement; rejects an empty group list."""
+        if not self.required_groups:
+            raise ImproperlyConfigured(f"{type(self).__name__}.required_groups is empty")
+        return Requirement.build(groups=self.required_groups, require_all_groups=self.require_all)
+
+
+class HasScope(_CognitoPermission):
+    """Permit access tokens holding any one (or all) of ``required_scopes``.
+
+    ID tokens carry no scopes and are always denied by this permission.
+    Subclass and set ``required_scopes``, or use :func:`require_scopes`.
+    """
+
+    required_scopes: ClassVar[tuple[str, ...]] = ()
+    require_all: ClassVar[bool] = False
+
+    def requirement(self) -> Requirement:
+        """The scope requirement; rejects an empty scope list."""
+        if not self.required_scopes:
+            raise ImproperlyConfigured(f"{type(self).__name__}.required_scopes is empty")
+        return Requirement.build(scopes=self.required_scopes, require_all_scopes=self.require_all)
+
+
+def require_groups(
+    *groups: str, require_all: bool = False, raise_exception: bool = True
+) -> type[HasCognitoGroup]:
+    """A :class:`HasCognitoGroup` subclass for ``groups``, for ``permission_classes``.
+
+    Example: ``permission_classes = [IsAuthenticated, require_groups("admin")]``.
+
+    Raises:
+        ConfigurationError: no group, or an empty one, was given.
+    """
+    checked = Requirement.build(groups=groups).groups
+    if not checked:
+        raise ConfigurationError("require_groups() needs at least one group")
+
+    class RequiredGroups(HasCognitoGroup):
+        required_groups = checked
+
+    RequiredGroups.require_all = require_all
+    RequiredGroups.raise_exception = raise_exception
+    RequiredGroups.__name__ = RequiredGroups.__qualname__ = f"HasCognitoGroup{list(checked)}"
+    return RequiredGroups
+
+
+def require_scopes(
+    *scopes: str, require_all: bool = False, raise_exception: bool = True
+) -> type[HasScope]:
+    """A :class:`HasScope` subclass for ``scopes``, for ``permission_classes``.
+
+    Example: ``permission_classes = [IsAuthenticated, require_scopes("orders/read")]``.
+
+    Raises:
+        ConfigurationError: no scope, or an empty one, was given.
+    """
+    checked = Requirement.build(scopes=scopes).scopes
+    if not checked:
+        raise ConfigurationError("require_scopes() needs at least one scope")
+
+    class RequiredScopes(HasScope):
+        required_scopes = checked
+
+    RequiredScopes.require_all = require_all
+    RequiredScopes.raise_exception = raise_exception
+    RequiredScopes.__name__ = RequiredScopes.__qualname__ = f"HasScope{list(checked)}"
+    return RequiredScopes
