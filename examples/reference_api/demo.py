@@ -1,0 +1,265 @@
+"""Run the reference newspaper API locally, end to end, and print what happens.
+
+    python examples/reference_api/demo.py        (or: nox -s demo)
+
+1. start moto (a local AWS emulator) on 127.0.0.1, with dummy credentials;
+2. run ``deploy.py``'s deployment against it: user pool, ``admin`` group,
+   secretless app client, REST API with ``GET``/``DELETE /news`` and the Cognito
+   authorizer;
+3. sign up and confirm two users, ``reader`` and ``editor`` (``editor`` joins
+   ``admin``), and sign both in with USER_PASSWORD_AUTH;
+4. serve the API through two local gateways (see ``local_gateway.py``): one
+   enforcing the **Cognito authorizer** with cognito_jwt, one calling the custom
+   **Lambda authorizer** in ``authorizer.py`` and enforcing its policy;
+5. send the tutorial's requests to both and print a table of expected and
+   actual statuses; then stop everything it started.
+
+The exit status is 0 only if every request got the expected status.  Nothing
+leaves 127.0.0.1, and no real AWS credentials are ever used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib.util
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Literal
+
+import deploy
+import sign_in
+from local_gateway import LambdaHandler, LocalGateway, Route
+from moto_server import MotoServer, dummy_aws_environment
+
+from cognito_jwt import CognitoJwtVerifier
+
+HERE = Path(__file__).resolve().parent
+PASSWORD = "Corr3ct-Horse-Battery!"  # a throwaway user in a throwaway emulator
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request of the tutorial and the status API Gateway would answer."""
+
+    method: str
+    credential: str  # key into the credentials table, "" for none
+    label: str
+    cognito_status: int
+    lambda_status: int
+
+
+CASES = (
+    Case("GET", "", "no token", 200, 200),
+    Case("DELETE", "", "no token", 401, 401),
+    Case("DELETE", "tampered", "reader's ID token, forged admin group", 401, 401),
+    Case("DELETE", "reader-access", "reader's access token (ID token required)", 401, 401),
+    Case("DELETE", "reader-id", "reader's ID token (not in admin)", 200, 403),
+    Case("DELETE", "editor-id", "editor's ID token (in admin)", 200, 200),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the result table."""
+
+    authorizer: str
+    request: str
+    credentials: str
+    expected: int
+    got: int
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        """Whether the status is the expected one."""
+        return self.expected == self.got
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forge_groups(id_token: str, groups: list[str]) -> str:
+    """Rewrite a token's payload to claim ``groups``, keeping the old signature.
+
+    The attack a verifier exists to stop: the payload is readable and editable
+    by anyone, only the signature ties it to Cognito.
+    """
+    header, payload, signature = id_token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["cognito:groups"] = groups
+    return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
+
+
+def request(url: str, method: str, token: str | None) -> tuple[int, str]:
+    """Send one request; return (status, reason header of the local gateway)."""
+    req = urllib.request.Request(url, method=method)
+    if token:
+        req.add_header("Authorization", token)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, response.headers.get("x-local-reason", "")
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers.get("x-local-reason", "")
+
+
+def load_authorizer(deployment: deploy.Deployment) -> LambdaHandler:
+    """Import ``authorizer.py`` as Lambda would, with its environment set first."""
+    os.environ.update(
+        {
+            "USER_POOL_ID": deployment.user_pool_id,
+            "CLIENT_ID": deployment.client_id,
+            "JWKS_URI": deployment.jwks_uri,
+        }
+    )
+    spec = importlib.util.spec_from_file_location(
+        "reference_api_authorizer", HERE / "authorizer.py"
+    )
+    if spec is None or spec.loader is None:
+        raise RuntimeError("cannot load authorizer.py")
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    handler: LambdaHandler = module.handler
+    return handler
+
+
+def create_users(clients: deploy.Clients, deployment: deploy.Deployment) -> dict[str, str]:
+    """Sign up, confirm and sign in ``reader`` and ``editor``; return the credentials."""
+    cognito, client_id = clients.cognito, deployment.client_id
+    tokens = {}
+    for username in ("reader", "editor"):
+        sign_in.sign_up(cognito, client_id, username, PASSWORD, f"{username}@example.com")
+        # moto emails nothing and accepts any code; on AWS this is the emailed code.
+        sign_in.confirm(cognito, client_id, username, "000000")
+        if username == "editor":
+            cognito.admin_add_user_to_group(
+                UserPoolId=deployment.user_pool_id, Username=username, GroupName=deploy.ADMIN_GROUP
+            )
+        tokens[username] = sign_in.sign_in(cognito, client_id, username, PASSWORD)
+    return {
+        "reader-id": tokens["reader"].id_token,
+        "reader-access": tokens["reader"].access_token,
+        "editor-id": tokens["editor"].id_token,
+        "tampered": forge_groups(tokens["reader"].id_token, [deploy.ADMIN_GROUP]),
+    }
+
+
+def print_table(rows: Sequence[Row], out: IO[str]) -> None:
+    """The result table: one line per request, expected vs. got."""
+    headers = ("Authorizer", "Request", "Credentials", "Expected", "Got", "Result", "Reason")
+    lines = [
+        (r.authorizer, r.request, r.credentials, str(r.expected), str(r.got),
+         "ok" if r.ok else "UNEXPECTED", r.reason)
+        for r in rows
+    ]  # fmt: skip
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
+
+    def fmt(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    print(fmt(headers), file=out)
+    print(fmt(["-" * w for w in widths]), file=out)
+    for line in lines:
+        print(fmt(line), file=out)
+
+
+def run(out: IO[str] = sys.stdout, event_type: Literal["TOKEN", "REQUEST"] = "TOKEN") -> list[Row]:
+    """Do the whole demo; return the rows (the caller decides the exit status)."""
+
+    def step(text: str) -> None:
+        print(f"[{time.monotonic() - started:5.1f}s] {text}", file=out, flush=True)
+
+    started = time.monotonic()
+    rows: list[Row] = []
+    with MotoServer() as moto, dummy_aws_environment(moto.url):
+        step(f"moto (local AWS emulator) listening on {moto.url}")
+        clients = deploy.make_clients()
+        deployment = deploy.deploy(clients)
+        step(
+            f"deployed REST API {deployment.api_id} (stage {deployment.stage!r}), "
+            f"user pool {deployment.user_pool_id}, app client {deployment.client_id}"
+        )
+        credentials = create_users(clients, deployment)
+        step("signed up, confirmed and signed in 'reader' and 'editor' (group 'admin')")
+
+        verifier = CognitoJwtVerifier(
+            user_pool_id=deployment.user_pool_id,
+            token_use="id",
+            client_id=deployment.client_id,
+            jwks_uri=deployment.jwks_uri,
+            allow_http=True,  # moto serves its keys over http on 127.0.0.1
+        )
+        routes = [
+            Route("GET", "/news", protected=False, body=deploy.NEWS_RESPONSE),
+            Route("DELETE", "/news", protected=True, body=deploy.DELETE_RESPONSE),
+        ]
+        arn_prefix = (
+            f"arn:aws:execute-api:{deployment.region}:{deployment.account_id}:{deployment.api_id}"
+        )
+        cognito_gateway = LocalGateway(
+            mode="cognito",
+            arn_prefix=arn_prefix,
+            stage=deployment.stage,
+            routes=routes,
+            verifier=verifier,
+        )
+        lambda_gateway = LocalGateway(
+            mode="lambda",
+            arn_prefix=arn_prefix,
+            stage=deployment.stage,
+            routes=routes,
+            authorizer=load_authorizer(deployment),
+            authorizer_type=event_type,
+        )
+        with cognito_gateway, lambda_gateway:
+            step(
+                f"serving the API at {cognito_gateway.url} (Cognito authorizer) "
+                f"and {lambda_gateway.url} (Lambda authorizer, {event_type} events)"
+            )
+            for name, gateway in (("Cognito", cognito_gateway), ("Lambda", lambda_gateway)):
+                for case in CASES:
+                    token = credentials[case.credential] if case.credential else None
+                    status, reason = request(f"{gateway.url}/news", case.method, token)
+                    expected = case.cognito_status if name == "Cognito" else case.lambda_status
+                    rows.append(
+                        Row(name, f"{case.method} /news", case.label, expected, status, reason)
+                    )
+        removed = deploy.teardown(clients)
+        step(f"torn down: {', '.join(removed)}")
+    step("stopped the gateways and moto")
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: run, print the table, exit 1 on any surprise."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--event-type",
+        choices=("TOKEN", "REQUEST"),
+        default="TOKEN",
+        help="authorizer event shape sent to authorizer.py (default: TOKEN)",
+    )
+    args = parser.parse_args(argv)
+    rows = run(sys.stdout, args.event_type)
+    print(file=sys.stdout)
+    print_table(rows, sys.stdout)
+    bad = [row for row in rows if not row.ok]
+    print(
+        f"\n{len(rows) - len(bad)}/{len(rows)} requests got the expected status"
+        + ("" if not bad else f"; {len(bad)} UNEXPECTED")
+    )
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
