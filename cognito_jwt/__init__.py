@@ -1,6 +1,6 @@
 """cognito_jwt: verify Amazon Cognito User Pool JWTs, strictly and fast.
 
-Example:
+Examples:
     >>> from cognito_jwt import CognitoJwtVerifier
     >>> verifier = CognitoJwtVerifier(
     ...     user_pool_id="us-east-1_AbCdEf123", token_use="access", client_id="app-client-id"

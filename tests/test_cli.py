@@ -1,0 +1,619 @@
+"""The ``cognito-jwt`` command, run in-process through ``main([...])``.
+
+Tokens are real RS256 tokens from :class:`FakeCognitoPool`; keys come from a
+JWKS file (offline path) or from the pool's loopback JWKS server.  Every
+failure asserts the exit code of its family, the error class and its reason,
+and that the token itself was not printed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cognito_jwt import cli, decode_unverified
+from cognito_jwt.cli import (
+    EXIT_ACCESS_DENIED,
+    EXIT_INVALID_TOKEN,
+    EXIT_KEYS_UNAVAILABLE,
+    EXIT_OK,
+    EXIT_USAGE,
+    main,
+)
+from cognito_jwt.testing import FakeCognitoPool, JwksServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Result:
+    """What one run of the command produced."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code = code
+        self.out = out
+        self.err = err
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Cli:
+    """Runs ``main`` with captured stdout/stderr and an optional stdin."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+        self._monkeypatch = monkeypatch
+        self._capsys = capsys
+
+    def __call__(self, *argv: str, stdin: str | None = None, tty: bool = False) -> Result:
+        stream = _Stdin(stdin or "", tty=tty)
+        self._monkeypatch.setattr(sys, "stdin", stream)
+        self._capsys.readouterr()
+        code = main(list(argv))
+        captured = self._capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+
+class _Stdin(io.StringIO):
+    def __init__(self, text: str, *, tty: bool) -> None:
+        super().__init__(text)
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(monkeypatch, capsys)
+
+
+@pytest.fixture(scope="module")
+def pool() -> FakeCognitoPool:
+    return FakeCognitoPool()
+
+
+@pytest.fixture
+def jwks_file(pool: FakeCognitoPool, tmp_path: Path) -> Path:
+    path = tmp_path / "jwks.json"
+    path.write_text(pool.jwks_json, encoding="utf-8")
+    return path
+
+
+def verify_args(pool: FakeCognitoPool, jwks_file: Path, token_use: str = "id") -> list[str]:
+    return [
+        "verify",
+        "--user-pool-id",
+        pool.user_pool_id,
+        "--token-use",
+        token_use,
+        "--client-id",
+        pool.client_id,
+        "--jwks-file",
+        str(jwks_file),
+    ]
+
+
+def forged(pool: FakeCognitoPool) -> str:
+    """The pool's claims and kid, signed by a key the pool never published."""
+    claims = decode_unverified(pool.id_token())[1]
+    intruder = FakeCognitoPool(user_pool_id="us-east-1_Intruder1")
+    return pool.sign(claims, {"kid": pool.id_kid, "alg": "RS256"}, key=intruder.id_key)
+
+
+def assert_not_echoed(token: str, result: Result) -> None:
+    """Neither the token nor its signature appears in any output."""
+    signature = token.rsplit(".", 1)[-1]
+    assert token not in result.out + result.err
+    assert signature not in result.out + result.err
+
+
+# --------------------------------------------------------------------------- decode
+
+
+def test_decode_prints_header_claims_and_marks_them_unverified(
+    run: Cli, pool: FakeCognitoPool
+) -> None:
+    token = pool.id_token(now=int(time.time()), expires_in=41 * 60 + 30)
+    result = run("decode", token)
+    assert result.code == EXIT_OK
+    doc = result.json()
+    assert doc["verified"] is False
+    assert doc["warning"].startswith("UNVERIFIED")
+    assert "UNVERIFIED" in result.err
+    assert doc["header"]["alg"] == "RS256"
+    assert doc["claims"]["iss"] == pool.issuer
+    assert doc["claims"]["token_use"] == "id"
+    assert doc["times"]["exp"]["relative"] == "expires in 41 min"
+    assert doc["times"]["exp"]["utc"].endswith("Z")
+    assert doc["times"]["iat"]["relative"] == "0 s ago"
+    assert_not_echoed(token, result)
+
+
+def test_decode_says_how_long_ago_a_token_expired(run: Cli, pool: FakeCognitoPool) -> None:
+    token = pool.access_token(now=int(time.time()) - 4 * 3600 - 60, expires_in=3600)
+    result = run("decode", token)
+    assert result.code == EXIT_OK
+    assert result.json()["times"]["exp"]["relative"] == "expired 3 h ago"
+
+
+def test_decode_reads_stdin_dash(run: Cli, pool: FakeCognitoPool) -> None:
+    token = pool.access_token()
+    result = run("decode", "-", stdin=token + "\n")
+    assert result.code == EXIT_OK
+    assert result.json()["claims"]["token_use"] == "access"
+
+
+def test_decode_reads_piped_stdin_without_argument(run: Cli, pool: FakeCognitoPool) -> None:
+    result = run("decode", stdin=pool.id_token())
+    assert result.code == EXIT_OK
+    assert result.json()["claims"]["token_use"] == "id"
+
+
+def test_decode_accepts_a_pasted_authorization_header(run: Cli, pool: FakeCognitoPool) -> None:
+    token = pool.access_token()
+    pasted = f"Host: api.example.com\nauthorization: bearer {token}\nAccept: */*\n"
+    result = run("decode", stdin=pasted)
+    assert result.code == EXIT_OK
+    assert result.json()["claims"]["token_use"] == "access"
+
+
+def test_decode_accepts_bearer_argument(run: Cli, pool: FakeCognitoPool) -> None:
+    result = run("decode", f"Bearer {pool.id_token()}")
+    assert result.code == EXIT_OK
+
+
+def test_decode_without_token_on_a_terminal_is_a_usage_error(run: Cli) -> None:
+    result = run("decode", tty=True)
+    assert result.code == EXIT_USAGE
+    assert "no token" in result.err
+
+
+def test_decode_rejects_several_candidate_lines(run: Cli, pool: FakeCognitoPool) -> None:
+    result = run("decode", stdin=f"{pool.id_token()}\n{pool.access_token()}\n")
+    assert result.code == EXIT_USAGE
+    assert "found 2 lines" in result.err
+
+
+def test_decode_of_garbage_is_an_invalid_token(run: Cli) -> None:
+    result = run("decode", "not-a-jwt")
+    assert result.code == EXIT_INVALID_TOKEN
+    assert "MalformedTokenError" in result.err
+    assert "reason: malformed_token" in result.err
+    assert result.out == ""
+
+
+def test_decode_does_not_echo_a_malformed_token(run: Cli, pool: FakeCognitoPool) -> None:
+    token = pool.id_token()
+    broken = token[:-2] + "!!"  # invalid base64url in the signature
+    result = run("decode", broken)
+    assert result.code == EXIT_INVALID_TOKEN
+    assert "invalid_base64url" in result.err
+    assert_not_echoed(broken, result)
+
+
+@pytest.mark.parametrize("value", ["Basic dXNlcjpwYXNz", "Authorization: Basic dXNlcjpwYXNz"])
+def test_other_authorization_scheme_is_rejected(run: Cli, value: str) -> None:
+    result = run("decode", stdin=value)
+    assert result.code == EXIT_INVALID_TOKEN
+    assert "(reason: malformed_authorization)" in result.err
+    assert "dXNlcjpwYXNz" not in result.err
+
+
+def test_huge_stdin_is_refused_before_parsing(run: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "MAX_STDIN_BYTES", 100)
+    result = run("decode", "-", stdin="x" * 101)
+    assert result.code == EXIT_USAGE
+    assert "at most 100" in result.err
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def test_verify_prints_verified_claims(run: Cli, pool: FakeCognitoPool, jwks_file: Path) -> None:
+    token = pool.id_token(email="jane@example.com")
+    result = run(*verify_args(pool, jwks_file), token)
+    assert result.code == EXIT_OK, result.err
+    claims = result.json()
+    assert claims["email"] == "jane@example.com"
+    assert claims["aud"] == pool.client_id
+    assert "verified (token_use=id" in result.err
+    assert "expires in" in result.err
+    assert_not_echoed(token, result)
+
+
+def test_verify_access_token_with_group_and_scope_from_stdin(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path
+) -> None:
+    token = pool.access_token(groups=["admin", "staff"], scopes=["orders/read", "openid"])
+    result = run(
+        *verify_args(pool, jwks_file, "access"),
+        "--group",
+        "nobody",
+        "--group",
+        "admin",
+        "--scope",
+        "orders/read",
+        stdin=f"Authorization: Bearer {token}",
+    )
+    assert result.code == EXIT_OK, result.err
+    assert result.json()["client_id"] == pool.client_id
+
+
+def test_verify_any_token_use_and_any_client(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path
+) -> None:
+    args = [
+        "verify",
+        "--user-pool-id",
+        pool.user_pool_id,
+        "--token-use",
+        "any",
+        "--any-client",
+        "--jwks-file",
+        str(jwks_file),
+    ]
+    for token in (pool.id_token(aud="another-app"), pool.access_token(client_id="another-app")):
+        result = run(*args, token)
+        assert result.code == EXIT_OK, result.err
+
+
+def test_verify_accepts_one_of_several_client_ids(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path
+) -> None:
+    args = verify_args(pool, jwks_file)
+    result = run(*args[:-2], "--client-id", "someone-else", *args[-2:], pool.id_token())
+    assert result.code == EXIT_OK, result.err
+
+
+@pytest.mark.parametrize(
+    ("make", "token_use", "error", "reason"),
+    [
+        (
+            lambda p: p.id_token(now=int(time.time()) - 7200),
+            "id",
+            "TokenExpiredError",
+            "token_expired",
+        ),
+        (lambda p: p.access_token(), "id", "InvalidTokenUseError", "wrong_token_use"),
+        (lambda p: p.id_token(aud="intruder"), "id", "InvalidAudienceError", "invalid_audience"),
+        (
+            lambda p: p.access_token(client_id="intruder"),
+            "access",
+            "InvalidAudienceError",
+            "invalid_client_id",
+        ),
+        (
+            lambda p: p.id_token(iss="https://evil.example"),
+            "id",
+            "InvalidIssuerError",
+            "invalid_issuer",
+        ),
+        (
+            lambda p: p.id_token(header_overrides={"kid": "rotated-away"}),
+            "id",
+            "UnknownKeyError",
+            "unknown_kid",
+        ),
+        (forged, "id", "InvalidSignatureError", "invalid_signature"),
+    ],
+    ids=["expired", "wrong-use", "audience", "client-id", "issuer", "unknown-kid", "forged"],
+)
+def test_verify_invalid_token_exits_3(
+    run: Cli,
+    pool: FakeCognitoPool,
+    jwks_file: Path,
+    make: Any,
+    token_use: str,
+    error: str,
+    reason: str | None,
+) -> None:
+    token: str = make(pool)
+    result = run(*verify_args(pool, jwks_file, token_use), token)
+    assert result.code == EXIT_INVALID_TOKEN
+    assert result.out == ""
+    assert result.err.startswith(f"cognito-jwt: {error} (reason: ")
+    if reason is not None:
+        assert f"(reason: {reason})" in result.err
+    assert_not_echoed(token, result)
+
+
+def test_verify_leeway_accepts_a_just_expired_token(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path
+) -> None:
+    token = pool.id_token(now=int(time.time()) - 3630, expires_in=3600)
+    assert run(*verify_args(pool, jwks_file), token).code == EXIT_INVALID_TOKEN
+    result = run(*verify_args(pool, jwks_file), "--leeway", "120", token)
+    assert result.code == EXIT_OK, result.err
+
+
+def test_verify_missing_group_exits_4(run: Cli, pool: FakeCognitoPool, jwks_file: Path) -> None:
+    token = pool.id_token(groups=["staff"])
+    result = run(*verify_args(pool, jwks_file), "--group", "admin", token)
+    assert result.code == EXIT_ACCESS_DENIED
+    assert "MissingGroupError (reason: missing_group)" in result.err
+    assert result.out == ""
+
+
+def test_verify_missing_scope_exits_4(run: Cli, pool: FakeCognitoPool, jwks_file: Path) -> None:
+    token = pool.access_token(scopes=["orders/read"])
+    result = run(
+        *verify_args(pool, jwks_file, "access"),
+        "--scope",
+        "orders/write",
+        "--scope",
+        "orders/read",
+        "--require-all-scopes",
+        token,
+    )
+    assert result.code == EXIT_ACCESS_DENIED
+    assert "MissingScopeError (reason: missing_scope)" in result.err
+
+
+def test_verify_unreachable_jwks_exits_5(run: Cli, pool: FakeCognitoPool) -> None:
+    with pool.serve_jwks() as server:
+        url = server.url
+    # The server is closed now: nothing listens on that port.
+    result = run(
+        "verify",
+        "--user-pool-id",
+        pool.user_pool_id,
+        "--token-use",
+        "id",
+        "--client-id",
+        pool.client_id,
+        "--jwks-uri",
+        url,
+        "--allow-http",
+        pool.id_token(),
+    )
+    assert result.code == EXIT_KEYS_UNAVAILABLE
+    assert "JwksUnavailableError (reason: jwks_" in result.err
+
+
+def test_verify_fetches_from_served_jwks_uri(run: Cli, pool: FakeCognitoPool) -> None:
+    with pool.serve_jwks() as server:
+        result = run(
+            "verify",
+            "--user-pool-id",
+            pool.user_pool_id,
+            "--token-use",
+            "access",
+            "--client-id",
+            pool.client_id,
+            "--jwks-uri",
+            server.url,
+            "--allow-http",
+            pool.access_token(),
+        )
+        assert server.request_count >= 1
+    assert result.code == EXIT_OK, result.err
+    assert result.json()["token_use"] == "access"
+
+
+def test_verify_http_jwks_uri_without_opt_in_is_a_configuration_error(
+    run: Cli, pool: FakeCognitoPool
+) -> None:
+    result = run(
+        "verify",
+        "--user-pool-id",
+        pool.user_pool_id,
+        "--token-use",
+        "id",
+        "--client-id",
+        pool.client_id,
+        "--jwks-uri",
+        "http://127.0.0.1:9/jwks.json",
+        pool.id_token(),
+    )
+    assert result.code == EXIT_USAGE
+    assert "ConfigurationError" in result.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["verify", "--token-use", "id", "--client-id", "c", "tok"],  # no pool
+        ["verify", "--user-pool-id", "us-east-1_X", "--client-id", "c", "tok"],  # no use
+        ["verify", "--user-pool-id", "us-east-1_X", "--token-use", "id", "tok"],  # no client
+        [
+            "verify",
+            "--user-pool-id",
+            "us-east-1_X",
+            "--token-use",
+            "id",
+            "--client-id",
+            "c",
+            "--any-client",
+            "tok",
+        ],
+        ["verify", "--user-pool-id", "us-east-1_X", "--token-use", "both", "--any-client"],
+        ["frobnicate"],
+        [],
+    ],
+    ids=["pool", "token-use", "client", "client-and-any", "bad-use", "command", "nothing"],
+)
+def test_usage_errors_exit_2(run: Cli, argv: list[str]) -> None:
+    result = run(*argv, tty=True)
+    assert result.code == EXIT_USAGE
+    assert "usage: cognito-jwt" in result.err
+
+
+def test_unreadable_jwks_file_is_a_usage_error(
+    run: Cli, pool: FakeCognitoPool, tmp_path: Path
+) -> None:
+    result = run(*verify_args(pool, tmp_path / "missing.json"), pool.id_token())
+    assert result.code == EXIT_USAGE
+    assert "missing.json" in result.err
+
+
+def test_jwks_file_that_is_not_a_jwks_is_a_configuration_error(
+    run: Cli, pool: FakeCognitoPool, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"not": "keys"}', encoding="utf-8")
+    result = run(*verify_args(pool, bad), pool.id_token())
+    assert result.code == EXIT_USAGE
+    assert "ConfigurationError" in result.err
+
+
+# --------------------------------------------------------------------------- jwks
+
+
+@pytest.fixture
+def served(pool: FakeCognitoPool) -> Iterator[str]:
+    with pool.serve_jwks() as server:
+        yield server.url
+
+
+def test_jwks_prints_the_served_document(run: Cli, pool: FakeCognitoPool, served: str) -> None:
+    result = run("jwks", "--jwks-uri", served, "--allow-http")
+    assert result.code == EXIT_OK, result.err
+    assert result.json() == pool.jwks
+    assert "usable key(s)" in result.err
+
+
+def test_jwks_output_verifies_offline(
+    run: Cli, pool: FakeCognitoPool, served: str, tmp_path: Path
+) -> None:
+    """The point of the command: fetch once, then verify with no network."""
+    fetched = run("jwks", "--jwks-uri", served, "--allow-http")
+    bundle = tmp_path / "bundled.json"
+    bundle.write_text(fetched.out, encoding="utf-8")
+    result = run(*verify_args(pool, bundle), pool.id_token())
+    assert result.code == EXIT_OK, result.err
+
+
+def test_jwks_from_issuer_appends_well_known_path(run: Cli, pool: FakeCognitoPool) -> None:
+    with pool.serve_jwks() as server:
+        issuer = server.url.removesuffix("/.well-known/jwks.json")
+        assert issuer != server.url, "the test server should serve the well-known path"
+        result = run("jwks", "--issuer", issuer, "--allow-http")
+    assert result.code == EXIT_OK, result.err
+    assert result.json() == pool.jwks
+
+
+def test_jwks_over_http_needs_opt_in(run: Cli, served: str) -> None:
+    result = run("jwks", "--jwks-uri", served)
+    assert result.code == EXIT_USAGE
+    assert "ConfigurationError (reason: configuration_error)" in result.err
+
+
+def test_jwks_unreachable_exits_5(run: Cli, pool: FakeCognitoPool) -> None:
+    with pool.serve_jwks() as server:
+        url = server.url
+    result = run("jwks", "--jwks-uri", url, "--allow-http", "--timeout", "2")
+    assert result.code == EXIT_KEYS_UNAVAILABLE
+    assert "JwksUnavailableError (reason: jwks_fetch_failed)" in result.err
+    assert result.out == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "warning"),
+    [
+        (b'{"keys": []}', None),
+        (b'{"keys": [{"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"}]}', "key 'hmac' is unusable"),
+        (b"[]", None),
+    ],
+    ids=["empty", "only-unusable", "not-an-object"],
+)
+def test_jwks_without_a_usable_key_exits_5(run: Cli, body: bytes, warning: str | None) -> None:
+    server = JwksServer(lambda: body)
+    try:
+        result = run("jwks", "--jwks-uri", server.url, "--allow-http")
+    finally:
+        server.close()
+    assert result.code == EXIT_KEYS_UNAVAILABLE
+    assert "JwksUnavailableError (reason: jwks_invalid)" in result.err
+    assert result.out == ""
+    if warning is not None:
+        assert warning in result.err
+
+
+def test_jwks_derives_the_cognito_uri_from_the_pool_id() -> None:
+    args = cli.build_parser().parse_args(["jwks", "--user-pool-id", "eu-west-1_AbC123"])
+    assert (
+        cli._jwks_uri_for(args)
+        == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json"
+    )
+
+
+def test_jwks_rejects_a_malformed_pool_id(run: Cli) -> None:
+    result = run("jwks", "--user-pool-id", "no-underscore")
+    assert result.code == EXIT_USAGE
+    assert "ConfigurationError" in result.err
+
+
+def test_jwks_needs_exactly_one_source(run: Cli) -> None:
+    assert run("jwks").code == EXIT_USAGE
+    assert run("jwks", "--issuer", "https://a", "--jwks-uri", "https://b").code == EXIT_USAGE
+
+
+# --------------------------------------------------------------------------- misc
+
+
+def test_help_documents_every_exit_code(run: Cli) -> None:
+    result = run("--help")
+    assert result.code == EXIT_OK
+    for code in ("0", "2", "3", "4", "5"):
+        assert f"\n  {code}  " in result.out
+    assert run("verify", "--help").code == EXIT_OK
+
+
+def test_version(run: Cli) -> None:
+    from cognito_jwt import __version__
+
+    result = run("--version")
+    assert result.code == EXIT_OK
+    assert result.out.strip() == f"cognito-jwt {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 s"), (59, "59 s"), (60, "1 min"), (3599, "59 min"), (3600, "1 h"), (47 * 3600, "47 h")],
+)
+def test_spans_read_like_speech(seconds: int, text: str) -> None:
+    assert cli._span(seconds) == text
+    assert cli._span(-seconds) == text
+    assert cli._span(49 * 3600) == "2 d"
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "cognito_jwt", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: cognito-jwt")
+
+
+def test_importing_the_cli_and_decoding_does_not_import_requests(pool: FakeCognitoPool) -> None:
+    """Cold starts: requests is paid for only when something is fetched."""
+    code = (
+        "import os, sys; from cognito_jwt.cli import main; "
+        "rc = main(['decode', os.environ['CLI_TEST_TOKEN']]); "
+        "print('requests' in sys.modules, rc, file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "CLI_TEST_TOKEN": pool.id_token()},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "False 0"
