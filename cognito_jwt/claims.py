@@ -128,19 +128,21 @@ def check_time(claims: Mapping[str, Any], now: float, leeway: float) -> None:
         )
     if exp <= now - leeway:
         raise TokenExpiredError(
-            f"claim exp: expected after {now - leeway:.0f} (now - leeway), found {exp!r}",
+            f"claim exp: expected after {now - leeway:.0f} (now - leeway), found {shown(exp)}",
             reason="token_expired",
         )
     nbf = numeric_date(claims, "nbf")
     if nbf is not None and nbf > now + leeway:
         raise TokenNotYetValidError(
-            f"claim nbf: expected at or before {now + leeway:.0f} (now + leeway), found {nbf!r}",
+            f"claim nbf: expected at or before {now + leeway:.0f} (now + leeway), "
+            f"found {shown(nbf)}",
             reason="token_not_yet_valid",
         )
     iat = numeric_date(claims, "iat")
     if iat is not None and iat > now + leeway:
         raise TokenNotYetValidError(
-            f"claim iat: expected at or before {now + leeway:.0f} (now + leeway), found {iat!r}",
+            f"claim iat: expected at or before {now + leeway:.0f} (now + leeway), "
+            f"found {shown(iat)}",
             reason="issued_in_future",
         )
 
@@ -164,7 +166,9 @@ def check_token_use(claims: Mapping[str, Any], required: TokenUse | None) -> Tok
         raise MissingClaimError(
             "claim token_use: expected 'id' or 'access', found none", reason="missing_token_use"
         )
-    if use not in {"id", "access"}:
+    # A tuple, not a set: ``use`` is any JSON value, and a list or object in a
+    # set lookup raises TypeError (unhashable) instead of being rejected.
+    if use not in ("id", "access"):
         raise InvalidTokenUseError(
             expected_found("claim token_use", "'id' or 'access'", use), reason="invalid_token_use"
         )

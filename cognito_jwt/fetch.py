@@ -11,6 +11,7 @@ verifies against a bundled JWKS never pays its ~100 ms import.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -87,8 +88,9 @@ class RequestsFetcher:
 
     Redirects are not followed (a redirect could hand key selection to another
     host), only ``200`` with a JSON content type is accepted, the body is read
-    in chunks up to ``max_bytes`` and within ``total_timeout``.  Proxy settings
-    from the standard environment variables are honoured, as ``requests`` does.
+    in chunks up to ``max_bytes``, and the whole exchange (connect, headers,
+    body) ends within ``total_timeout``.  Proxy settings from the standard
+    environment variables are honoured, as ``requests`` does.
 
     Args:
         session: a ``requests.Session`` to reuse (connection pooling, custom
@@ -98,7 +100,7 @@ class RequestsFetcher:
         total_timeout: seconds for the whole exchange.
         max_bytes: largest body accepted.
 
-    Example:
+    Examples:
         >>> fetcher = RequestsFetcher(total_timeout=2.0)
     """
 
@@ -134,7 +136,45 @@ class RequestsFetcher:
         return self._session
 
     def fetch(self, uri: str) -> bytes:
-        """GET ``uri`` and return the body, or raise ``JwksUnavailableError``."""
+        """GET ``uri`` and return the body, or raise ``JwksUnavailableError``.
+
+        The exchange runs in a helper thread and the caller waits at most
+        ``total_timeout`` for it.  ``requests``' timeouts apply per socket read,
+        so a server that drips its *status line and headers* one byte at a
+        time would otherwise hold the caller (and every caller queued behind
+        the cache's single-flight lock) for as long as it likes.  An abandoned
+        helper ends by itself once the server stops or its headers complete.
+        """
+        session = self._get_session()
+        outcome: list[bytes | BaseException] = []
+        helper = threading.Thread(
+            target=self._fetch_into,
+            args=(session, uri, outcome),
+            name="cognito-jwt-fetch",
+            daemon=True,
+        )
+        helper.start()
+        helper.join(self.total_timeout)
+        if not outcome:
+            raise JwksUnavailableError(
+                f"JWKS fetch from {uri}: expected a response within {self.total_timeout} s, "
+                "found a slower one",
+                reason="jwks_timeout",
+            )
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _fetch_into(
+        self, session: requests.Session, uri: str, outcome: list[bytes | BaseException]
+    ) -> None:
+        try:
+            outcome.append(self._fetch(session, uri))
+        except BaseException as exc:  # handed to the waiting caller, which re-raises it
+            outcome.append(exc)
+
+    def _fetch(self, session: requests.Session, uri: str) -> bytes:
         import requests
         import urllib3
 
@@ -148,7 +188,7 @@ class RequestsFetcher:
         )
         started = time.monotonic()
         try:
-            response = self._get_session().get(
+            response = session.get(
                 uri,
                 timeout=(self.connect_timeout, self.read_timeout),
                 allow_redirects=False,

@@ -26,7 +26,6 @@ Behaviour, and why:
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
@@ -48,7 +47,21 @@ __all__ = [
     "StaticKeySource",
 ]
 
-logger = logging.getLogger("cognito_jwt")
+
+class _Logger:
+    """``logging.getLogger("cognito_jwt")``, resolved on first use.
+
+    Only fetches log, and importing ``logging`` costs a cold start ~5 ms that a
+    verifier on a bundled JWKS never needs.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        import logging
+
+        return getattr(logging.getLogger("cognito_jwt"), name)
+
+
+logger = _Logger()
 
 #: Seconds after a fetch before keys are refreshed.  Cognito rotates keys
 #: rarely; an hour bounds how long a *removed* key keeps verifying.
@@ -130,7 +143,7 @@ class JwksCache:
         max_backoff: upper bound of the back-off between failing attempts.
         clock: monotonic seconds; replaceable for tests.
 
-    Example:
+    Examples:
         >>> cache = JwksCache(max_age=600)
         >>> # CognitoJwtVerifier(..., jwks_cache=cache)
     """
@@ -301,6 +314,15 @@ class JwksCache:
             try:
                 body = self.fetcher.fetch(uri)
                 keyset = parse_jwks(body, source=f"JWKS at {uri}")
+                if not keyset.keys:
+                    # A set with no usable key is a broken endpoint, not a rotation
+                    # (Cognito always publishes its keys): it fails like any bad
+                    # answer, so keys that still work keep serving (stale-if-error).
+                    raise JwksUnavailableError(
+                        f"JWKS at {uri}: expected at least one usable key, found none "
+                        f"({len(keyset.unusable)} unusable)",
+                        reason="jwks_invalid",
+                    )
             except JwksUnavailableError as exc:
                 entry.failures += 1
                 backoff = min(self.cooldown * 2 ** (entry.failures - 1), self.max_backoff)
@@ -325,8 +347,6 @@ class JwksCache:
                 )
                 entry.generation += 1
                 raise entry.last_error from exc
-            if not keyset.keys:
-                logger.warning("JWKS at %s holds no usable key", uri)
             self._install(entry, keyset, now)
             logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
         finally:

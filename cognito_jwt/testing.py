@@ -6,7 +6,7 @@ RSA-2048 keys (like a real pool: one signs ID tokens, the other access
 tokens), mints tokens with any claim overridden, and serves its JWKS on
 127.0.0.1 when the code under test insists on fetching.
 
-Example:
+Examples:
     >>> from cognito_jwt.testing import FakeCognitoPool
     >>> pool = FakeCognitoPool()
     >>> verifier = pool.verifier(token_use="id")
@@ -283,7 +283,12 @@ class FakeCognitoPool:
     @contextmanager
     def serve_jwks(self) -> Iterator[JwksServer]:
         """Serve this pool's *current* JWKS on 127.0.0.1 for the duration of the block."""
-        server = JwksServer(self.jwks_json.encode, path=f"/{self.user_pool_id}")
+
+        def current() -> bytes:
+            # Read per request, not once: keys rotated while serving must show.
+            return self.jwks_json.encode()
+
+        server = JwksServer(current, path=f"/{self.user_pool_id}")
         try:
             yield server
         finally:

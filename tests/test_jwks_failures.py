@@ -1,0 +1,615 @@
+"""A JWKS endpoint that misbehaves in every way we could think of, for real, on 127.0.0.1.
+
+Each failure mode of the matrix in ``docs/security.md`` is a real HTTP server
+(or a port nobody listens on, or a socket that never accepts) and is run
+through the same three questions:
+
+* **nothing cached**: the verifier answers ``JwksUnavailableError`` (503), with
+  the mode's ``reason``, within the timeout bound; the endpoint got exactly one
+  request; while backing off it is not asked again; once it recovers, tokens
+  verify.
+* **keys cached**: valid tokens keep verifying while the refresh fails; the one
+  caller that attempts the refresh waits at most the timeout bound, everyone
+  else not at all; attempts are spaced by the back-off (counted); recovery.
+* the cache's clock is a fake (exact ages, no sleeping), the HTTP timeouts are
+  real (wall-clock latency is what we measure).
+
+Worst-case latencies are collected in ``LATENCY`` and appended to the file named
+by ``COGNITO_JWT_REPORT``, if set (``nox -s soak`` sets it and prints the file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests  # imported up front: the first fetch must not pay for the import
+from hostile_servers import (
+    JSON,
+    Behaviour,
+    HostileServer,
+    black_hole,
+    drip_body,
+    drip_headers,
+    free_port,
+    gzip_bomb,
+    huge_body,
+    json_body,
+    refused_uri,
+    reply,
+    reset,
+    silent_listener,
+)
+
+from cognito_jwt import (
+    CognitoJwtVerifier,
+    JwksCache,
+    JwksUnavailableError,
+    RequestsFetcher,
+    UnknownKeyError,
+)
+from cognito_jwt.testing import FakeCognitoPool
+
+del requests
+
+NOW = 1_800_000_000
+CONNECT_TIMEOUT = 0.3
+READ_TIMEOUT = 0.3
+TOTAL_TIMEOUT = 0.6
+#: What a failing fetch may add to one request: the total timeout plus
+#: scheduling slack for a loaded 2-core CI machine.
+BOUND = TOTAL_TIMEOUT + 1.0
+#: A call served from the cache (or failing fast during back-off).
+FAST = 0.25
+MB = 1024 * 1024
+
+LATENCY: dict[str, float] = {}
+
+
+def record(mode: str, seconds: float) -> None:
+    LATENCY[mode] = max(LATENCY.get(mode, 0.0), seconds)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report() -> Iterator[None]:
+    yield
+    path = os.environ.get("COGNITO_JWT_REPORT")
+    if path and LATENCY:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write("JWKS failure matrix, worst-case added latency per call (s):\n")
+            for mode, seconds in sorted(LATENCY.items()):
+                out.write(f"  {mode:<36} {seconds:6.3f}\n")
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="module")
+def pool() -> FakeCognitoPool:
+    return FakeCognitoPool("us-east-1_JwksFail01")
+
+
+def fetcher(
+    *,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    read_timeout: float = READ_TIMEOUT,
+    total_timeout: float = TOTAL_TIMEOUT,
+) -> RequestsFetcher:
+    return RequestsFetcher(
+        connect_timeout=connect_timeout, read_timeout=read_timeout, total_timeout=total_timeout
+    )
+
+
+def serving(pool: FakeCognitoPool) -> Behaviour:
+    """The pool's JWKS as it is *at each request* (rotation shows up)."""
+
+    def current() -> bytes:
+        return pool.jwks_json.encode()
+
+    return json_body(current)
+
+
+def verifier_for(pool: FakeCognitoPool, uri: str, cache: JwksCache) -> CognitoJwtVerifier:
+    return pool.verifier(
+        token_use="id", jwks_uri=uri, allow_http=True, jwks_cache=cache, clock=lambda: NOW
+    )
+
+
+def timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    """Run ``call``; return (seconds, result or the exception it raised)."""
+    started = time.monotonic()
+    try:
+        result = call()
+    except Exception as exc:
+        result = exc
+    return time.monotonic() - started, result
+
+
+# -- the endpoints ----------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    """One JWKS URI in some failure mode, which a test can make healthy again."""
+
+    uri: str
+    server: HostileServer | None
+    stack: ExitStack
+    good: Behaviour
+    port: int
+    restart: Callable[[], None] | None = None
+    revived: list[HostileServer] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        """Requests the endpoint answered (or swallowed) on this URI."""
+        total = self.server.requests if self.server is not None else 0
+        return total + sum(s.requests for s in self.revived)
+
+    def recover(self) -> None:
+        if self.server is not None:
+            self.server.behaviour = self.good
+            return
+        if self.restart is not None:
+            self.restart()
+        revived = HostileServer(self.good, port=self.port)
+        self.stack.callback(revived.close)
+        self.revived.append(revived)
+
+    def fail(self, behaviour: Behaviour) -> None:
+        assert self.server is not None
+        self.server.behaviour = behaviour
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A failure mode: how to build it, what reason it ends in, how slow it is."""
+
+    name: str
+    behaviour: Behaviour | None  # None: not an HTTP server (refused / never accepts)
+    reason: str
+    fetch: dict[str, float] = field(default_factory=dict)
+    counts: bool = True  # False where no HTTP request can be counted
+    slow: bool = False  # the failure takes a timeout to detect
+
+
+HTML = {"Content-Type": "text/html"}
+ELSEWHERE = "http://127.0.0.1:1/jwks.json"
+SLOW_READS = {"read_timeout": 2.0}
+
+
+def _modes(pool: FakeCognitoPool) -> list[Mode]:
+    jwks = pool.jwks_json.encode()
+    return [
+        Mode("down (refused)", None, "jwks_fetch_failed", counts=False),
+        Mode("never accepts", None, "jwks_fetch_failed", counts=False, slow=True),
+        Mode("black hole", black_hole, "jwks_fetch_failed", slow=True),
+        Mode("connection reset", reset, "jwks_fetch_failed"),
+        # One byte per second: each byte resets the per-read timeout (2 s here),
+        # so only the total deadline can end these two.
+        Mode("drip headers 1 B/s", drip_headers(1.0), "jwks_timeout", SLOW_READS, slow=True),
+        Mode("drip body 1 B/s", drip_body(jwks, 1.0), "jwks_timeout", SLOW_READS, slow=True),
+        Mode("drip body, read timeout", drip_body(jwks, 1.0), "jwks_fetch_failed", slow=True),
+        Mode("404", reply(404, HTML, b"<h1>Not Found</h1>"), "jwks_http_status"),
+        Mode("429", reply(429, {**JSON, "Retry-After": "0"}, b"{}"), "jwks_http_status"),
+        Mode("500", reply(500, JSON, b'{"message":"boom"}'), "jwks_http_status"),
+        Mode("302 elsewhere", reply(302, {"Location": ELSEWHERE}, b""), "jwks_http_status"),
+        Mode("HTML body", reply(200, HTML, b"<html>sign in</html>"), "jwks_content_type"),
+        Mode("HTML labelled JSON", json_body(b"<html>sign in</html>"), "jwks_invalid"),
+        Mode("invalid JSON", json_body(b'{"keys": [{"kty": "RSA",'), "jwks_invalid"),
+        Mode("JSON without keys", json_body(b'{"jwks": []}'), "jwks_invalid"),
+        Mode("JSON array", json_body(b"[]"), "jwks_invalid"),
+        Mode("keys not a list", json_body(b'{"keys": {"kid": "x"}}'), "jwks_invalid"),
+        Mode("keys of wrong type", json_body(b'{"keys": [1, "two", null, []]}'), "jwks_invalid"),
+        Mode("keys empty", json_body(b'{"keys": []}'), "jwks_invalid"),
+        Mode("keys unusable", json_body(_unusable(pool)), "jwks_invalid"),
+        Mode("50 MB, Content-Length", huge_body(50 * MB, declare_length=True), "jwks_too_large"),
+        Mode("50 MB, no length", huge_body(50 * MB, declare_length=False), "jwks_too_large"),
+        Mode("gzip bomb 50 MB", gzip_bomb(50 * MB), "jwks_too_large"),
+    ]
+
+
+def _unusable(pool: FakeCognitoPool) -> bytes:
+    """The pool's own kids, with keys no verifier may use (encryption, too short)."""
+    document = pool.jwks
+    document["keys"][0]["use"] = "enc"
+    document["keys"][1]["n"] = "AQAB"
+    return json.dumps(document).encode()
+
+
+MODE_NAMES = [m.name for m in _modes(FakeCognitoPool("us-east-1_JwksFail01"))]
+
+
+def mode_named(pool: FakeCognitoPool, name: str) -> Mode:
+    return next(m for m in _modes(pool) if m.name == name)
+
+
+@contextmanager
+def endpoint(pool: FakeCognitoPool, mode: Mode, *, start_good: bool) -> Iterator[Endpoint]:
+    good = serving(pool)
+    with ExitStack() as stack:
+        if mode.behaviour is not None:
+            server = HostileServer(good if start_good else mode.behaviour)
+            stack.callback(server.close)
+            yield Endpoint(server.url, server, stack, good, server.port)
+            return
+        assert not start_good, "non-HTTP modes start broken"
+        if mode.name.startswith("down"):
+            port = free_port()
+            yield Endpoint(refused_uri(port), None, stack, good, port)
+            return
+        listener: AbstractContextManager[str] = silent_listener()
+        uri = listener.__enter__()
+        closed = False
+
+        def close_listener() -> None:
+            nonlocal closed
+            if not closed:
+                closed = True
+                listener.__exit__(None, None, None)
+
+        stack.callback(close_listener)
+        port = int(uri.split(":")[2].split("/")[0])
+        yield Endpoint(uri, None, stack, good, port, restart=close_listener)
+
+
+# -- nothing cached -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MODE_NAMES)
+def test_nothing_cached_fails_fast_with_503_then_recovers(pool: FakeCognitoPool, name: str) -> None:
+    mode = mode_named(pool, name)
+    mono = FakeMonotonic()
+    cache = JwksCache(fetcher(**mode.fetch), clock=mono, cooldown=10, max_backoff=40)
+    token = pool.id_token(now=NOW)
+    with endpoint(pool, mode, start_good=False) as ep:
+        verifier = verifier_for(pool, ep.uri, cache)
+        seconds, outcome = timed(lambda: verifier.verify(token))
+        record(f"{name} (cold)", seconds)
+        assert isinstance(outcome, JwksUnavailableError), outcome
+        assert outcome.reason == mode.reason, outcome
+        assert outcome.status_code == 503
+        assert seconds < BOUND, f"{name}: {seconds:.2f} s"
+        if mode.counts:
+            assert ep.requests == 1  # one attempt, no retry loop inside a call
+
+        # Backing off: callers fail at once, with the same reason, and the
+        # endpoint is not asked again.
+        for _ in range(20):
+            seconds, outcome = timed(lambda: verifier.verify(token))
+            assert isinstance(outcome, JwksUnavailableError)
+            assert outcome.reason == mode.reason
+            assert seconds < FAST
+        mono.advance(9.9)
+        assert isinstance(timed(lambda: verifier.verify(token))[1], JwksUnavailableError)
+        if mode.counts:
+            assert ep.requests == 1
+
+        ep.recover()
+        mono.advance(0.2)  # the first back-off step (cooldown) has passed
+        assert verifier.verify(token)["token_use"] == "id"
+        assert ep.requests == (2 if mode.counts else 1)
+        for _ in range(5):
+            assert verifier.verify(token)
+        assert ep.requests == (2 if mode.counts else 1)
+
+
+# -- keys cached ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [n for n in MODE_NAMES if not n.startswith(("down", "never"))])
+def test_cached_keys_keep_serving_while_the_endpoint_fails(
+    pool: FakeCognitoPool, name: str
+) -> None:
+    mode = mode_named(pool, name)
+    assert mode.behaviour is not None
+    mono = FakeMonotonic()
+    cache = JwksCache(
+        fetcher(**mode.fetch),
+        clock=mono,
+        max_age=60,
+        cooldown=10,
+        max_backoff=40,
+        stale_if_error=3600,
+    )
+    token = pool.id_token(now=NOW)
+    stranger = pool.id_token(now=NOW, header_overrides={"kid": "not-a-published-kid"})
+    with endpoint(pool, mode, start_good=True) as ep:
+        verifier = verifier_for(pool, ep.uri, cache)
+        assert verifier.verify(token)
+        assert ep.requests == 1
+        ep.fail(mode.behaviour)
+
+        mono.advance(61)  # keys are now stale: the next call tries a refresh
+        seconds, outcome = timed(lambda: verifier.verify(token))
+        record(f"{name} (cached)", seconds)
+        assert isinstance(outcome, dict), outcome  # served from the stale keys
+        assert seconds < BOUND, f"{name}: {seconds:.2f} s"
+        assert ep.requests == 2
+
+        for _ in range(50):  # backing off: no request, no delay
+            seconds, outcome = timed(lambda: verifier.verify(token))
+            assert isinstance(outcome, dict)
+            assert seconds < FAST
+        # A kid we do not have is refused; it is never accepted and never waits.
+        seconds, outcome = timed(lambda: verifier.verify(stranger))
+        assert isinstance(outcome, UnknownKeyError)
+        assert seconds < FAST
+        assert ep.requests == 2
+
+        mono.advance(10)  # first back-off step over: exactly one more attempt
+        seconds, outcome = timed(lambda: verifier.verify(token))
+        record(f"{name} (cached)", seconds)
+        assert isinstance(outcome, dict)
+        assert seconds < BOUND
+        assert ep.requests == 3
+        mono.advance(19)  # second step is 20 s: not yet
+        assert verifier.verify(token)
+        assert ep.requests == 3
+
+        ep.recover()
+        mono.advance(1)
+        assert verifier.verify(token)
+        assert ep.requests == 4
+        mono.advance(59)  # fresh again for max_age: no more requests
+        for _ in range(5):
+            assert verifier.verify(token)
+        assert ep.requests == 4
+
+
+@pytest.mark.parametrize("name", ["black hole", "drip headers 1 B/s"])
+def test_only_the_refreshing_caller_waits(pool: FakeCognitoPool, name: str) -> None:
+    """While one thread is stuck in a slow refresh, the others use the stale keys."""
+    mode = mode_named(pool, name)
+    assert mode.behaviour is not None
+    mono = FakeMonotonic()
+    cache = JwksCache(fetcher(**mode.fetch), clock=mono, max_age=60, cooldown=10)
+    token = pool.id_token(now=NOW)
+    with endpoint(pool, mode, start_good=True) as ep:
+        verifier = verifier_for(pool, ep.uri, cache)
+        assert verifier.verify(token)
+        ep.fail(mode.behaviour)
+        mono.advance(61)
+        latencies: list[float] = []
+        errors: list[object] = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(16)
+
+        def worker() -> None:
+            barrier.wait()
+            for _ in range(20):
+                seconds, outcome = timed(lambda: verifier.verify(token))
+                with lock:
+                    latencies.append(seconds)
+                    if not isinstance(outcome, dict):
+                        errors.append(outcome)
+
+        threads = [threading.Thread(target=worker) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        # Waiting on the network takes at least the read timeout; only the one
+        # caller that attempted the refresh may have done so.
+        waited = [s for s in latencies if s >= 0.9 * READ_TIMEOUT]
+        assert len(waited) <= 1, sorted(latencies)[-5:]
+        others = sorted(latencies)[:-1]
+        record(f"{name} (16 threads, others)", max(others))
+        assert max(latencies) < BOUND
+        record(f"{name} (16 threads)", max(latencies))
+        assert ep.requests == 2
+
+
+# -- beyond one failure ----------------------------------------------------------------
+
+
+def test_persistent_failure_backs_off_exponentially_then_keys_expire(
+    pool: FakeCognitoPool,
+) -> None:
+    """A day of a dead endpoint, a call every simulated second: requests counted."""
+    mono = FakeMonotonic()
+    cache = JwksCache(
+        fetcher(), clock=mono, max_age=60, cooldown=1, max_backoff=16, stale_if_error=600
+    )
+    token = pool.id_token(now=NOW)
+    with endpoint(pool, mode_named(pool, "500"), start_good=True) as ep:
+        verifier = verifier_for(pool, ep.uri, cache)
+        assert verifier.verify(token)
+        ep.fail(reply(500, JSON, b"{}"))
+        mono.advance(60)
+        served = refused = 0
+        for _ in range(1000):
+            mono.advance(1)
+            try:
+                verifier.verify(token)
+                served += 1
+            except JwksUnavailableError:
+                refused += 1
+        # Stale keys serve until max_age + stale_if_error (660 s after the fetch),
+        # then 503: the server cannot tell any more whether keys were revoked.
+        assert served == 599
+        assert refused == 401
+        # Attempts at +1, 2, 4, 8, then every 16 s: never more than that.
+        failed_attempts = ep.requests - 1
+        assert failed_attempts <= 4 + 1000 // 16 + 1, failed_attempts
+        assert failed_attempts >= 1000 // 16 - 1
+
+
+def test_flapping_endpoint_never_fails_a_valid_token(pool: FakeCognitoPool) -> None:
+    """Every other request fails (500, then reset): cached keys cover every gap."""
+    mono = FakeMonotonic()
+    cache = JwksCache(fetcher(), clock=mono, max_age=5, cooldown=2, max_backoff=8)
+    token = pool.id_token(now=NOW)
+    good = serving(pool)
+    bad = [reply(500, JSON, b"{}"), reset]
+    with HostileServer(good) as server:
+        calls = [0]
+
+        def flap(h: Any) -> None:
+            calls[0] += 1
+            (good if calls[0] % 2 else bad[(calls[0] // 2) % 2])(h)
+
+        server.behaviour = flap
+        verifier = verifier_for(pool, server.url, cache)
+        for _ in range(300):
+            assert verifier.verify(token)
+            mono.advance(1)
+        # At most one attempt per cooldown (2 s) over 300 s; in fact fewer,
+        # because a success is good for max_age.
+        assert server.requests <= 300 // 2 + 1
+        assert server.requests >= 300 // 8  # but it did keep trying
+
+
+def test_body_changing_between_calls(pool: FakeCognitoPool) -> None:
+    """Each successful answer replaces the set; a failed one never does."""
+    other = FakeCognitoPool("us-east-1_JwksFail02")
+    bodies: list[bytes] = [
+        pool.jwks_json.encode(),
+        other.jwks_json.encode(),  # a different, valid set: authoritative
+        b'{"keys": [42]}',  # garbage: ignored, old set kept
+        pool.jwks_json.encode(),
+    ]
+    mono = FakeMonotonic()
+    cache = JwksCache(fetcher(), clock=mono, max_age=60, cooldown=10)
+    token = pool.id_token(now=NOW)
+    with HostileServer(json_body(lambda: bodies[0])) as server:
+        verifier = verifier_for(pool, server.url, cache)
+        assert verifier.verify(token)
+        bodies.pop(0)
+        mono.advance(61)
+        with pytest.raises(UnknownKeyError) as info:
+            verifier.verify(token)  # refreshed: the pool's kid is no longer published
+        assert info.value.reason == "unknown_kid"
+        bodies.pop(0)
+        mono.advance(61)
+        with pytest.raises(JwksUnavailableError) as unavailable:
+            # Garbage answer: not installed.  The last good set still rules, and it
+            # lacks this kid; the refresh failed, so "cannot tell now" (503).
+            verifier.verify(token)
+        assert unavailable.value.reason == "jwks_invalid"
+        with pytest.raises(UnknownKeyError):
+            verifier.verify(token)  # backing off: the last good set answers
+        assert server.requests == 3
+        bodies.pop(0)
+        mono.advance(10)
+        assert verifier.verify(token)  # back: picked up after the back-off
+        assert server.requests == 4
+
+
+def test_redirect_target_is_never_contacted(pool: FakeCognitoPool) -> None:
+    with HostileServer(serving(pool)) as target:
+        moved = reply(302, {"Location": target.url}, b"")
+        with HostileServer(moved) as server:
+            verifier = verifier_for(pool, server.url, JwksCache(fetcher()))
+            with pytest.raises(JwksUnavailableError) as info:
+                verifier.verify(pool.id_token(now=NOW))
+            assert info.value.reason == "jwks_http_status"
+            assert server.requests == 1
+            assert target.requests == 0
+
+
+def test_down_endpoint_comes_back_on_the_same_port(pool: FakeCognitoPool) -> None:
+    """Keys cached, endpoint process dies (refused), later restarts: served throughout."""
+    mono = FakeMonotonic()
+    cache = JwksCache(fetcher(), clock=mono, max_age=60, cooldown=10)
+    token = pool.id_token(now=NOW)
+    good = serving(pool)
+    server = HostileServer(good)
+    port, uri = server.port, server.url
+    verifier = verifier_for(pool, uri, cache)
+    assert verifier.verify(token)
+    server.close()
+    mono.advance(61)
+    seconds, outcome = timed(lambda: verifier.verify(token))
+    record("down (cached)", seconds)
+    assert isinstance(outcome, dict)
+    assert seconds < BOUND
+    with HostileServer(good, port=port) as back:
+        mono.advance(10)
+        assert verifier.verify(token)
+        assert back.requests == 1
+
+
+# -- key rotation -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rotating_pool() -> FakeCognitoPool:
+    return FakeCognitoPool("us-east-1_JwksRotate1")
+
+
+def test_new_kid_is_picked_up_on_first_use_after_the_cooldown(
+    rotating_pool: FakeCognitoPool,
+) -> None:
+    pool = rotating_pool
+    mono = FakeMonotonic()
+    cache = JwksCache(fetcher(), clock=mono, max_age=3600, cooldown=10)
+    with HostileServer(serving(pool)) as server:
+        verifier = verifier_for(pool, server.url, cache)
+        old = pool.id_token(now=NOW)
+        assert verifier.verify(old)
+        pool.rotate(which="id", label="failures-rotation-new")
+        new = pool.id_token(now=NOW)
+        mono.advance(10)  # the cooldown since the last fetch has passed
+        assert verifier.verify(new)  # first use fetches the new set, once
+        assert server.requests == 2
+        assert verifier.verify(old)  # still published during the rotation
+        assert server.requests == 2
+
+
+def test_removed_kid_is_rejected_after_the_next_refresh_even_if_seen_before(
+    rotating_pool: FakeCognitoPool,
+) -> None:
+    """No cache of ours (keys, parsed headers, verified tokens) outlives the key."""
+    pool = rotating_pool
+    mono = FakeMonotonic()
+    cache = JwksCache(fetcher(), clock=mono, max_age=600, cooldown=10)
+    with HostileServer(serving(pool)) as server:
+        verifier = verifier_for(pool, server.url, cache)
+        old_kid = pool.id_kid
+        old = pool.id_token(now=NOW)
+        for _ in range(3):
+            assert verifier.verify(old)  # seen, and cached wherever we cache
+        pool.rotate(which="id", label="failures-rotation-removed")
+        pool.unpublish(old_kid)
+        mono.advance(601)
+        with pytest.raises(UnknownKeyError) as info:
+            verifier.verify(old)
+        assert info.value.reason == "unknown_kid"
+        with pytest.raises(UnknownKeyError):
+            verifier.verify(old)  # and stays rejected
+        import asyncio
+
+        with pytest.raises(UnknownKeyError):
+            asyncio.run(verifier.verify_async(old))
+        assert verifier.verify(pool.id_token(now=NOW))
+        assert server.requests == 2
+
+
+def test_the_test_kits_server_serves_rotated_keys(rotating_pool: FakeCognitoPool) -> None:
+    """``FakeCognitoPool.serve_jwks()`` reads the JWKS per request (it once froze it)."""
+    pool = rotating_pool
+    mono = FakeMonotonic()
+    with pool.serve_jwks() as server:
+        verifier = verifier_for(pool, server.url, JwksCache(fetcher(), clock=mono, cooldown=10))
+        assert verifier.verify(pool.id_token(now=NOW))
+        pool.rotate(which="id", label="failures-kit-rotation")
+        mono.advance(10)
+        assert verifier.verify(pool.id_token(now=NOW))  # the new kid, fetched from the kit
+        assert server.request_count == 2
