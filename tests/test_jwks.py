@@ -5,15 +5,14 @@ a fake monotonic clock so the tests are exact and fast."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import http.server
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hostile_servers import Behaviour, HostileServer, black_hole, json_body, reply
 
 from cognito_jwt import (
     CognitoJwtVerifier,
@@ -41,52 +40,23 @@ class FakeMonotonic:
         self.now += seconds
 
 
-Reply = tuple[int, dict[str, str], bytes]
+def jwks_of(pool: FakeCognitoPool) -> Behaviour:
+    """Serve the pool's keys as they are at each request (rotation shows)."""
+
+    def current() -> bytes:
+        return pool.jwks_json.encode()
+
+    return json_body(current)
 
 
-class ScriptedServer:
-    """An HTTP server on 127.0.0.1 whose next answer the test decides."""
+def slowly(behaviour: Behaviour, seconds: float) -> Behaviour:
+    """``behaviour``, after a pause: widens the window for concurrent callers."""
 
-    def __init__(self, reply: Callable[[], Reply], delay: float = 0.0) -> None:
-        self.reply = reply
-        self.delay = delay
-        self.requests = 0
-        self._lock = threading.Lock()
-        outer = self
+    def behave(handler: Any) -> None:
+        time.sleep(seconds)
+        behaviour(handler)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with outer._lock:
-                    outer.requests += 1
-                if outer.delay:
-                    time.sleep(outer.delay)
-                status, headers, body = outer.reply()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if "Content-Length" not in headers:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/pool/.well-known/jwks.json"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def json_reply(pool: FakeCognitoPool) -> Callable[[], Reply]:
-    return lambda: (200, {"Content-Type": "application/json"}, pool.jwks_json.encode())
+    return behave
 
 
 @pytest.fixture
@@ -96,8 +66,8 @@ def pool() -> FakeCognitoPool:
 
 
 @pytest.fixture
-def server(pool: FakeCognitoPool) -> Iterator[ScriptedServer]:
-    srv = ScriptedServer(json_reply(pool))
+def server(pool: FakeCognitoPool) -> Iterator[HostileServer]:
+    srv = HostileServer(jwks_of(pool))
     yield srv
     srv.close()
 
@@ -128,9 +98,9 @@ def fast_fetcher() -> RequestsFetcher:
 
 
 def test_32_concurrent_cold_callers_share_one_fetch(
-    pool: FakeCognitoPool, server: ScriptedServer
+    pool: FakeCognitoPool, server: HostileServer
 ) -> None:
-    server.delay = 0.2
+    server.behaviour = slowly(jwks_of(pool), 0.2)
     verifier = make_verifier(pool, server.url, JwksCache())
     token = pool.id_token(now=NOW)
     results: list[Any] = []
@@ -154,9 +124,9 @@ def test_32_concurrent_cold_callers_share_one_fetch(
 
 
 def test_concurrent_coroutines_share_one_fetch(
-    pool: FakeCognitoPool, server: ScriptedServer
+    pool: FakeCognitoPool, server: HostileServer
 ) -> None:
-    server.delay = 0.2
+    server.behaviour = slowly(jwks_of(pool), 0.2)
     verifier = make_verifier(pool, server.url, JwksCache())
     token = pool.id_token(now=NOW)
 
@@ -168,7 +138,7 @@ def test_concurrent_coroutines_share_one_fetch(
 
 
 def test_verifiers_built_per_request_share_the_cache(
-    pool: FakeCognitoPool, server: ScriptedServer
+    pool: FakeCognitoPool, server: HostileServer
 ) -> None:
     cache = JwksCache()
     token = pool.id_token(now=NOW)
@@ -177,7 +147,7 @@ def test_verifiers_built_per_request_share_the_cache(
     assert server.requests == 1
 
 
-def test_the_default_cache_is_shared_by_uri(pool: FakeCognitoPool, server: ScriptedServer) -> None:
+def test_the_default_cache_is_shared_by_uri(pool: FakeCognitoPool, server: HostileServer) -> None:
     token = pool.id_token(now=NOW)
     for _ in range(5):
         verifier = pool.verifier(
@@ -188,7 +158,7 @@ def test_the_default_cache_is_shared_by_uri(pool: FakeCognitoPool, server: Scrip
 
 
 def test_hydrate_fetches_before_the_first_token(
-    pool: FakeCognitoPool, server: ScriptedServer
+    pool: FakeCognitoPool, server: HostileServer
 ) -> None:
     verifier = make_verifier(pool, server.url, JwksCache())
     verifier.hydrate()
@@ -203,7 +173,7 @@ def test_hydrate_fetches_before_the_first_token(
 
 
 def test_unknown_kid_flood_costs_one_fetch_per_cooldown(
-    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
 ) -> None:
     cache = JwksCache(clock=mono, cooldown=10)
     verifier = make_verifier(pool, server.url, cache)
@@ -220,7 +190,7 @@ def test_unknown_kid_flood_costs_one_fetch_per_cooldown(
 
 
 def test_rotated_key_is_picked_up_within_the_cooldown(
-    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
 ) -> None:
     cache = JwksCache(clock=mono, cooldown=10)
     verifier = make_verifier(pool, server.url, cache)
@@ -239,7 +209,7 @@ def test_rotated_key_is_picked_up_within_the_cooldown(
 
 
 def test_removed_key_is_rejected_after_the_next_refresh(
-    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
 ) -> None:
     cache = JwksCache(clock=mono, max_age=600, cooldown=10)
     verifier = make_verifier(pool, server.url, cache)
@@ -260,13 +230,13 @@ def test_removed_key_is_rejected_after_the_next_refresh(
 
 
 def test_stale_keys_serve_while_the_endpoint_fails_then_expire(
-    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
 ) -> None:
     cache = JwksCache(clock=mono, max_age=600, cooldown=10, stale_if_error=3600, max_backoff=60)
     verifier = make_verifier(pool, server.url, cache)
     token = pool.id_token(now=NOW)
     assert verifier.verify(token)
-    server.reply = lambda: (500, {"Content-Type": "text/plain"}, b"boom")
+    server.behaviour = reply(500, {"Content-Type": "text/plain"}, b"boom")
     mono.advance(601)
     assert verifier.verify(token)  # refresh failed: stale keys keep serving
     assert server.requests == 2
@@ -283,10 +253,9 @@ def test_stale_keys_serve_while_the_endpoint_fails_then_expire(
 
 
 def test_recovery_after_the_endpoint_comes_back(
-    pool: FakeCognitoPool, server: ScriptedServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
 ) -> None:
-    good = server.reply
-    server.reply = lambda: (503, {"Content-Type": "text/plain"}, b"down")
+    server.behaviour = reply(503, {"Content-Type": "text/plain"}, b"down")
     verifier = make_verifier(pool, server.url, JwksCache(clock=mono, cooldown=10))
     token = pool.id_token(now=NOW)
     with pytest.raises(JwksUnavailableError) as info:
@@ -296,7 +265,7 @@ def test_recovery_after_the_endpoint_comes_back(
         with pytest.raises(JwksUnavailableError):
             verifier.verify(token)  # fails fast during the back-off
     assert server.requests == 1
-    server.reply = good
+    server.behaviour = jwks_of(pool)
     mono.advance(10)
     assert verifier.verify(token)
     assert server.requests == 2
@@ -307,9 +276,7 @@ def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -
     other = FakeCognitoPool("us-east-1_JwksTests2")
     for jwk in jwks["keys"]:
         jwk["n"] = other.jwks["keys"][0]["n"]
-    srv = ScriptedServer(
-        lambda: (200, {"Content-Type": "application/json"}, json.dumps(jwks).encode())
-    )
+    srv = HostileServer(json_body(json.dumps(jwks).encode()))
     try:
         verifier = make_verifier(pool, srv.url, JwksCache())
         with pytest.raises(InvalidSignatureError):
@@ -319,7 +286,7 @@ def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -
 
 
 @pytest.mark.parametrize(
-    ("reply", "reason"),
+    ("answer", "reason"),
     [
         ((404, {"Content-Type": "text/html"}, b"<h1>nope</h1>"), "jwks_http_status"),
         ((500, {"Content-Type": "application/json"}, b"{}"), "jwks_http_status"),
@@ -340,9 +307,9 @@ def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -
     ],
 )
 def test_bad_responses_with_nothing_cached(
-    pool: FakeCognitoPool, reply: Reply, reason: str
+    pool: FakeCognitoPool, answer: tuple[int, dict[str, str], bytes], reason: str
 ) -> None:
-    srv = ScriptedServer(lambda: reply)
+    srv = HostileServer(reply(*answer))
     try:
         verifier = make_verifier(pool, srv.url, JwksCache(fast_fetcher()))
         with pytest.raises(JwksUnavailableError) as info:
@@ -354,7 +321,7 @@ def test_bad_responses_with_nothing_cached(
 
 
 def test_a_silent_server_times_out_within_the_bound(pool: FakeCognitoPool) -> None:
-    srv = ScriptedServer(json_reply(pool), delay=3.0)
+    srv = HostileServer(black_hole)
     try:
         verifier = make_verifier(pool, srv.url, JwksCache(fast_fetcher()))
         started = time.monotonic()
@@ -368,7 +335,7 @@ def test_a_silent_server_times_out_within_the_bound(pool: FakeCognitoPool) -> No
 
 
 def test_connection_refused(pool: FakeCognitoPool) -> None:
-    srv = ScriptedServer(json_reply(pool))
+    srv = HostileServer(jwks_of(pool))
     uri = srv.url
     srv.close()
     verifier = make_verifier(pool, uri, JwksCache(fast_fetcher()))
@@ -410,15 +377,15 @@ def test_standard_proxy_variables_are_honoured(
     pool: FakeCognitoPool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str] = []
-    serve = json_reply(pool)
+    serve = jwks_of(pool)
 
-    def record() -> Reply:
+    def record(handler: Any) -> None:
         seen.append("via-proxy")
-        return serve()
+        serve(handler)
 
-    proxy = ScriptedServer(record)
+    proxy = HostileServer(record)
     try:
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server.server_address[1]}")
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
         # A host that does not resolve: only the proxy can answer for it.
@@ -430,7 +397,7 @@ def test_standard_proxy_variables_are_honoured(
         proxy.close()
 
 
-def test_a_callers_session_is_used(pool: FakeCognitoPool, server: ScriptedServer) -> None:
+def test_a_callers_session_is_used(pool: FakeCognitoPool, server: HostileServer) -> None:
     import requests
 
     session = requests.Session()
