@@ -10,11 +10,9 @@ verifies against a bundled JWKS never pays its ~100 ms import.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
-from urllib.parse import urlsplit
 
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError
 
@@ -31,7 +29,6 @@ __all__ = [
     "check_jwks_uri",
 ]
 
-logger = logging.getLogger("cognito_jwt")
 
 #: Seconds to establish the TCP/TLS connection.
 DEFAULT_CONNECT_TIMEOUT = 2.0
@@ -72,6 +69,8 @@ def check_jwks_uri(uri: str, *, allow_http: bool) -> str:
     """
     if not isinstance(uri, str):
         raise ConfigurationError(f"jwks_uri: expected a str, found {type(uri).__name__}")
+    from urllib.parse import urlsplit  # lazily: the static-JWKS cold start never needs it
+
     parts = urlsplit(uri)
     if not parts.netloc or parts.scheme not in ("https", "http"):
         raise ConfigurationError(f"jwks_uri: expected an absolute https URL, found {uri!r}")

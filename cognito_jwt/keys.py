@@ -6,22 +6,24 @@ public key from its modulus costs about as much as verifying a signature.
 Only asymmetric algorithms exist here.  ``none`` and the HMAC family cannot be
 configured at all, so a token can never talk the verifier into using a public
 key as an HMAC secret (the classic RS256→HS256 confusion).
+
+``cryptography`` is imported when the first key is built, not with this
+module: ``import cognito_jwt`` stays ~20 ms cheaper for processes that never
+verify (a CLI's ``--help``, a web app's start-up before its first request).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from cognito_jwt.errors import JwksUnavailableError, MalformedTokenError
 from cognito_jwt.token import b64url_decode
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 __all__ = [
     "MIN_RSA_BITS",
@@ -34,15 +36,12 @@ __all__ = [
 #: Smallest RSA modulus accepted (NIST SP 800-131A; Cognito uses 2048).
 MIN_RSA_BITS = 2048
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "256": hashes.SHA256,
-    "384": hashes.SHA384,
-    "512": hashes.SHA512,
-}
-_CURVES: dict[str, tuple[type[ec.EllipticCurve], int]] = {
-    "ES256": (ec.SECP256R1, 32),
-    "ES384": (ec.SECP384R1, 48),
-    "ES512": (ec.SECP521R1, 66),
+#: Curve (the ``cryptography.hazmat.primitives.asymmetric.ec`` class name) and
+#: coordinate size in bytes of each ECDSA algorithm.
+_CURVES: dict[str, tuple[str, int]] = {
+    "ES256": ("SECP256R1", 32),
+    "ES384": ("SECP384R1", 48),
+    "ES512": ("SECP521R1", 66),
 }
 _JWK_CURVES = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 
@@ -54,8 +53,25 @@ SUPPORTED_ALGORITHMS = frozenset(
 Verify = Callable[[bytes, bytes], bool]
 
 
+def _hash(alg: str) -> hashes.HashAlgorithm:
+    """The hash of ``RS256``/``PS384``/``ES512``...: SHA-256, -384 or -512."""
+    from cryptography.hazmat.primitives import hashes
+
+    bits = alg[2:]
+    if bits == "256":
+        return hashes.SHA256()
+    if bits == "384":
+        return hashes.SHA384()
+    if bits == "512":
+        return hashes.SHA512()
+    raise ValueError(f"no hash for algorithm {alg!r:.20}")
+
+
 def _rsa_verifier(key: rsa.RSAPublicKey, alg: str) -> Verify:
-    hash_alg = _HASHES[alg[2:]]()
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    hash_alg = _hash(alg)
     size = (key.key_size + 7) // 8
     pad: padding.AsymmetricPadding
     if alg.startswith("RS"):
@@ -76,8 +92,12 @@ def _rsa_verifier(key: rsa.RSAPublicKey, alg: str) -> Verify:
 
 
 def _ec_verifier(key: ec.EllipticCurvePublicKey, alg: str) -> Verify:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     _, coord = _CURVES[alg]
-    sig_alg = ec.ECDSA(_HASHES[alg[2:]]())
+    sig_alg = ec.ECDSA(_hash(alg))
 
     def verify(signature: bytes, data: bytes) -> bool:
         # JWS carries the raw r||s form (RFC 7518 3.4), cryptography wants DER.
@@ -94,13 +114,16 @@ def _ec_verifier(key: ec.EllipticCurvePublicKey, alg: str) -> Verify:
     return verify
 
 
-@dataclass(frozen=True, eq=False)
 class VerificationKey:
     """One usable public key from a JWKS, with its verifiers prepared per algorithm.
 
-    ``eq=False`` on purpose: two keys are "the same" only if they are the same
-    object, which lets caches notice that a JWKS was reloaded.
+    Immutable, and compared by identity on purpose: two keys are "the same"
+    only if they are the same object, which lets caches notice that a JWKS was
+    reloaded.  (A plain slotted class rather than a dataclass: importing
+    ``dataclasses`` costs a cold start ~5 ms.)
     """
+
+    __slots__ = ("_verifiers", "alg", "algorithms", "kid", "kty", "public_key")
 
     kid: str
     kty: str
@@ -108,6 +131,36 @@ class VerificationKey:
     algorithms: frozenset[str]
     public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey
     _verifiers: dict[str, Verify]
+
+    def __init__(
+        self,
+        kid: str,
+        kty: str,
+        alg: str | None,
+        algorithms: frozenset[str],
+        public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
+        *,
+        verifiers: dict[str, Verify],
+    ) -> None:
+        init = object.__setattr__
+        init(self, "kid", kid)
+        init(self, "kty", kty)
+        init(self, "alg", alg)
+        init(self, "algorithms", algorithms)
+        init(self, "public_key", public_key)
+        init(self, "_verifiers", verifiers)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"VerificationKey is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"VerificationKey is immutable: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return (
+            f"VerificationKey(kid={self.kid!r}, kty={self.kty!r}, alg={self.alg!r}, "
+            f"algorithms={sorted(self.algorithms)!r})"
+        )
 
     def verify(self, alg: str, data: bytes, signature: bytes) -> bool:
         """True if ``signature`` over ``data`` verifies with this key under ``alg``."""
@@ -133,6 +186,8 @@ def _build_rsa(jwk: Mapping[str, Any]) -> tuple[rsa.RSAPublicKey, frozenset[str]
         raise ValueError(f"RSA modulus has {n.bit_length()} bits, expected >= {MIN_RSA_BITS}")
     if e < 3 or e % 2 == 0:
         raise ValueError("RSA exponent is not an odd integer >= 3")
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.RSAPublicNumbers(e, n).public_key()
     return key, frozenset(a for a in SUPPORTED_ALGORITHMS if a[:2] in ("RS", "PS"))
 
@@ -141,10 +196,11 @@ def _build_ec(jwk: Mapping[str, Any]) -> tuple[ec.EllipticCurvePublicKey, frozen
     alg = _JWK_CURVES.get(jwk.get("crv"))  # type: ignore[arg-type]
     if alg is None:
         raise ValueError(f"unsupported curve {jwk.get('crv')!r:.20}")
-    curve_cls, _ = _CURVES[alg]
-    key = ec.EllipticCurvePublicNumbers(
-        _b64_int(jwk, "x"), _b64_int(jwk, "y"), curve_cls()
-    ).public_key()
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    curve_name, _ = _CURVES[alg]
+    curve: ec.EllipticCurve = getattr(ec, curve_name)()
+    key = ec.EllipticCurvePublicNumbers(_b64_int(jwk, "x"), _b64_int(jwk, "y"), curve).public_key()
     return key, frozenset({alg})
 
 
@@ -159,11 +215,12 @@ def _build_key(jwk: Mapping[str, Any]) -> VerificationKey:
     if jwk_alg is not None and not isinstance(jwk_alg, str):
         raise ValueError("alg is not a string")
     kty = jwk.get("kty")
-    public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+    rsa_key: rsa.RSAPublicKey | None = None
+    ec_key: ec.EllipticCurvePublicKey | None = None
     if kty == "RSA":
-        public_key, algorithms = _build_rsa(jwk)
+        rsa_key, algorithms = _build_rsa(jwk)
     elif kty == "EC":
-        public_key, algorithms = _build_ec(jwk)
+        ec_key, algorithms = _build_ec(jwk)
     else:
         raise ValueError(f"kty {kty!r:.20} is not supported")
     if jwk_alg is not None:
@@ -173,15 +230,16 @@ def _build_key(jwk: Mapping[str, Any]) -> VerificationKey:
             raise ValueError(f"alg {jwk_alg!r:.20} does not fit kty {kty}")
     verifiers: dict[str, Verify] = {}
     for alg in algorithms:
-        if isinstance(public_key, rsa.RSAPublicKey):
-            verifiers[alg] = _rsa_verifier(public_key, alg)
-        else:
-            verifiers[alg] = _ec_verifier(public_key, alg)
-    return VerificationKey(kid, kty, jwk_alg, algorithms, public_key, verifiers)
+        if rsa_key is not None:
+            verifiers[alg] = _rsa_verifier(rsa_key, alg)
+        elif ec_key is not None:
+            verifiers[alg] = _ec_verifier(ec_key, alg)
+    public_key = rsa_key if rsa_key is not None else ec_key
+    assert public_key is not None  # one branch above built it
+    return VerificationKey(kid, kty, jwk_alg, algorithms, public_key, verifiers=verifiers)
 
 
-@dataclass(frozen=True)
-class KeySet:
+class KeySet(NamedTuple):
     """A parsed JWKS: the usable keys by kid, and why the others were skipped.
 
     One odd key (an encryption key, an unsupported curve) must not make the

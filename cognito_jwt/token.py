@@ -23,6 +23,7 @@ from __future__ import annotations
 import binascii
 import json
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from cognito_jwt.errors import MalformedTokenError
@@ -38,19 +39,23 @@ __all__ = [
     "strip_bearer",
 ]
 
-#: Longest token accepted, in characters.  Real Cognito tokens are 0.8–2 KB; a
+#: Longest token accepted, in characters.  Real Cognito tokens are 0.8 to 2 KB; a
 #: token with hundreds of groups stays well below this.  API Gateway itself caps
 #: a header at 10 KB, so a larger "token" is an attack, not a user.
 DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024
 
 _MAX_KID_LENGTH = 256
 _KID_RE = re.compile(r"[A-Za-z0-9+/=_.:\-]+")
-_B64URL_RE = re.compile(r"[A-Za-z0-9_\-]*")
 # Last character of a segment whose length is 2 or 3 mod 4 must encode zero
 # "unused" bits; these are the characters that do.
 _CANONICAL_LAST_2 = frozenset("AQgw")
 _CANONICAL_LAST_3 = frozenset("AEIMQUYcgkosw048")
-_B64URL_TO_STD = str.maketrans("-_", "+/")
+# base64url -> standard alphabet in one C pass.  "+", "/" and "=" are *not*
+# base64url, so they become "!", which binascii's strict mode rejects along with
+# every other byte outside the standard alphabet: the translation plus
+# ``strict_mode=True`` accept exactly ``[A-Za-z0-9_-]*`` (a test checks every byte).
+_B64URL_TO_STD = bytes.maketrans(b"-_+/=", b"+/!!!")
+_PADDING = (b"", b"", b"==", b"=")
 _KNOWN_TYPS = frozenset({"jwt", "at+jwt", "application/jwt", "application/at+jwt"})
 
 
@@ -82,7 +87,7 @@ def strip_bearer(value: str) -> str:
     Raises:
         MalformedTokenError: (401) the value is not ``Bearer <token>``.
 
-    Example:
+    Examples:
         >>> strip_bearer("Bearer abc.def.ghi")
         'abc.def.ghi'
     """
@@ -103,26 +108,23 @@ def strip_bearer(value: str) -> str:
 
 def b64url_decode(segment: str, what: str) -> bytes:
     """Decode one unpadded base64url segment strictly (see the module docstring)."""
-    n = len(segment)
-    rem = n % 4
-    if (
-        rem == 1
-        or _B64URL_RE.fullmatch(segment) is None
-        or (rem == 2 and segment[-1] not in _CANONICAL_LAST_2)
-        or (rem == 3 and segment[-1] not in _CANONICAL_LAST_3)
-    ):
-        raise MalformedTokenError(
-            f"{what}: expected unpadded base64url, found invalid characters or length",
-            reason="invalid_base64url",
-        )
+    rem = len(segment) & 3
     try:
-        return binascii.a2b_base64(
-            segment.translate(_B64URL_TO_STD) + "=" * (-n % 4), strict_mode=True
-        )
-    except binascii.Error:  # pragma: no cover - the checks above already exclude this
-        raise MalformedTokenError(
-            f"{what}: expected unpadded base64url", reason="invalid_base64url"
-        ) from None
+        if not (
+            rem == 1
+            or (rem == 2 and segment[-1] not in _CANONICAL_LAST_2)
+            or (rem == 3 and segment[-1] not in _CANONICAL_LAST_3)
+        ):
+            return binascii.a2b_base64(
+                segment.encode("ascii").translate(_B64URL_TO_STD) + _PADDING[rem],
+                strict_mode=True,
+            )
+    except (UnicodeEncodeError, binascii.Error):
+        pass
+    raise MalformedTokenError(
+        f"{what}: expected unpadded base64url, found invalid characters or length",
+        reason="invalid_base64url",
+    )
 
 
 def _reject_constant(name: str) -> Any:
@@ -139,9 +141,21 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _decoder = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+_scan_once: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
 
 
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
+    # Fast path: one call into the C scanner (the same scanner, hooks and
+    # constants as ``_decoder.decode``).  Anything unusual, such as whitespace
+    # around the object or any error, takes the full decode below, which
+    # accepts or rejects exactly as before and words the error.
+    try:
+        text = raw.decode("utf-8")
+        value, end = _scan_once(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        value, end = None, -1
+    if type(value) is dict and end == len(text):
+        return value
     try:
         value = _decoder.decode(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -150,7 +164,9 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
         ) from None
     except (ValueError, RecursionError) as exc:
         reason = "duplicate_member" if "duplicate member" in str(exc) else "invalid_json"
-        raise MalformedTokenError(f"{what}: expected a JSON object ({exc})", reason=reason) from None
+        raise MalformedTokenError(
+            f"{what}: expected a JSON object ({exc})", reason=reason
+        ) from None
     if not isinstance(value, dict):
         raise MalformedTokenError(
             f"{what}: expected a JSON object, found {type(value).__name__}",
@@ -239,12 +255,21 @@ def parse_token(
     Raises:
         MalformedTokenError: (401) any structural problem.
     """
-    h_seg, p_seg, s_seg = _split(token, max_length)
-    header = header_cache.get(h_seg) if header_cache is not None else None
+    header: Header | None = None
+    if header_cache is not None and type(token) is str and len(token) <= max_length:
+        # Fast path: a cached header segment is a valid one, so it holds no
+        # "Bearer " prefix and _split's remaining checks reduce to these.
+        parts = token.split(".")
+        if len(parts) == 3 and parts[1] and parts[2]:
+            h_seg, p_seg, s_seg = parts
+            header = header_cache.get(h_seg)
     if header is None:
-        header = parse_header(h_seg)
-        if header_cache is not None:
-            header_cache[h_seg] = header
+        h_seg, p_seg, s_seg = _split(token, max_length)
+        header = header_cache.get(h_seg) if header_cache is not None else None
+        if header is None:
+            header = parse_header(h_seg)
+            if header_cache is not None:
+                header_cache[h_seg] = header
     claims = _json_object(b64url_decode(p_seg, "payload"), "payload")
     signature = b64url_decode(s_seg, "signature")
     signing_input = token[: len(h_seg) + 1 + len(p_seg)].encode("ascii")
@@ -262,7 +287,7 @@ def decode_unverified(
     Raises:
         MalformedTokenError: (401) the token is not well-formed.
 
-    Example:
+    Examples:
         >>> header, claims = decode_unverified(token)  # doctest: +SKIP
     """
     parsed = parse_token(token, max_length=max_length)

@@ -15,15 +15,13 @@ always reported as a bad signature, never as "expired".
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cognito_jwt import claims as _claims
+from cognito_jwt._cache import DEFAULT_CACHE_SIZE, CachedToken, TokenCache
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -86,7 +84,7 @@ def cognito_issuers(user_pool_id: str, additional_regions: Sequence[str] = ()) -
     Raises:
         ConfigurationError: ``user_pool_id`` is not ``<region>_<id>``.
 
-    Example:
+    Examples:
         >>> cognito_issuers("us-east-1_AbC123")[0]
         'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123'
     """
@@ -131,8 +129,7 @@ def _string_set(name: str, value: object, *, allow_none: bool) -> frozenset[str]
     return result
 
 
-@dataclass(frozen=True)
-class _Rules:
+class _Rules(NamedTuple):
     """What one configured issuer requires of a token's claims."""
 
     cognito: bool
@@ -159,8 +156,7 @@ class _Rules:
             _claims.check_scopes(claims, self.scopes, require_all=self.require_all_scopes)
 
 
-@dataclass(frozen=True)
-class _Route:
+class _Route(NamedTuple):
     """Where the keys of one issuer live and which rules its tokens must pass."""
 
     issuer: str
@@ -188,6 +184,7 @@ class _VerifierBase:
         clock: Callable[[], float] | None,
         max_token_length: int,
         include_claims_in_errors: bool,
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         if isinstance(algorithms, str):
             algorithms = (algorithms,)
@@ -203,6 +200,8 @@ class _VerifierBase:
         if custom_check is not None:
             if not callable(custom_check):
                 raise ConfigurationError("custom_check: expected a callable(header, claims)")
+            import inspect  # only here: it costs ~5 ms of import time
+
             if inspect.iscoroutinefunction(custom_check):
                 raise ConfigurationError(
                     "custom_check: expected a plain function; coroutines are not awaited"
@@ -212,6 +211,10 @@ class _VerifierBase:
         if not isinstance(max_token_length, int) or max_token_length < 64:
             raise ConfigurationError(
                 f"max_token_length: expected an int >= 64, found {max_token_length!r}"
+            )
+        if type(cache_size) is not int or cache_size < 0:
+            raise ConfigurationError(
+                f"cache_size: expected an int >= 0 (0 turns the cache off), found {cache_size!r}"
             )
         sources = sum(x is not None for x in (jwks, jwks_cache, fetcher)) + (
             session is not None and fetcher is None
@@ -231,6 +234,7 @@ class _VerifierBase:
         self._max_token_length = max_token_length
         self._include_claims = include_claims_in_errors
         self._header_cache: dict[str, Header] = {}
+        self._token_cache = TokenCache(cache_size) if cache_size else None
         self._keys: KeySource
         if jwks is not None:
             self._keys = StaticKeySource(jwks)
@@ -300,9 +304,23 @@ class _VerifierBase:
         claims = parsed.claims
         try:
             owner = route.owner
-            _claims.check_time(claims, owner._clock(), owner._leeway)
+            now = owner._clock()
+            leeway = owner._leeway
+            exp = claims.get("exp")
+            iat = claims.get("iat")
+            if not (
+                type(exp) is int
+                and exp > now - leeway
+                and type(iat) is int
+                and iat <= now + leeway
+                and "nbf" not in claims
+            ):
+                # The common Cognito shape passes above; anything else (a float,
+                # an nbf, no iat, or a failure) gets the full rules and wording.
+                _claims.check_time(claims, now, leeway)
             route.rules.check(claims)
-            owner._run_custom_check(parsed.header, claims)
+            if owner._custom_check is not None:
+                owner._run_custom_check(parsed.header, claims)
         except CognitoJwtError as exc:
             if route.owner._include_claims:
                 exc.claims = dict(claims)
@@ -340,10 +358,13 @@ class _VerifierBase:
             AccessDeniedError: (403) valid, but lacks a required group or scope.
             JwksUnavailableError: (503) the keys could not be obtained.
         """
+        claims = self._lookup(token)
+        if claims is not None:
+            return claims
         parsed, route, kid = self._parse(token)
         source = route.owner._keys
         key = source.peek(route.jwks_uri, kid) or source.get_key(route.jwks_uri, kid)
-        return route.owner._finish(parsed, route, key)
+        return self._complete(token, parsed, route, kid, key)
 
     async def verify_async(self, token: str) -> dict[str, Any]:
         """Like :meth:`verify`, without blocking the event loop on a JWKS fetch.
@@ -351,12 +372,67 @@ class _VerifierBase:
         A cached key is used inline (the RSA check takes ~30 µs); a fetch runs
         in a worker thread, where concurrent callers share it.
         """
+        claims = self._lookup(token)
+        if claims is not None:
+            return claims
         parsed, route, kid = self._parse(token)
         source = route.owner._keys
         key = source.peek(route.jwks_uri, kid)
         if key is None:
+            import asyncio  # only here: it costs ~30 ms of import time
+
             key = await asyncio.to_thread(source.get_key, route.jwks_uri, kid)
-        return route.owner._finish(parsed, route, key)
+        return self._complete(token, parsed, route, kid, key)
+
+    # -- the verified-token cache (see _cache.py for what it may remember) ---
+
+    def _lookup(self, token: str) -> dict[str, Any] | None:
+        """The claims of a cached, still-valid ``token``, or ``None`` (full path)."""
+        cache = self._token_cache
+        if cache is None or type(token) is not str:
+            return None
+        entry = cache.get(token)
+        if entry is None:
+            return None
+        route = entry.route
+        owner = route.owner
+        now = owner._clock()
+        leeway = owner._leeway
+        if (
+            entry.exp <= now - leeway
+            or (entry.nbf is not None and entry.nbf > now + leeway)
+            or (entry.iat is not None and entry.iat > now + leeway)
+            or owner._keys.peek(route.jwks_uri, entry.kid) is not entry.key
+        ):
+            # Not valid at this clock, or the key that verified it is no longer
+            # the one served for its kid (rotated out, JWKS reloaded or stale):
+            # forget it; the full path decides and words any error.
+            cache.discard(token, entry)
+            return None
+        claims = entry.claims(token)
+        if owner._custom_check is not None:
+            try:
+                owner._run_custom_check(entry.header, claims)
+            except CognitoJwtError as exc:
+                if owner._include_claims:
+                    exc.claims = dict(claims)
+                raise
+        return claims
+
+    def _complete(
+        self, token: str, parsed: ParsedToken, route: _Route, kid: str, key: VerificationKey
+    ) -> dict[str, Any]:
+        """Finish the full path; remember the token if every check passed."""
+        owner = route.owner
+        cache = self._token_cache
+        if cache is None or owner._token_cache is None or type(token) is not str:
+            return owner._finish(parsed, route, key)
+        # Read before custom_check runs, which may change the claims dict it is given.
+        claims = parsed.claims
+        times = (claims.get("exp", 0), claims.get("nbf"), claims.get("iat"))
+        result = owner._finish(parsed, route, key)  # raises unless exp is a NumericDate
+        cache.put(token, CachedToken(key, route, parsed.header, kid, times))
+        return result
 
     def _jwks_uris(self) -> list[str]:
         return list(dict.fromkeys(r.jwks_uri for r in self._routes.values()))
@@ -375,6 +451,8 @@ class _VerifierBase:
 
     async def hydrate_async(self) -> None:
         """:meth:`hydrate` without blocking the event loop."""
+        import asyncio
+
         await asyncio.to_thread(self.hydrate)
 
     def _primary_uris(self) -> list[tuple[_VerifierBase, str]]:
@@ -422,11 +500,15 @@ class CognitoJwtVerifier(_VerifierBase):
         clock: returns the current epoch seconds (tests, replays).
         max_token_length: size cap in characters.
         include_claims_in_errors: attach verified claims to claim errors.
+        cache_size: how many verified tokens to remember (LRU), so that a
+            token seen again skips the signature check; ``exp``/``nbf``, the
+            key still being published and ``custom_check`` are re-checked on
+            every hit.  ``0`` turns the cache off.
 
     Raises:
         ConfigurationError: a setting is missing or invalid.
 
-    Example:
+    Examples:
         >>> verifier = CognitoJwtVerifier(
         ...     user_pool_id="us-east-1_AbCdEf123", token_use="access", client_id="abc"
         ... )
@@ -456,6 +538,7 @@ class CognitoJwtVerifier(_VerifierBase):
         clock: Callable[[], float] | None = None,
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         if token_use is _REQUIRED:
             raise ConfigurationError(
@@ -482,6 +565,7 @@ class CognitoJwtVerifier(_VerifierBase):
             clock=clock,
             max_token_length=max_token_length,
             include_claims_in_errors=include_claims_in_errors,
+            cache_size=cache_size,
         )
         self.user_pool_id = user_pool_id
         issuers = cognito_issuers(user_pool_id, additional_regions)
@@ -522,7 +606,7 @@ class JwtVerifier(_VerifierBase):
 
     Other arguments are as for :class:`CognitoJwtVerifier`.
 
-    Example:
+    Examples:
         >>> verifier = JwtVerifier(issuer="https://issuer.example.com", audience="api")
     """
 
@@ -545,6 +629,7 @@ class JwtVerifier(_VerifierBase):
         clock: Callable[[], float] | None = None,
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         if audience is _REQUIRED:
             raise ConfigurationError(
@@ -564,6 +649,7 @@ class JwtVerifier(_VerifierBase):
             clock=clock,
             max_token_length=max_token_length,
             include_claims_in_errors=include_claims_in_errors,
+            cache_size=cache_size,
         )
         rules = _Rules(
             cognito=False,
@@ -593,7 +679,7 @@ class MultiIssuerVerifier(_VerifierBase):
     Raises:
         ConfigurationError: no verifiers, or two claim the same issuer.
 
-    Example:
+    Examples:
         >>> multi = MultiIssuerVerifier([
         ...     CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id="a"),
         ...     CognitoJwtVerifier(user_pool_id="eu-west-1_B", token_use="id", client_id="b"),
@@ -619,6 +705,10 @@ class MultiIssuerVerifier(_VerifierBase):
         self._algorithms = frozenset().union(*(v._algorithms for v in verifiers))
         self._max_token_length = max(v._max_token_length for v in verifiers)
         self._header_cache = {}
+        # Room for what the members would hold; a member with cache_size=0 keeps
+        # its tokens out (see _complete).
+        size = sum(v._token_cache.maxsize for v in verifiers if v._token_cache is not None)
+        self._token_cache = TokenCache(size) if size else None
 
     def _primary_uris(self) -> list[tuple[_VerifierBase, str]]:
         return [pair for v in self._verifiers for pair in v._primary_uris()]

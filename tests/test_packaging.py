@@ -35,7 +35,7 @@ import cognito_jwt
 from cognito_jwt.testing import FakeCognitoPool
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNTIME_DEPS = {"cryptography", "requests", "cachetools", "pyjwt"}
+RUNTIME_DEPS = {"cryptography", "requests", "urllib3", "pyjwt"}
 #: Building a wheel and a venv takes ~10 s; ``-m "not slow"`` skips it locally.
 slow = pytest.mark.slow
 

@@ -1,0 +1,134 @@
+"""Where the microseconds of one ``verify`` go.
+
+Two views of the same first-sight verification (keys cached, token cache off):
+
+1. A stage-by-stage breakdown: each step of the request path timed on its own
+   with the library's own functions (``min`` over repeats: the least disturbed
+   run of a noisy machine), next to the whole call, so the unexplained rest is
+   the glue between stages.
+2. ``cProfile`` of many calls, sorted by own time (cProfile's per-call overhead
+   inflates small functions; use it for the ranking, not the absolute numbers).
+
+Then the same for a repeat (cache hit).
+
+Run: ``python benchmarks/profile_verify.py`` (or ``nox -s profile``).  Not named
+``profile.py``: that would shadow the standard library module cProfile imports.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import sys
+import timeit
+from collections.abc import Callable
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from cognito_jwt import claims as claims_mod
+from cognito_jwt import token as token_mod
+from cognito_jwt.testing import FakeCognitoPool
+
+ID_TOKENS = "id"
+
+
+def best(call: Callable[[], Any], number: int = 5000, repeat: int = 21) -> float:
+    """Microseconds per call: the fastest of ``repeat`` runs of ``number`` calls."""
+    return min(timeit.repeat(call, number=number, repeat=repeat)) / number * 1e6
+
+
+def main() -> None:
+    pool = FakeCognitoPool()
+    token = pool.id_token(
+        groups=["admin", "users"],
+        identities=[
+            {
+                "providerName": "Google",
+                "providerType": "Google",
+                "userId": "1234567890",
+                "primary": "true",
+                "dateCreated": "1700000000000",
+            }
+        ],
+    )
+    verifier = pool.verifier(ID_TOKENS, cache_size=0)
+    verifier.verify(token)  # warm: header cache, keys
+    h_seg, p_seg, s_seg = token.split(".")
+    header_cache = verifier._header_cache
+    parsed, route, kid = verifier._parse(token)
+    key = verifier._keys.peek(route.jwks_uri, kid)
+    assert key is not None
+    public_key = key.public_key
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    pad, sha256 = padding.PKCS1v15(), hashes.SHA256()
+    raw_payload = token_mod.b64url_decode(p_seg, "payload")
+    signature = parsed.signature
+    signing_input = parsed.signing_input
+    claims = parsed.claims
+    now = float(claims["iat"])
+
+    stages: list[tuple[str, Callable[[], Any]]] = [
+        ("split into segments", lambda: token.split(".")),
+        ("header: cache hit", lambda: header_cache.get(h_seg)),
+        ("payload: base64url (strict)", lambda: token_mod.b64url_decode(p_seg, "payload")),
+        ("payload: JSON (strict, dup check)", lambda: token_mod._json_object(raw_payload, "p")),
+        ("signature: base64url (strict)", lambda: token_mod.b64url_decode(s_seg, "signature")),
+        ("signing input encode", lambda: token[: len(h_seg) + 1 + len(p_seg)].encode("ascii")),
+        ("key lookup (peek)", lambda: verifier._keys.peek(route.jwks_uri, kid)),
+        (
+            "RSA verify (cryptography) = floor",
+            lambda: public_key.verify(signature, signing_input, pad, sha256),
+        ),
+        ("exp/nbf/iat (full check_time)", lambda: claims_mod.check_time(claims, now, 0.0)),
+        ("issuer rules (token_use, aud)", lambda: route.rules.check(claims)),
+    ]
+    print(
+        f"Python {sys.version.split()[0]}; token {len(token)} chars "
+        f"(payload {len(p_seg)}, signature {len(s_seg)})\n"
+    )
+    print("First sight, keys cached, token cache off")
+    print(f"  {'stage':38s} {'µs':>7s}")
+    total = 0.0
+    for name, call in stages:
+        us = best(call)
+        total += us
+        print(f"  {name:38s} {us:7.2f}")
+    whole = best(lambda: verifier.verify(token))
+    print(f"  {'sum of stages':38s} {total:7.2f}")
+    print(f"  {'verify() as a whole':38s} {whole:7.2f}")
+    print(f"  {'glue (calls, checks, tuples)':38s} {whole - total:7.2f}\n")
+
+    cached = pool.verifier(ID_TOKENS)
+    cached.verify(token)
+    cached.verify(token)
+    entry = cached._token_cache.get(token) if cached._token_cache is not None else None
+    assert entry is not None
+    print("Repeat (token cache hit)")
+    hit_stages: list[tuple[str, Callable[[], Any]]] = [
+        ("LRU lookup (get, move_to_end)", lambda: cached._token_cache.get(token)),  # type: ignore[union-attr]
+        ("clock", cached._clock),
+        ("key still served (peek, identity)", lambda: cached._keys.peek(route.jwks_uri, kid)),
+        ("deep copy of the claims", lambda: entry.claims(token)),
+    ]
+    total = 0.0
+    for name, call in hit_stages:
+        us = best(call, number=20000)
+        total += us
+        print(f"  {name:38s} {us:7.2f}")
+    whole = best(lambda: cached.verify(token), number=20000)
+    print(f"  {'sum of stages':38s} {total:7.2f}")
+    print(f"  {'verify() as a whole':38s} {whole:7.2f}\n")
+
+    print("cProfile, 20000 first-sight verifications (own time, top 12)")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(20000):
+        verifier.verify(token)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+
+
+if __name__ == "__main__":
+    main()

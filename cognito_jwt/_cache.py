@@ -1,0 +1,206 @@
+"""The verified-token cache: a bounded LRU of tokens whose signature already verified.
+
+Clients resend one token for up to an hour, so most ``verify`` calls see a
+token verified moments ago.  Re-checking its RSA signature costs ~25 µs; this
+cache turns a repeat into a dict hit plus the checks that can change between
+two calls.  What is and is not remembered (see ``_VerifierBase._cached``):
+
+* **Remembered** (deterministic for one exact token string and one verifier):
+  the parse, the alg/kid/issuer routing, the signature, and the issuer rules
+  (``token_use``, ``aud``/``client_id``, groups, scopes).
+* **Re-evaluated on every hit**: ``exp``/``nbf``/``iat`` against the
+  verifier's clock and leeway; that the key which verified the token is still
+  the one the key source serves for its kid (a reloaded or rotated JWKS builds
+  new key objects, so identity fails and the entry falls back to the full
+  path); the caller's ``custom_check``.
+* **Only successes** are stored, after every check passed.
+* **Never shared with callers**: each hit returns a fresh deep copy (dicts and
+  lists) of a private template, so a caller mutating its claims (including
+  nested ``cognito:groups`` or ``identities``) cannot change what the next
+  caller gets.  The template is built lazily, on the first hit, by decoding the
+  token's payload again, so a token seen once costs the first-sight path no
+  copy at all.
+
+Bounded by entry count (LRU eviction).  Under the GIL no lock is taken (see
+:class:`TokenCache` for why that is safe, and why a lock would cost 4x
+throughput at two threads); a free-threaded build locks each mutation.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from cognito_jwt.token import _json_object, b64url_decode
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cognito_jwt.keys import VerificationKey
+    from cognito_jwt.token import Header
+    from cognito_jwt.verifier import _Route
+
+__all__ = ["DEFAULT_CACHE_SIZE", "CachedToken", "TokenCache", "copy_json"]
+
+#: Verified tokens remembered per verifier.  An entry costs about 3.5 KB for a
+#: typical 1.1 KB Cognito ID token once it has been hit (the token string, its
+#: claims template and bookkeeping; ``benchmarks/bench.py`` measures it), so the
+#: default bounds the cache near 4 MB: the tokens of a thousand users active at
+#: once, each resending theirs.  A miss only costs one full verification.
+DEFAULT_CACHE_SIZE = 1024
+
+#: False only on a free-threaded build running without its GIL (3.13+).
+_GIL: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts and lists copied, scalars shared)."""
+    if type(value) is dict:
+        return {k: copy_json(v) for k, v in value.items()}
+    if type(value) is list:
+        return [copy_json(v) for v in value]
+    return value
+
+
+def _flat(values: Any) -> bool:
+    return not any(type(v) is dict or type(v) is list for v in values)
+
+
+def _copy_flat_dicts(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [item.copy() for item in value]
+
+
+Copier = Callable[[Any], Any]
+
+
+def _copier(value: Any) -> Copier:
+    """The cheapest deep copy for ``value``'s shape (a hit runs it on every call).
+
+    Cognito's containers are a list of strings (``cognito:groups``) and a list
+    of flat dicts (``identities``); other shapes take the generic copy.
+    """
+    if type(value) is list and _flat(value):
+        return list.copy
+    if type(value) is dict and _flat(value.values()):
+        return dict.copy
+    if type(value) is list and all(type(v) is dict and _flat(v.values()) for v in value):
+        return _copy_flat_dicts
+    return copy_json
+
+
+class CachedToken:
+    """What a cache hit needs: the verdict's inputs that can change, and the claims."""
+
+    __slots__ = ("_template", "exp", "header", "iat", "key", "kid", "nbf", "route")
+
+    def __init__(
+        self,
+        key: VerificationKey,
+        route: _Route,
+        header: Header,
+        kid: str,
+        times: tuple[float, float | None, float | None],
+    ) -> None:
+        self.key = key
+        self.route = route
+        self.header = header
+        self.kid = kid
+        self.exp, self.nbf, self.iat = times  # exp, nbf, iat as verified
+        # (claims, how to copy each container in them), set once on the first
+        # hit; one attribute, so a reader never sees half of it.
+        self._template: tuple[dict[str, Any], tuple[tuple[str, Copier], ...]] | None = None
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """A fresh copy of the token's claims, private to the caller."""
+        cached = self._template
+        if cached is None:
+            # First hit: decode the (already verified) payload once more into a
+            # template nobody else holds.  Same decoder, same bytes: same claims.
+            # Two threads may both get here; either template is right.
+            parsed = _json_object(b64url_decode(token.split(".")[1], "payload"), "payload")
+            nested = tuple(
+                (k, _copier(v)) for k, v in parsed.items() if type(v) is dict or type(v) is list
+            )
+            cached = self._template = (parsed, nested)
+        template, nested = cached
+        claims = template.copy()
+        for name, copy in nested:
+            claims[name] = copy(template[name])
+        return claims
+
+
+class TokenCache:
+    """A thread-safe LRU of :class:`CachedToken` keyed by the exact token string.
+
+    With a GIL (every CPython build but the free-threaded ones) it takes no
+    lock: each ``OrderedDict`` call below is one C call that runs no Python code
+    (the keys are exact ``str``), so it is atomic, and a race between two calls
+    only costs a miss or one extra eviction.  A lock here would be worse than
+    useless: measured on 2 cores, two threads hitting the cache through a
+    ``threading.Lock`` convoy on it together with the GIL and reach 0.2x the
+    throughput of one thread.  On a free-threaded build a lock guards every
+    mutation instead.
+    """
+
+    __slots__ = ("_entries", "_lock", "maxsize")
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[str, CachedToken] = OrderedDict()
+        self._lock = None if _GIL else threading.Lock()
+
+    def get(self, token: str) -> CachedToken | None:
+        """The entry for ``token`` (marking it recently used), or ``None``."""
+        entries = self._entries
+        entry = entries.get(token)
+        if entry is None:
+            return None
+        lock = self._lock
+        try:
+            if lock is None:
+                entries.move_to_end(token)
+            else:
+                with lock:
+                    entries.move_to_end(token)
+        except KeyError:  # evicted by another thread meanwhile: still a valid entry
+            pass
+        return entry
+
+    def put(self, token: str, entry: CachedToken) -> None:
+        """Remember ``entry``, evicting the least recently used beyond ``maxsize``."""
+        if self._lock is None:
+            self._put(token, entry)
+        else:
+            with self._lock:
+                self._put(token, entry)
+
+    def _put(self, token: str, entry: CachedToken) -> None:
+        entries = self._entries
+        entries[token] = entry
+        if len(entries) > self.maxsize:
+            try:  # noqa: SIM105 - cheaper than contextlib.suppress on every full-cache miss
+                entries.popitem(last=False)
+            except KeyError:  # another thread emptied it meanwhile
+                pass
+
+    def discard(self, token: str, entry: CachedToken) -> None:
+        """Forget ``token`` if it still maps to ``entry`` (a racing put may win: harmless)."""
+        if self._lock is None:
+            if self._entries.get(token) is entry:
+                self._entries.pop(token, None)
+        else:
+            with self._lock:
+                if self._entries.get(token) is entry:
+                    del self._entries[token]
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        if self._lock is None:
+            self._entries.clear()
+        else:
+            with self._lock:
+                self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

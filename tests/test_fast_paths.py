@@ -1,0 +1,280 @@
+"""The fast paths of issue 4 accept and reject exactly what the straightforward code did.
+
+Each optimisation on the first-sight path is a shortcut with a fallback: when
+anything looks unusual it hands over to the original, fully checked code.
+These tests pin that down by comparing against reference implementations (the
+code as it was before the shortcut) over every single byte and generated input.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cognito_jwt import MalformedTokenError, claims
+from cognito_jwt.errors import CognitoJwtError
+from cognito_jwt.testing import FakeCognitoPool, b64url
+from cognito_jwt.token import Header, _json_object, b64url_decode, parse_token
+
+NOW = 1_800_000_000
+
+# -- base64url: translate + binascii strict mode == the regex-checked decoder ---------------
+
+_REF_RE = re.compile(r"[A-Za-z0-9_\-]*")
+_REF_LAST_2 = frozenset("AQgw")
+_REF_LAST_3 = frozenset("AEIMQUYcgkosw048")
+
+
+def reference_b64url(segment: str) -> bytes | None:
+    """The pre-issue-4 decoder: ``None`` where it raised."""
+    n = len(segment)
+    rem = n % 4
+    if (
+        rem == 1
+        or _REF_RE.fullmatch(segment) is None
+        or (rem == 2 and segment[-1] not in _REF_LAST_2)
+        or (rem == 3 and segment[-1] not in _REF_LAST_3)
+    ):
+        return None
+    return binascii.a2b_base64(
+        segment.translate(str.maketrans("-_", "+/")) + "=" * (-n % 4), strict_mode=True
+    )
+
+
+def expected(segment: str) -> bytes | str:
+    """The reference's bytes, or the reason it rejects with."""
+    value = reference_b64url(segment)
+    return "invalid_base64url" if value is None else value
+
+
+def decoded(segment: str) -> bytes | str:
+    """The bytes, or the error reason."""
+    try:
+        return b64url_decode(segment, "segment")
+    except MalformedTokenError as exc:
+        return exc.reason
+
+
+_ODD_CHARS = [chr(c) for c in range(256)] + ["\u2028", "\ufeff", "\U0001f600", "\udcff"]
+
+
+@pytest.mark.parametrize("char", _ODD_CHARS, ids=lambda c: f"U+{ord(c):04X}")
+def test_every_character_in_every_position(char: str) -> None:
+    for base in ("", "QQ", "QUI", "QUJD", "QUJDRA", "QUJDREU", "QUJDREVG"):
+        for at in range(len(base) + 1):
+            segment = base[:at] + char + base[at:]
+            assert decoded(segment) == expected(segment), repr(segment)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("AQgwBz09-_+/= .\n\t\x00é"), max_size=24))
+def test_generated_segments(segment: str) -> None:
+    assert decoded(segment) == expected(segment)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=64))
+def test_round_trip(data: bytes) -> None:
+    assert b64url_decode(b64url(data), "x") == data
+
+
+# -- JSON: one scanner call == JSONDecoder.decode with the strict hooks ----------------------
+
+
+def reference_json(raw: bytes) -> tuple[str, Any]:
+    """The pre-issue-4 parse: ("ok", value) or ("error", reason, message)."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            raise ValueError("duplicate member name")
+        return obj
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    try:
+        value = json.JSONDecoder(object_pairs_hook=unique, parse_constant=constant).decode(
+            raw.decode("utf-8")
+        )
+    except UnicodeDecodeError:
+        return ("error", "invalid_json")
+    except (ValueError, RecursionError) as exc:
+        return ("error", "duplicate_member" if "duplicate member" in str(exc) else "invalid_json")
+    if not isinstance(value, dict):
+        return ("error", "invalid_json")
+    return ("ok", value)
+
+
+def parsed_json(raw: bytes) -> tuple[str, Any]:
+    try:
+        return ("ok", _json_object(raw, "payload"))
+    except MalformedTokenError as exc:
+        return ("error", exc.reason)
+
+
+JSON_CASES = [
+    b'{"a":1}',
+    b' {"a":1}',
+    b'{"a":1} ',
+    b'\n{"a":1}\r\n',
+    b'{"a":1}x',
+    b'{"a":1}{"b":2}',
+    b'{"a":1,"a":2}',
+    b'{"a":{"b":1,"b":1}}',
+    b'{"a":[{"x":1},{"y":2,"y":3}]}',
+    b'{"a":NaN}',
+    b'{"a":-Infinity}',
+    b'{"a":1e400}',
+    b"[]",
+    b'"str"',
+    b"1",
+    b"null",
+    b"",
+    b" ",
+    b"{",
+    b'{"a":"\xff"}',
+    b"\xef\xbb\xbf{}",
+    b'{"a":"\\ud800"}',
+    b"{}",
+    b'{"k": "v" , "n" : [1, 2.5, true, false, null]}',
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+]
+
+
+@pytest.mark.parametrize("raw", JSON_CASES, ids=lambda r: repr(r[:24]))
+def test_json_cases(raw: bytes) -> None:
+    assert parsed_json(raw) == reference_json(raw)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.lists(st.tuples(st.sampled_from("abc"), inner), max_size=4).map(
+                lambda pairs: (
+                    "{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in pairs) + "}"
+                )
+            )
+        ),
+        max_leaves=8,
+    ),
+    st.sampled_from(["", " ", "\n"]),
+)
+def test_generated_json(value: Any, pad: str) -> None:
+    text = value if isinstance(value, str) and value.startswith("{") else json.dumps(value)
+    raw = (pad + text + pad).encode()
+    assert parsed_json(raw) == reference_json(raw)
+
+
+# -- parse_token: the cached-header shortcut == _split + parse_header ------------------------
+
+
+def outcome(call: Any) -> tuple[Any, ...]:
+    try:
+        parsed = call()
+    except MalformedTokenError as exc:
+        return ("error", exc.reason, exc.message)
+    return ("ok", parsed.header.raw, parsed.claims, parsed.signing_input, parsed.signature)
+
+
+def test_parse_with_a_warm_header_cache_matches_a_cold_parse(pool: FakeCognitoPool) -> None:
+    token = pool.id_token(now=NOW)
+    head, payload, sig = token.split(".")
+    cache: dict[str, Header] = {}
+    parse_token(token, header_cache=cache)
+    assert head in cache
+    variants: list[Any] = [
+        token,
+        f"Bearer {token}",
+        f"bearer {token}",
+        f"{head}..{sig}",
+        f"{head}.{payload}.",
+        f"{head}.{payload}.{sig}.",
+        f"{head}.{payload}",
+        f"{head}.{payload}.{sig}.{sig}",
+        f"{head}.{payload}x.{sig}",
+        f"{head}.{payload}.{sig}=",
+        f"{head}.{payload}.{sig[:-1]}",
+        f"{head}.{payload[:-2]}.{sig}",
+        f"{head}.e30.{sig}",
+        token + "A" * 20_000,
+        token.encode(),
+        None,
+        f"{head}.{payload}.{sig}\n",
+        f" {token}",
+    ]
+    for variant in variants:
+        warm = outcome(lambda v=variant: parse_token(v, header_cache=dict(cache)))
+        cold = outcome(lambda v=variant: parse_token(v))
+        assert warm == cold, variant if isinstance(variant, str) else type(variant)
+
+
+# -- the common-shape time check == claims.check_time ----------------------------------------
+
+
+TIME_CLAIMS: list[dict[str, Any]] = [
+    {"exp": NOW + 10, "iat": NOW},
+    {"exp": NOW, "iat": NOW - 5},
+    {"exp": NOW - 1, "iat": NOW - 5},
+    {"exp": NOW + 10, "iat": NOW + 1},
+    {"exp": NOW + 10},
+    {"exp": NOW + 10, "iat": None},
+    {"exp": NOW + 10.5, "iat": NOW},
+    {"exp": True, "iat": NOW},
+    {"exp": NOW + 10, "iat": True},
+    {"exp": str(NOW + 10), "iat": NOW},
+    {"exp": None, "iat": NOW},
+    {"iat": NOW},
+    {"exp": NOW + 10, "iat": NOW, "nbf": NOW + 1},
+    {"exp": NOW + 10, "iat": NOW, "nbf": None},
+    {"exp": NOW + 10, "iat": NOW, "nbf": NOW},
+    {"exp": 10**30, "iat": NOW},
+    {"exp": NOW + 10, "iat": float("nan")},
+]
+
+
+def reference_time(values: dict[str, Any], leeway: float) -> str | None:
+    try:
+        claims.check_time(values, float(NOW), leeway)
+    except CognitoJwtError as exc:
+        return exc.reason
+    return None
+
+
+@pytest.mark.parametrize("values", TIME_CLAIMS, ids=repr)
+@pytest.mark.parametrize("leeway", [0, 2])
+def test_time_fast_path_matches_check_time(
+    pool: FakeCognitoPool, values: dict[str, Any], leeway: float
+) -> None:
+    header = json.dumps({"kid": pool.id_kid, "alg": "RS256"}).encode()
+    body = {
+        "iss": pool.issuer,
+        "token_use": "id",
+        "aud": pool.client_id,
+        "sub": "u",
+        **values,
+    }
+    try:
+        payload = json.dumps(body, allow_nan=True).encode()
+    except ValueError:
+        pytest.skip("not encodable")
+    token = pool.sign_raw(header, payload)
+    verifier = pool.verifier(clock=lambda: float(NOW), leeway=leeway, cache_size=0)
+    try:
+        verifier.verify(token)
+        got = None
+    except CognitoJwtError as exc:
+        got = exc.reason
+    if got == "invalid_json":  # NaN never reaches the time check
+        return
+    assert got == reference_time(json.loads(payload), leeway)

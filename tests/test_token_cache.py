@@ -1,0 +1,535 @@
+"""The verified-token cache: every correctness rule of issue 4, one test (or more) each.
+
+A repeat ``verify`` of the exact same token string may skip the parse, the
+signature and the issuer rules, never the checks that can change between two
+calls: ``exp``/``nbf``/``iat`` against the verifier's clock and leeway, the key
+still being the one served for its kid, and ``custom_check``.  Only successes
+are remembered, memory is bounded (LRU), and callers never share claims.
+
+No timings here (a 2-core CI machine is too noisy); ``benchmarks/bench.py``
+measures the speed.  Whether a call was a hit is observed by counting the
+signature checks that reach :meth:`VerificationKey.verify`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from cognito_jwt import (
+    CognitoJwtVerifier,
+    ConfigurationError,
+    InvalidAudienceError,
+    InvalidClaimError,
+    InvalidSignatureError,
+    JwksCache,
+    JwtVerifier,
+    MissingGroupError,
+    MultiIssuerVerifier,
+    TokenExpiredError,
+    TokenNotYetValidError,
+    UnknownKeyError,
+)
+from cognito_jwt import _cache as cache_module
+from cognito_jwt._cache import DEFAULT_CACHE_SIZE
+from cognito_jwt.keys import VerificationKey
+from cognito_jwt.testing import FakeCognitoPool
+
+NOW = 1_800_000_000
+
+
+class Clock:
+    """The verifier's wall clock, moved by hand."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = float(now)
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Monotonic(Clock):
+    """The JWKS cache's monotonic clock."""
+
+    def __init__(self) -> None:
+        super().__init__(1000.0)
+
+
+class PoolFetcher:
+    """Serves a pool's *current* JWKS; counts fetches."""
+
+    def __init__(self, pool: FakeCognitoPool) -> None:
+        self.pool = pool
+        self.count = 0
+
+    def fetch(self, uri: str) -> bytes:
+        self.count += 1
+        return self.pool.jwks_json.encode()
+
+
+@pytest.fixture
+def signature_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The kid of every signature check that runs, in order."""
+    calls: list[str] = []
+    real = VerificationKey.verify
+
+    def counting(self: VerificationKey, alg: str, data: bytes, signature: bytes) -> bool:
+        calls.append(self.kid)
+        return real(self, alg, data, signature)
+
+    monkeypatch.setattr(VerificationKey, "verify", counting)
+    return calls
+
+
+@pytest.fixture(params=[True, False], ids=["lock-free", "locked"])
+def cache_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Run a test with the GIL build's lock-free cache and the free-threaded locked one."""
+    monkeypatch.setattr(cache_module, "_GIL", request.param)
+    return bool(request.param)
+
+
+def cache_len(verifier: Any) -> int:
+    cache = verifier._token_cache
+    return 0 if cache is None else len(cache)
+
+
+# -- on by default, off with cache_size=0 ---------------------------------------------------
+
+
+def test_on_by_default_a_repeat_skips_the_signature(
+    pool: FakeCognitoPool, signature_checks: list[str]
+) -> None:
+    verifier = pool.verifier(clock=Clock())
+    token = pool.id_token(now=NOW)
+    first = verifier.verify(token)
+    second = verifier.verify(token)
+    assert first == second
+    assert len(signature_checks) == 1
+    assert verifier._token_cache is not None
+    assert verifier._token_cache.maxsize == DEFAULT_CACHE_SIZE
+
+
+def test_cache_size_zero_turns_it_off(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    verifier = pool.verifier(clock=Clock(), cache_size=0)
+    token = pool.id_token(now=NOW)
+    for _ in range(3):
+        verifier.verify(token)
+    assert len(signature_checks) == 3
+    assert verifier._token_cache is None
+
+
+@pytest.mark.parametrize("bad", [-1, True, 1.5, "10", None])
+def test_cache_size_is_validated(pool: FakeCognitoPool, bad: Any) -> None:
+    with pytest.raises(ConfigurationError, match="cache_size"):
+        pool.verifier(cache_size=bad)
+    with pytest.raises(ConfigurationError, match="cache_size"):
+        JwtVerifier(issuer=pool.issuer, audience=None, jwks=pool.jwks, cache_size=bad)
+
+
+def test_jwt_verifier_caches_too(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    verifier = JwtVerifier(issuer=pool.issuer, audience=pool.client_id, jwks=pool.jwks)
+    token = pool.id_token()
+    verifier.verify(token)
+    verifier.verify(token)
+    assert len(signature_checks) == 1
+
+
+def test_only_the_exact_string_hits(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    verifier = pool.verifier(clock=Clock())
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    head, payload, sig = token.split(".")
+    forged = f"{head}.{payload}.{sig[:-4]}{'AAAA' if sig[-4:] != 'AAAA' else 'BBBB'}"
+    with pytest.raises(InvalidSignatureError):
+        verifier.verify(forged)
+    assert len(signature_checks) == 2
+
+
+def test_str_subclasses_never_use_the_cache(
+    pool: FakeCognitoPool, signature_checks: list[str]
+) -> None:
+    class Sneaky(str):
+        __slots__ = ()
+
+        def __eq__(self, other: object) -> bool:  # claims to equal any token
+            return True
+
+        def __hash__(self) -> int:
+            return str.__hash__(self)
+
+    verifier = pool.verifier(clock=Clock())
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    verifier.verify(Sneaky(token))
+    verifier.verify(Sneaky(token))
+    assert len(signature_checks) == 3
+
+
+# -- time checks re-evaluated on every hit ----------------------------------------------------
+
+
+def test_exp_is_re_evaluated_on_a_hit(
+    pool: FakeCognitoPool, signature_checks: list[str], cache_mode: bool
+) -> None:
+    clock = Clock()
+    verifier = pool.verifier(clock=clock)
+    token = pool.id_token(now=NOW, expires_in=60)
+    verifier.verify(token)
+    clock.now = NOW + 59
+    verifier.verify(token)
+    assert len(signature_checks) == 1  # still a hit
+    clock.now = NOW + 60
+    with pytest.raises(TokenExpiredError) as info:
+        verifier.verify(token)
+    assert info.value.reason == "token_expired"
+    assert cache_len(verifier) == 0  # dropped, not kept around
+
+
+def test_leeway_applies_on_a_hit(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    clock = Clock()
+    verifier = pool.verifier(clock=clock, leeway=30)
+    token = pool.id_token(now=NOW, expires_in=60)
+    verifier.verify(token)
+    clock.now = NOW + 89  # expired 29 s ago: inside the leeway
+    assert verifier.verify(token)["exp"] == NOW + 60
+    assert len(signature_checks) == 1
+    clock.now = NOW + 90
+    with pytest.raises(TokenExpiredError):
+        verifier.verify(token)
+
+
+def test_nbf_is_re_evaluated_on_a_hit(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    clock = Clock(NOW + 100)
+    verifier = pool.verifier(clock=clock, leeway=5)
+    token = pool.id_token(now=NOW, nbf=NOW + 50)
+    verifier.verify(token)
+    verifier.verify(token)
+    assert len(signature_checks) == 1
+    clock.now = NOW + 44  # the clock stepped back (NTP): before nbf - leeway
+    with pytest.raises(TokenNotYetValidError) as info:
+        verifier.verify(token)
+    assert info.value.reason == "token_not_yet_valid"
+    clock.now = NOW + 100
+    verifier.verify(token)  # valid again: verified in full and remembered again
+    verifier.verify(token)
+    assert cache_len(verifier) == 1
+
+
+def test_iat_is_re_evaluated_on_a_hit(pool: FakeCognitoPool) -> None:
+    clock = Clock(NOW)
+    verifier = pool.verifier(clock=clock)
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    clock.now = NOW - 10
+    with pytest.raises(TokenNotYetValidError) as info:
+        verifier.verify(token)
+    assert info.value.reason == "issued_in_future"
+
+
+def test_a_float_exp_is_honoured_on_a_hit(pool: FakeCognitoPool) -> None:
+    clock = Clock()
+    verifier = pool.verifier(clock=clock)
+    token = pool.id_token(now=NOW, exp=NOW + 10.5)
+    verifier.verify(token)
+    clock.now = NOW + 10.4
+    verifier.verify(token)
+    clock.now = NOW + 10.5
+    with pytest.raises(TokenExpiredError):
+        verifier.verify(token)
+
+
+# -- custom_check runs on every hit -----------------------------------------------------------
+
+
+def test_custom_check_runs_on_every_hit(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    revoked: set[str] = set()
+    seen: list[str] = []
+
+    def not_revoked(header: dict[str, Any], claims: dict[str, Any]) -> bool:
+        seen.append(claims["jti"])
+        return claims["jti"] not in revoked
+
+    verifier = pool.verifier(clock=Clock(), custom_check=not_revoked)
+    token = pool.id_token(now=NOW)
+    jti = verifier.verify(token)["jti"]
+    verifier.verify(token)
+    verifier.verify(token)
+    assert seen == [jti] * 3
+    assert len(signature_checks) == 1
+    revoked.add(jti)
+    with pytest.raises(InvalidClaimError) as info:
+        verifier.verify(token)
+    assert info.value.reason == "custom_check_failed"
+    revoked.clear()
+    assert verifier.verify(token)["jti"] == jti
+
+
+def test_custom_check_error_on_a_hit_carries_claims_when_asked(pool: FakeCognitoPool) -> None:
+    allow = [True]
+    verifier = pool.verifier(
+        clock=Clock(),
+        custom_check=lambda header, claims: allow[0],
+        include_claims_in_errors=True,
+    )
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    allow[0] = False
+    with pytest.raises(InvalidClaimError) as info:
+        verifier.verify(token)
+    assert info.value.claims is not None
+    assert info.value.claims["token_use"] == "id"
+
+
+def test_custom_check_gets_copies_on_a_hit(pool: FakeCognitoPool) -> None:
+    def meddle(header: dict[str, Any], claims: dict[str, Any]) -> None:
+        header["alg"] = "none"
+        claims["cognito:groups"].append("admin")
+        claims["email"] = "mallory@example.com"
+
+    verifier = pool.verifier(clock=Clock(), custom_check=meddle)
+    token = pool.id_token(now=NOW, groups=["users"])
+    for _ in range(3):
+        claims = verifier.verify(token)
+        # Each call sees the meddling of its own check only, never an earlier one's.
+        assert claims["cognito:groups"] == ["users", "admin"]
+        assert claims["email"] == "mallory@example.com"
+
+
+# -- keys that leave the JWKS -----------------------------------------------------------------
+
+
+@pytest.fixture
+def rotating() -> tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, Monotonic]:
+    """A pool of its own (its keys rotate) behind a fetching JWKS cache."""
+    pool = FakeCognitoPool("us-east-1_CacheRot1", "cacherotclient0123456789a")
+    mono = Monotonic()
+    fetcher = PoolFetcher(pool)
+    jwks_cache = JwksCache(fetcher, clock=mono, max_age=600, cooldown=10)
+    verifier = pool.verifier(clock=Clock(), jwks_cache=jwks_cache)
+    return pool, verifier, jwks_cache, fetcher, mono
+
+
+def test_an_entry_is_dropped_when_its_key_leaves_the_jwks(
+    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, Monotonic],
+    signature_checks: list[str],
+) -> None:
+    pool, verifier, _, _, mono = rotating
+    token = pool.id_token(now=NOW)
+    old_kid = pool.id_kid
+    verifier.verify(token)
+    verifier.verify(token)
+    assert signature_checks == [old_kid]
+    pool.rotate(which="id", label="cache-rotation")
+    pool.unpublish(old_kid)
+    mono.now += 601  # the cached set is due for refresh
+    with pytest.raises(UnknownKeyError):
+        verifier.verify(token)
+    assert cache_len(verifier) == 0
+    with pytest.raises(UnknownKeyError):
+        verifier.verify(token)  # and it stays rejected
+
+
+def test_a_reloaded_jwks_sends_a_hit_back_to_the_full_path(
+    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, Monotonic],
+    signature_checks: list[str],
+) -> None:
+    pool, verifier, jwks_cache, _, _ = rotating
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    jwks_cache.add_jwks(verifier._jwks_uris()[0], pool.jwks)  # same keys, new key objects
+    verifier.verify(token)
+    verifier.verify(token)
+    assert len(signature_checks) == 2  # re-verified once against the new objects, then cached
+
+
+def test_a_stale_jwks_is_never_trusted_by_the_cache(
+    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, Monotonic],
+    signature_checks: list[str],
+) -> None:
+    pool, verifier, _, fetcher, mono = rotating
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    mono.now += 601  # past max_age: peek() no longer vouches for the key
+    verifier.verify(token)
+    assert fetcher.count == 2  # the full path ran and refreshed the set
+    assert len(signature_checks) == 2
+
+
+# -- only successes ---------------------------------------------------------------------------
+
+
+def test_rejections_are_never_cached(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    clock = Clock()
+    verifier = pool.verifier(clock=clock, groups=["admin"])
+    cases = [
+        (pool.id_token(now=NOW, groups=["users"]), MissingGroupError),
+        (pool.id_token(now=NOW, groups=["admin"], aud="someone-else"), InvalidAudienceError),
+        (pool.id_token(now=NOW - 7200, groups=["admin"]), TokenExpiredError),
+    ]
+    for token, error in cases:
+        for _ in range(2):
+            with pytest.raises(error):
+                verifier.verify(token)
+    assert cache_len(verifier) == 0
+    assert len(signature_checks) == 6
+
+
+def test_a_token_failing_custom_check_on_first_sight_is_not_cached(
+    pool: FakeCognitoPool, signature_checks: list[str]
+) -> None:
+    allow = [False]
+    verifier = pool.verifier(clock=Clock(), custom_check=lambda h, c: allow[0])
+    token = pool.id_token(now=NOW)
+    with pytest.raises(InvalidClaimError):
+        verifier.verify(token)
+    assert cache_len(verifier) == 0
+    allow[0] = True
+    verifier.verify(token)
+    verifier.verify(token)
+    assert len(signature_checks) == 2
+
+
+def test_caches_are_per_verifier(pool: FakeCognitoPool) -> None:
+    """A token one verifier accepted says nothing to a verifier with other rules."""
+    lenient = pool.verifier(clock=Clock())
+    strict = pool.verifier(clock=Clock(), groups=["admin"])
+    token = pool.id_token(now=NOW, groups=["users"])
+    lenient.verify(token)
+    with pytest.raises(MissingGroupError):
+        strict.verify(token)
+
+
+# -- memory bounded ---------------------------------------------------------------------------
+
+
+def test_the_cache_is_a_bounded_lru(
+    pool: FakeCognitoPool, signature_checks: list[str], cache_mode: bool
+) -> None:
+    verifier = pool.verifier(clock=Clock(), cache_size=3)
+    tokens = [pool.id_token(now=NOW) for _ in range(5)]
+    for token in tokens[:3]:
+        verifier.verify(token)
+    verifier.verify(tokens[0])  # most recently used now: tokens[1] is the eldest
+    verifier.verify(tokens[3])  # evicts tokens[1]
+    verifier.verify(tokens[4])  # evicts tokens[2]
+    assert cache_len(verifier) == 3
+    del signature_checks[:]
+    verifier.verify(tokens[0])
+    verifier.verify(tokens[3])
+    verifier.verify(tokens[4])
+    assert signature_checks == []
+    verifier.verify(tokens[1])
+    assert len(signature_checks) == 1
+    assert cache_len(verifier) == 3
+
+
+# -- callers never share claims ---------------------------------------------------------------
+
+
+def test_mutating_returned_claims_never_reaches_the_next_caller(pool: FakeCognitoPool) -> None:
+    identities = [
+        {"providerName": "Google", "providerType": "Google", "userId": "1", "primary": "true"}
+    ]
+    profile: Any = {"tier": "free", "tags": ["a", ["b"]]}
+    token = pool.id_token(
+        now=NOW, groups=["users"], identities=identities, **{"custom:profile": profile}
+    )
+    verifier = pool.verifier(clock=Clock())
+    pristine = verifier.verify(token)  # first sight (a miss)
+    expected = {
+        "cognito:groups": ["users"],
+        "identities": identities,
+        "custom:profile": {"tier": "free", "tags": ["a", ["b"]]},
+    }
+    for _ in range(3):  # the miss's dict, then hits
+        claims = pristine if _ == 0 else verifier.verify(token)
+        for name, value in expected.items():
+            assert claims[name] == value
+        claims["cognito:groups"].append("admin")
+        claims["identities"][0]["userId"] = "attacker"
+        claims["identities"].append({"providerName": "Evil"})
+        claims["custom:profile"]["tier"] = "gold"
+        claims["custom:profile"]["tags"][1].append("c")
+        claims["email"] = "mallory@example.com"
+        del claims["sub"]
+    fresh = verifier.verify(token)
+    assert fresh["email"] == "alice@example.com"
+    assert "sub" in fresh
+    for name, value in expected.items():
+        assert fresh[name] == value
+
+
+# -- async shares the cache; MultiIssuerVerifier ----------------------------------------------
+
+
+def test_verify_async_shares_the_cache(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    verifier = pool.verifier(clock=Clock())
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    assert asyncio.run(verifier.verify_async(token))["token_use"] == "id"
+    other = pool.id_token(now=NOW)
+    asyncio.run(verifier.verify_async(other))
+    verifier.verify(other)
+    assert len(signature_checks) == 2
+
+
+def test_verify_async_re_evaluates_exp_on_a_hit(pool: FakeCognitoPool) -> None:
+    clock = Clock()
+    verifier = pool.verifier(clock=clock)
+    token = pool.id_token(now=NOW, expires_in=60)
+    asyncio.run(verifier.verify_async(token))
+    clock.now = NOW + 60
+    with pytest.raises(TokenExpiredError):
+        asyncio.run(verifier.verify_async(token))
+
+
+def test_multi_issuer_caches_and_honours_a_member_with_the_cache_off(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool, signature_checks: list[str]
+) -> None:
+    clock = Clock()
+    multi = MultiIssuerVerifier(
+        [pool.verifier(clock=clock), other_pool.verifier(clock=clock, cache_size=0)]
+    )
+    cached = pool.id_token(now=NOW, expires_in=60)
+    uncached = other_pool.id_token(now=NOW)
+    for _ in range(2):
+        multi.verify(cached)
+        multi.verify(uncached)
+    assert len(signature_checks) == 3
+    clock.now = NOW + 60  # the member's clock decides on a hit
+    with pytest.raises(TokenExpiredError):
+        multi.verify(cached)
+
+
+# -- thread safety ----------------------------------------------------------------------------
+
+
+def test_concurrent_hits_misses_and_evictions(pool: FakeCognitoPool, cache_mode: bool) -> None:
+    verifier = pool.verifier(clock=Clock(), cache_size=4)
+    assert verifier._token_cache is not None
+    assert (verifier._token_cache._lock is None) is cache_mode
+    tokens = [pool.id_token(now=NOW, groups=[f"g{i}"]) for i in range(8)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def worker(offset: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(200):
+                n = (i + offset) % len(tokens)
+                claims = verifier.verify(tokens[n])
+                assert claims["cognito:groups"] == [f"g{n}"]
+                claims["cognito:groups"].append("x")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert cache_len(verifier) <= 4
