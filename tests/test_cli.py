@@ -88,7 +88,8 @@ def jwks_file(pool: FakeCognitoPool, tmp_path: Path) -> Path:
     return path
 
 
-def verify_args(pool: FakeCognitoPool, jwks_file: Path, token_use: str = "id") -> list[str]:
+def pool_args(pool: FakeCognitoPool, token_use: str = "id") -> list[str]:
+    """``verify`` for the pool, its client id and ``token_use``; keys still to choose."""
     return [
         "verify",
         "--user-pool-id",
@@ -97,9 +98,11 @@ def verify_args(pool: FakeCognitoPool, jwks_file: Path, token_use: str = "id") -
         token_use,
         "--client-id",
         pool.client_id,
-        "--jwks-file",
-        str(jwks_file),
     ]
+
+
+def verify_args(pool: FakeCognitoPool, jwks_file: Path, token_use: str = "id") -> list[str]:
+    return [*pool_args(pool, token_use), "--jwks-file", str(jwks_file)]
 
 
 def forged(pool: FakeCognitoPool) -> str:
@@ -362,19 +365,7 @@ def test_verify_unreachable_jwks_exits_5(run: Cli, pool: FakeCognitoPool) -> Non
     with pool.serve_jwks() as server:
         url = server.url
     # The server is closed now: nothing listens on that port.
-    result = run(
-        "verify",
-        "--user-pool-id",
-        pool.user_pool_id,
-        "--token-use",
-        "id",
-        "--client-id",
-        pool.client_id,
-        "--jwks-uri",
-        url,
-        "--allow-http",
-        pool.id_token(),
-    )
+    result = run(*pool_args(pool), "--jwks-uri", url, "--allow-http", pool.id_token())
     assert result.code == EXIT_KEYS_UNAVAILABLE
     assert "JwksUnavailableError (reason: jwks_" in result.err
 
@@ -382,13 +373,7 @@ def test_verify_unreachable_jwks_exits_5(run: Cli, pool: FakeCognitoPool) -> Non
 def test_verify_fetches_from_served_jwks_uri(run: Cli, pool: FakeCognitoPool) -> None:
     with pool.serve_jwks() as server:
         result = run(
-            "verify",
-            "--user-pool-id",
-            pool.user_pool_id,
-            "--token-use",
-            "access",
-            "--client-id",
-            pool.client_id,
+            *pool_args(pool, "access"),
             "--jwks-uri",
             server.url,
             "--allow-http",
@@ -402,18 +387,7 @@ def test_verify_fetches_from_served_jwks_uri(run: Cli, pool: FakeCognitoPool) ->
 def test_verify_http_jwks_uri_without_opt_in_is_a_configuration_error(
     run: Cli, pool: FakeCognitoPool
 ) -> None:
-    result = run(
-        "verify",
-        "--user-pool-id",
-        pool.user_pool_id,
-        "--token-use",
-        "id",
-        "--client-id",
-        pool.client_id,
-        "--jwks-uri",
-        "http://127.0.0.1:9/jwks.json",
-        pool.id_token(),
-    )
+    result = run(*pool_args(pool), "--jwks-uri", "http://127.0.0.1:9/jwks.json", pool.id_token())
     assert result.code == EXIT_USAGE
     assert "ConfigurationError" in result.err
 

@@ -7,16 +7,18 @@ module is its own ROOT_URLCONF.
 
 from __future__ import annotations
 
-import base64
-import json
-import socket
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from integration_support import (
+    bearer,
+    closed_port_uri,
+    printed_after_importing_cognito_jwt,
+    tampered,
+)
 
 pytest.importorskip("django")
 pytest.importorskip("rest_framework")
@@ -196,27 +198,6 @@ def pool() -> FakeCognitoPool:
 def client() -> Iterator[APIClient]:
     with override_settings(COGNITO_JWT={"VERIFIER": POOL.verifier(token_use=None)}):
         yield APIClient()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def tampered(token: str) -> str:
-    """The token with its payload changed (``sub``) and the original signature kept."""
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "someone-else"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{forged}.{signature}"
-
-
-def closed_port_uri() -> str:
-    """A JWKS URI on 127.0.0.1 where nothing listens (connection refused at once)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/.well-known/jwks.json"
 
 
 def pool_settings(**extra: Any) -> dict[str, Any]:
@@ -466,16 +447,8 @@ def test_cognito_user_interface(pool: FakeCognitoPool) -> None:
 
 
 def test_importing_cognito_jwt_does_not_import_django() -> None:
-    import subprocess
-
-    code = (
-        "import sys, cognito_jwt, cognito_jwt.testing; "
-        "print('django' in sys.modules or 'rest_framework' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
+    expression = "'django' in sys.modules or 'rest_framework' in sys.modules"
+    assert printed_after_importing_cognito_jwt(expression) == "False"
 
 
 # -- the example app ----------------------------------------------------------

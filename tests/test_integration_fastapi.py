@@ -4,17 +4,19 @@ No ``from __future__ import annotations`` here: FastAPI resolves the test
 routes' signatures at runtime, and they use ``Depends`` on fixture locals.
 """
 
-import base64
 import importlib.util
-import json
-import socket
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
+from integration_support import (
+    bearer,
+    closed_port_uri,
+    printed_after_importing_cognito_jwt,
+    tampered,
+)
 
 pytest.importorskip("fastapi")
 # Starlette's TestClient runs on httpx2 (older releases: httpx); either will do.
@@ -88,27 +90,6 @@ def verifier(pool: FakeCognitoPool) -> CountingVerifier:
 def client(verifier: CountingVerifier) -> Iterator[TestClient]:
     with TestClient(build_app(CognitoAuth(verifier))) as test_client:
         yield test_client
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def tampered(token: str) -> str:
-    """The token with its payload changed (``sub``) and the original signature kept."""
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "someone-else"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{forged}.{signature}"
-
-
-def closed_port_uri() -> str:
-    """A JWKS URI on 127.0.0.1 where nothing listens (connection refused at once)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/.well-known/jwks.json"
 
 
 # -- success ------------------------------------------------------------------
@@ -319,13 +300,7 @@ def test_openapi_documents_bearer_scheme(client: TestClient) -> None:
 
 
 def test_importing_cognito_jwt_does_not_import_fastapi() -> None:
-    import subprocess
-
-    code = "import sys, cognito_jwt, cognito_jwt.testing; print('fastapi' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
+    assert printed_after_importing_cognito_jwt("'fastapi' in sys.modules") == "False"
 
 
 # -- the example app ----------------------------------------------------------

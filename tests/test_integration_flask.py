@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import importlib.util
-import json
-import socket
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from integration_support import (
+    bearer,
+    closed_port_uri,
+    printed_after_importing_cognito_jwt,
+    tampered,
+)
 
 pytest.importorskip("flask")
 
@@ -74,27 +76,6 @@ def make_app(verifier: CognitoJwtVerifier | None = None, **config: Any) -> Flask
 @pytest.fixture
 def client(pool: FakeCognitoPool) -> FlaskClient:
     return make_app(pool.verifier(token_use=None)).test_client()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def tampered(token: str) -> str:
-    """The token with its payload changed (``sub``) and the original signature kept."""
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "someone-else"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"{header}.{forged}.{signature}"
-
-
-def closed_port_uri() -> str:
-    """A JWKS URI on 127.0.0.1 where nothing listens (connection refused at once)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/.well-known/jwks.json"
 
 
 # -- success ------------------------------------------------------------------
@@ -356,13 +337,7 @@ def test_async_view(pool: FakeCognitoPool) -> None:
 
 
 def test_importing_cognito_jwt_does_not_import_flask() -> None:
-    import subprocess
-
-    code = "import sys, cognito_jwt, cognito_jwt.testing; print('flask' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
+    assert printed_after_importing_cognito_jwt("'flask' in sys.modules") == "False"
 
 
 # -- the example app ----------------------------------------------------------

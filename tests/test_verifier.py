@@ -67,6 +67,32 @@ def segments(token: str) -> list[str]:
     return token.split(".")
 
 
+def es256_issuer(kid: str, **jwk: str) -> tuple[ec.EllipticCurvePrivateKey, JwtVerifier]:
+    """A fresh P-256 key, and a generic ES256 verifier that trusts only that key.
+
+    The verifier expects iss ``https://idp.example.com`` and aud ``api``; its JWKS
+    is the key's public half under ``kid``, plus any extra members in ``jwk``.
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    nums = key.public_key().public_numbers()
+    public = {
+        "kty": "EC",
+        "crv": "P-256",
+        "kid": kid,
+        **jwk,
+        "x": b64url(nums.x.to_bytes(32, "big")),
+        "y": b64url(nums.y.to_bytes(32, "big")),
+    }
+    verifier = JwtVerifier(
+        issuer="https://idp.example.com",
+        audience="api",
+        algorithms=["ES256"],
+        jwks={"keys": [public]},
+        clock=clock,
+    )
+    return key, verifier
+
+
 # -- acceptance ----------------------------------------------------------------
 
 
@@ -605,22 +631,7 @@ def test_multi_pool_configuration_errors(pool: FakeCognitoPool) -> None:
 
 
 def test_multi_pool_keeps_each_issuers_algorithms(pool: FakeCognitoPool) -> None:
-    ec_key = ec.generate_private_key(ec.SECP256R1())
-    nums = ec_key.public_key().public_numbers()
-    jwk = {
-        "kty": "EC",
-        "crv": "P-256",
-        "kid": "ec1",
-        "x": b64url(nums.x.to_bytes(32, "big")),
-        "y": b64url(nums.y.to_bytes(32, "big")),
-    }
-    generic = JwtVerifier(
-        issuer="https://idp.example.com",
-        audience="api",
-        algorithms=["ES256"],
-        jwks={"keys": [jwk]},
-        clock=clock,
-    )
+    _key, generic = es256_issuer("ec1")
     multi = MultiIssuerVerifier([id_verifier(pool), generic])
     # ES256 is allowed for the generic issuer only, never for the Cognito pool.
     payload = base64.urlsafe_b64decode(segments(pool.id_token(now=NOW))[1] + "==")
@@ -634,23 +645,7 @@ def test_multi_pool_keeps_each_issuers_algorithms(pool: FakeCognitoPool) -> None
 def test_generic_verifier_with_es256_and_list_audience() -> None:
     import jwt
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    nums = key.public_key().public_numbers()
-    jwk = {
-        "kty": "EC",
-        "crv": "P-256",
-        "kid": "k1",
-        "use": "sig",
-        "x": b64url(nums.x.to_bytes(32, "big")),
-        "y": b64url(nums.y.to_bytes(32, "big")),
-    }
-    verifier = JwtVerifier(
-        issuer="https://idp.example.com",
-        audience="api",
-        algorithms=["ES256"],
-        jwks={"keys": [jwk]},
-        clock=clock,
-    )
+    key, verifier = es256_issuer("k1", use="sig")
     claims = {"iss": "https://idp.example.com", "aud": ["other", "api"], "exp": NOW + 60}
     token = jwt.encode(claims, key, algorithm="ES256", headers={"kid": "k1"})
     assert verifier.verify(token)["aud"] == ["other", "api"]

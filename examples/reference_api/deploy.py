@@ -146,6 +146,20 @@ class Deployment:
 # ------------------------------------------------------------------- Cognito
 
 
+def _only_ours(kind: str, name: str, found: Sequence[object], ours: Sequence[str]) -> str | None:
+    """The id of our ``kind`` named ``name``, or None when there is none yet.
+
+    ``found`` holds every ``kind`` of that name, ``ours`` the ids of those carrying
+    our tag.  Two of ours are ambiguous, and one that is not ours is never adopted:
+    both are errors.
+    """
+    if len(ours) > 1:
+        raise DeployError(f"{len(ours)} {kind}s named {name!r}; delete the extra ones")
+    if found and not ours:
+        raise DeployError(f"a {kind} named {name!r} exists but was not made by this script")
+    return ours[0] if ours else None
+
+
 def _find_user_pool(cognito: CognitoIdentityProviderClient, name: str) -> str | None:
     """The id of *our* pool called ``name``; refuse to adopt an untagged one."""
     found: list[str] = []
@@ -161,11 +175,7 @@ def _find_user_pool(cognito: CognitoIdentityProviderClient, name: str) -> str | 
         .get(TAG_KEY)
         == TAG_VALUE
     ]
-    if len(ours) > 1:
-        raise DeployError(f"{len(ours)} user pools named {name!r}; delete the extra ones")
-    if found and not ours:
-        raise DeployError(f"a user pool named {name!r} exists but was not made by this script")
-    return ours[0] if ours else None
+    return _only_ours("user pool", name, found, ours)
 
 
 def _ensure_user_pool(cognito: CognitoIdentityProviderClient, name: str) -> tuple[str, bool]:
@@ -266,11 +276,7 @@ def _find_rest_api(apigw: APIGatewayClient, name: str) -> str | None:
         if api.get("name") == name
     ]
     ours = [api["id"] for api in matches if api.get("tags", {}).get(TAG_KEY) == TAG_VALUE]
-    if len(ours) > 1:
-        raise DeployError(f"{len(ours)} REST APIs named {name!r}; delete the extra ones")
-    if matches and not ours:
-        raise DeployError(f"a REST API named {name!r} exists but was not made by this script")
-    return ours[0] if ours else None
+    return _only_ours("REST API", name, matches, ours)
 
 
 def _ensure_rest_api(apigw: APIGatewayClient, name: str) -> tuple[str, bool]:
