@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from cognito_jwt.verifier import CognitoJwtVerifier, cognito_issuers
 
-__all__ = ["FakeCognitoPool", "JwksServer", "b64url", "rsa_jwk"]
+__all__ = ["FakeCognitoPool", "JwksServer", "ManualClock", "b64url", "rsa_jwk"]
 
 _FETCH_OPTIONS = ("jwks_uri", "jwks_cache", "fetcher", "session")
 
@@ -293,6 +293,31 @@ class FakeCognitoPool:
             yield server
         finally:
             server.close()
+
+
+class ManualClock:
+    """A clock that moves only when the test says so.
+
+    Pass it as a verifier's ``clock`` (epoch seconds) or a
+    :class:`~cognito_jwt.JwksCache`'s ``clock`` (monotonic seconds) to test
+    expiry, cooldowns and refreshes exactly, without sleeping.
+
+    Examples:
+        >>> clock = ManualClock(1000.0)
+        >>> clock.advance(61)
+        >>> clock()
+        1061.0
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = float(start)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds``."""
+        self.now += seconds
 
 
 class JwksServer:

@@ -22,22 +22,9 @@ from cognito_jwt import (
     RequestsFetcher,
     UnknownKeyError,
 )
-from cognito_jwt.testing import FakeCognitoPool
+from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
 NOW = 1_800_000_000
-
-
-class FakeMonotonic:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def jwks_of(pool: FakeCognitoPool) -> Behaviour:
@@ -73,8 +60,8 @@ def server(pool: FakeCognitoPool) -> Iterator[HostileServer]:
 
 
 @pytest.fixture
-def mono() -> FakeMonotonic:
-    return FakeMonotonic()
+def mono() -> ManualClock:
+    return ManualClock()
 
 
 def make_verifier(
@@ -173,7 +160,7 @@ def test_hydrate_fetches_before_the_first_token(
 
 
 def test_unknown_kid_flood_costs_one_fetch_per_cooldown(
-    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, cooldown=10)
     verifier = make_verifier(pool, server.url, cache)
@@ -190,7 +177,7 @@ def test_unknown_kid_flood_costs_one_fetch_per_cooldown(
 
 
 def test_rotated_key_is_picked_up_within_the_cooldown(
-    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, cooldown=10)
     verifier = make_verifier(pool, server.url, cache)
@@ -209,7 +196,7 @@ def test_rotated_key_is_picked_up_within_the_cooldown(
 
 
 def test_removed_key_is_rejected_after_the_next_refresh(
-    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, max_age=600, cooldown=10)
     verifier = make_verifier(pool, server.url, cache)
@@ -230,7 +217,7 @@ def test_removed_key_is_rejected_after_the_next_refresh(
 
 
 def test_stale_keys_serve_while_the_endpoint_fails_then_expire(
-    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, max_age=600, cooldown=10, stale_if_error=3600, max_backoff=60)
     verifier = make_verifier(pool, server.url, cache)
@@ -253,7 +240,7 @@ def test_stale_keys_serve_while_the_endpoint_fails_then_expire(
 
 
 def test_recovery_after_the_endpoint_comes_back(
-    pool: FakeCognitoPool, server: HostileServer, mono: FakeMonotonic
+    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
 ) -> None:
     server.behaviour = reply(503, {"Content-Type": "text/plain"}, b"down")
     verifier = make_verifier(pool, server.url, JwksCache(clock=mono, cooldown=10))

@@ -55,7 +55,7 @@ from cognito_jwt import (
     RequestsFetcher,
     UnknownKeyError,
 )
-from cognito_jwt.testing import FakeCognitoPool
+from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
 del requests
 
@@ -86,17 +86,6 @@ def _report() -> Iterator[None]:
             out.write("JWKS failure matrix, worst-case added latency per call (s):\n")
             for mode, seconds in sorted(LATENCY.items()):
                 out.write(f"  {mode:<36} {seconds:6.3f}\n")
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(scope="module")
@@ -274,7 +263,7 @@ def endpoint(pool: FakeCognitoPool, mode: Mode, *, start_good: bool) -> Iterator
 @pytest.mark.parametrize("name", MODE_NAMES)
 def test_nothing_cached_fails_fast_with_503_then_recovers(pool: FakeCognitoPool, name: str) -> None:
     mode = mode_named(pool, name)
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(fetcher(**mode.fetch), clock=mono, cooldown=10, max_backoff=40)
     token = pool.id_token(now=NOW)
     with endpoint(pool, mode, start_good=False) as ep:
@@ -318,7 +307,7 @@ def test_cached_keys_keep_serving_while_the_endpoint_fails(
 ) -> None:
     mode = mode_named(pool, name)
     assert mode.behaviour is not None
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(
         fetcher(**mode.fetch),
         clock=mono,
@@ -377,7 +366,7 @@ def test_only_the_refreshing_caller_waits(pool: FakeCognitoPool, name: str) -> N
     """While one thread is stuck in a slow refresh, the others use the stale keys."""
     mode = mode_named(pool, name)
     assert mode.behaviour is not None
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(fetcher(**mode.fetch), clock=mono, max_age=60, cooldown=10)
     token = pool.id_token(now=NOW)
     with endpoint(pool, mode, start_good=True) as ep:
@@ -423,7 +412,7 @@ def test_persistent_failure_backs_off_exponentially_then_keys_expire(
     pool: FakeCognitoPool,
 ) -> None:
     """A day of a dead endpoint, a call every simulated second: requests counted."""
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(
         fetcher(), clock=mono, max_age=60, cooldown=1, max_backoff=16, stale_if_error=600
     )
@@ -453,7 +442,7 @@ def test_persistent_failure_backs_off_exponentially_then_keys_expire(
 
 def test_flapping_endpoint_never_fails_a_valid_token(pool: FakeCognitoPool) -> None:
     """Every other request fails (500, then reset): cached keys cover every gap."""
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=5, cooldown=2, max_backoff=8)
     token = pool.id_token(now=NOW)
     good = serving(pool)
@@ -485,7 +474,7 @@ def test_body_changing_between_calls(pool: FakeCognitoPool) -> None:
         b'{"keys": [42]}',  # garbage: ignored, old set kept
         pool.jwks_json.encode(),
     ]
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=60, cooldown=10)
     token = pool.id_token(now=NOW)
     with HostileServer(json_body(lambda: bodies[0])) as server:
@@ -526,7 +515,7 @@ def test_redirect_target_is_never_contacted(pool: FakeCognitoPool) -> None:
 
 def test_down_endpoint_comes_back_on_the_same_port(pool: FakeCognitoPool) -> None:
     """Keys cached, endpoint process dies (refused), later restarts: served throughout."""
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=60, cooldown=10)
     token = pool.id_token(now=NOW)
     good = serving(pool)
@@ -558,7 +547,7 @@ def test_new_kid_is_picked_up_on_first_use_after_the_cooldown(
     rotating_pool: FakeCognitoPool,
 ) -> None:
     pool = rotating_pool
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=3600, cooldown=10)
     with HostileServer(serving(pool)) as server:
         verifier = verifier_for(pool, server.url, cache)
@@ -578,7 +567,7 @@ def test_removed_kid_is_rejected_after_the_next_refresh_even_if_seen_before(
 ) -> None:
     """No cache of ours (keys, parsed headers, verified tokens) outlives the key."""
     pool = rotating_pool
-    mono = FakeMonotonic()
+    mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=600, cooldown=10)
     with HostileServer(serving(pool)) as server:
         verifier = verifier_for(pool, server.url, cache)
@@ -605,7 +594,7 @@ def test_removed_kid_is_rejected_after_the_next_refresh_even_if_seen_before(
 def test_the_test_kits_server_serves_rotated_keys(rotating_pool: FakeCognitoPool) -> None:
     """``FakeCognitoPool.serve_jwks()`` reads the JWKS per request (it once froze it)."""
     pool = rotating_pool
-    mono = FakeMonotonic()
+    mono = ManualClock()
     with pool.serve_jwks() as server:
         verifier = verifier_for(pool, server.url, JwksCache(fetcher(), clock=mono, cooldown=10))
         assert verifier.verify(pool.id_token(now=NOW))

@@ -39,7 +39,7 @@ from cognito_jwt import (
     UnknownKeyError,
     UnsupportedAlgorithmError,
 )
-from cognito_jwt.testing import FakeCognitoPool, b64url
+from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
 
 NOW = 1_800_000_000
 SOAK_SECONDS = float(os.environ.get("COGNITO_JWT_SOAK_SECONDS", "3"))
@@ -201,19 +201,11 @@ def test_cold_stampede_on_a_failing_endpoint_makes_one_attempt(pool: FakeCognito
 # -- floods -------------------------------------------------------------------------------------
 
 
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_unknown_kid_flood_costs_one_fetch_per_cooldown_exactly(
     pool: FakeCognitoPool,
 ) -> None:
     """10,000 tokens with invented kids spread over 10 (simulated) seconds, cooldown 1 s."""
-    mono = FakeMonotonic()
+    mono = ManualClock()
     with HostileServer(serving(pool)) as srv:
         verifier = verifier_for(pool, srv.url, JwksCache(fetcher(), clock=mono, cooldown=1.0))
         verifier.hydrate()
