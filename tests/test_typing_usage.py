@@ -1,0 +1,104 @@
+"""Realistic user code, type-checked from the user's side.
+
+``nox -s lint`` runs ``mypy --strict`` over this file: the ``assert_type`` calls
+pin what the public API promises to a type checker, and each
+``# type: ignore[code]`` marks a misuse the checker must keep rejecting
+(``warn_unused_ignores``, part of ``--strict``, fails the lint if a misuse
+stops being an error).  pytest runs the same code, so it is also correct at
+run time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, assert_type, cast
+
+from cognito_jwt import (
+    AccessDeniedError,
+    CognitoAccessTokenClaims,
+    CognitoIdTokenClaims,
+    CognitoJwtError,
+    CognitoJwtVerifier,
+    JwksCache,
+    MultiIssuerVerifier,
+    strip_bearer,
+)
+from cognito_jwt.authorizer import make_handler, require_groups_for
+from cognito_jwt.testing import FakeCognitoPool, ManualClock
+
+NOW = 1_800_000_000
+
+
+def status_for(error: CognitoJwtError) -> tuple[int, str]:
+    """What a web handler does with an error: both attributes are typed."""
+    assert_type(error.status_code, int)
+    assert_type(error.reason, str)
+    return error.status_code, error.reason
+
+
+def user_code(pool: FakeCognitoPool) -> None:
+    clock = ManualClock(NOW)
+    verifier = CognitoJwtVerifier(
+        user_pool_id=pool.user_pool_id,
+        token_use="id",
+        client_id=[pool.client_id],
+        groups="admin",
+        leeway=5,
+        jwks=pool.jwks,
+        clock=clock,
+        custom_check=lambda header, claims: claims.get("email_verified") is True,
+    )
+    claims = verifier.verify(strip_bearer(f"Bearer {pool.id_token(now=NOW, groups=['admin'])}"))
+    assert_type(claims, dict[str, Any])
+    id_claims = cast(CognitoIdTokenClaims, claims)
+    assert_type(id_claims["sub"], str)
+    assert_type(id_claims["exp"], int)
+    assert id_claims["aud"] == pool.client_id
+
+    access = CognitoJwtVerifier(
+        user_pool_id="eu-west-1_Other123",
+        token_use="access",
+        client_id=None,
+        scopes=["aws.cognito.signin.user.admin"],
+        jwks_cache=JwksCache(max_age=600),
+        jwks_uri="https://example.invalid/jwks.json",
+    )
+    multi = MultiIssuerVerifier([verifier, access])
+    assert_type(multi.issuers, tuple[str, ...])
+
+    access_claims = cast(
+        CognitoAccessTokenClaims,
+        asyncio.run(
+            pool.verifier(token_use="access", clock=clock).verify_async(pool.access_token(now=NOW))
+        ),
+    )
+    assert access_claims.get("username") == "alice"
+
+    try:
+        verifier.verify(pool.id_token(now=NOW))  # not in group admin
+    except CognitoJwtError as err:
+        outcome = status_for(err)
+        denied = isinstance(err, AccessDeniedError)
+    else:
+        outcome, denied = (200, "ok"), False
+    assert outcome == (403, "missing_group")
+    assert denied
+
+    handler = make_handler(verifier, rule=require_groups_for({"DELETE": "admin"}))
+    assert callable(handler)
+
+
+def misuse_the_checker_must_reject() -> None:
+    """Never called: each line is a mistake the types catch before run time."""
+    CognitoJwtVerifier(user_pool_id=1, token_use="id", client_id="c")  # type: ignore[arg-type]
+    CognitoJwtVerifier(
+        user_pool_id="us-east-1_A",
+        token_use="refresh",  # type: ignore[arg-type]
+        client_id="c",
+    )
+    CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id=7)  # type: ignore[arg-type]
+    CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id="c", leeway="5")  # type: ignore[arg-type]
+
+
+def test_the_typed_user_code_runs(pool: FakeCognitoPool) -> None:
+    user_code(pool)
