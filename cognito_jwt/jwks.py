@@ -206,10 +206,7 @@ class JwksCache:
             self._refresh(uri, entry, entry.generation, wait=True)
             return self._lookup_after_fetch(uri, kid, entry)
         # Stale or never loaded.
-        usable_stale = keyset is not None and now < entry.fetched_at + self.max_age + (
-            self.stale_if_error
-        )
-        if usable_stale and keyset is not None:
+        if self._usable_stale(entry, now) and keyset is not None:
             key = keyset.keys.get(kid)
             if now < entry.next_retry or entry.lock.locked():
                 # Backing off, or another caller is already refreshing: serve stale.
@@ -232,14 +229,32 @@ class JwksCache:
     def hydrate(self, uri: str) -> None:
         """Load keys for ``uri`` now unless fresh ones are cached.
 
+        Follows the same rules as a request would: during a back-off it does
+        not contact the endpoint, and keys still within ``stale_if_error``
+        count as usable.
+
         Raises:
-            JwksUnavailableError: (503) the fetch failed and nothing usable is cached.
+            JwksUnavailableError: (503) the fetch failed (or is backing off)
+                and nothing usable is cached.
         """
         entry = self._entry(uri)
-        if self._clock() < entry.fresh_until:
+        now = self._clock()
+        if now < entry.fresh_until:
             return
-        self._refresh(uri, entry, entry.generation, wait=True)
-        if entry.keyset is None:  # pragma: no cover - _refresh raises instead
+        usable = self._usable_stale(entry, now)
+        if now < entry.next_retry and entry.last_error is not None:
+            if usable:
+                return
+            raise self._still_failing(uri, entry)
+        try:
+            self._refresh(uri, entry, entry.generation, wait=True)
+        except JwksUnavailableError:
+            if usable:
+                logger.warning("JWKS refresh failed for %s; cached keys still serve", uri)
+                return
+            raise
+        if entry.keyset is None:
+            # We waited on another caller's fetch, and it failed.
             raise self._still_failing(uri, entry)
 
     def add_jwks(self, uri: str, jwks: bytes | str | Mapping[str, Any]) -> None:
@@ -268,6 +283,12 @@ class JwksCache:
                     entry = _Entry()
                     self._entries = {**self._entries, uri: entry}
         return entry
+
+    def _usable_stale(self, entry: _Entry, now: float) -> bool:
+        """Keys past ``max_age`` may still serve, for ``stale_if_error`` more seconds."""
+        return entry.keyset is not None and now < (
+            entry.fetched_at + self.max_age + self.stale_if_error
+        )
 
     def _lookup_after_fetch(self, uri: str, kid: str, entry: _Entry) -> VerificationKey:
         keyset = entry.keyset

@@ -401,3 +401,30 @@ def test_a_callers_session_is_used(pool: FakeCognitoPool, server: HostileServer)
     )
     assert verifier.verify(pool.id_token(now=NOW))
     assert calls == [server.url]
+
+
+def test_hydrate_follows_the_back_off_and_keeps_usable_stale_keys(
+    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+) -> None:
+    cache = JwksCache(clock=mono, max_age=600, cooldown=10, stale_if_error=3600)
+    verifier = make_verifier(pool, server.url, cache)
+    verifier.hydrate()
+    server.behaviour = reply(500, {"Content-Type": "text/plain"}, b"boom")
+    mono.advance(601)
+    verifier.hydrate()  # refresh fails, but the stale keys are usable: no error
+    assert server.requests == 2
+    verifier.hydrate()  # backing off: the endpoint is not contacted again
+    assert server.requests == 2
+    assert verifier.verify(pool.id_token(now=NOW))
+
+
+def test_hydrate_with_nothing_cached_fails_fast_during_the_back_off(
+    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+) -> None:
+    server.behaviour = reply(503, {"Content-Type": "text/plain"}, b"down")
+    verifier = make_verifier(pool, server.url, JwksCache(clock=mono, cooldown=10))
+    for _ in range(3):
+        with pytest.raises(JwksUnavailableError) as info:
+            verifier.hydrate()
+        assert info.value.reason == "jwks_http_status"
+    assert server.requests == 1

@@ -22,8 +22,10 @@ Why module scope: Lambda runs this module once per execution environment and
 then calls :data:`handler` for many requests.  The verifier (and its JWKS
 cache) is created here once, and hydrated here too, so the keys are fetched
 during initialisation rather than on the first caller's request.  If the fetch
-fails now, the function still starts; the verifier fetches again on the first
-request, and a persistent failure turns into a 500, never into an ``Allow``.
+fails now, the function still starts; the verifier fetches again on demand once
+the back-off allows (10 s after the failed attempt at first), requests before
+that get a 500 without a fetch, and a persistent failure stays a 500, never an
+``Allow``.
 """
 
 from __future__ import annotations
