@@ -55,12 +55,29 @@ _GIL: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 def copy_json(value: Any) -> Any:
-    """A deep copy of a JSON value (dicts and lists copied, scalars shared)."""
-    if type(value) is dict:
-        return {k: copy_json(v) for k, v in value.items()}
-    if type(value) is list:
-        return [copy_json(v) for v in value]
-    return value
+    """A deep copy of a JSON value (dicts and lists copied, scalars shared).
+
+    Iterative, not recursive: the parser accepts nesting close to the
+    recursion limit, and a cache hit runs this deeper in the stack than the
+    parse did, so recursion here could raise ``RecursionError``.
+    """
+    if type(value) is not dict and type(value) is not list:
+        return value
+    root: Any = {} if type(value) is dict else []
+    pending: list[tuple[Any, Any]] = [(value, root)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if type(source) is dict else enumerate(source)
+        for name, item in items:
+            copied = item
+            if type(item) is dict or type(item) is list:
+                copied = {} if type(item) is dict else []
+                pending.append((item, copied))
+            if type(target) is dict:
+                target[name] = copied
+            else:
+                target.append(copied)
+    return root
 
 
 def _flat(values: Any) -> bool:

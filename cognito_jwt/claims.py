@@ -126,20 +126,21 @@ def check_time(claims: Mapping[str, Any], now: float, leeway: float) -> None:
         raise MissingClaimError(
             "claim exp: expected a NumericDate, found none", reason="missing_exp"
         )
-    if exp <= now - leeway:
+    # Written so that a NaN clock fails closed (every comparison with NaN is False).
+    if not exp > now - leeway:
         raise TokenExpiredError(
             f"claim exp: expected after {now - leeway:.0f} (now - leeway), found {shown(exp)}",
             reason="token_expired",
         )
     nbf = numeric_date(claims, "nbf")
-    if nbf is not None and nbf > now + leeway:
+    if nbf is not None and not nbf <= now + leeway:
         raise TokenNotYetValidError(
             f"claim nbf: expected at or before {now + leeway:.0f} (now + leeway), "
             f"found {shown(nbf)}",
             reason="token_not_yet_valid",
         )
     iat = numeric_date(claims, "iat")
-    if iat is not None and iat > now + leeway:
+    if iat is not None and not iat <= now + leeway:
         raise TokenNotYetValidError(
             f"claim iat: expected at or before {now + leeway:.0f} (now + leeway), "
             f"found {shown(iat)}",

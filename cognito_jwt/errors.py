@@ -67,8 +67,13 @@ def shown(value: object) -> str:
 
     Messages quote attacker-controlled values; bounding them keeps a 1 MB claim
     out of the logs while still showing enough to debug a misconfiguration.
+    A value nested too deeply for ``repr`` (JSON the parser accepted, rendered
+    from deeper in the stack) is named by its type, so a message never raises.
     """
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"<{type(value).__name__} nested too deeply to show>"
     if len(text) > _MAX_SHOWN:
         return text[: _MAX_SHOWN - 3] + "..."
     return text

@@ -283,7 +283,12 @@ def parse_jwks(document: bytes | str | Mapping[str, Any], *, source: str = "JWKS
             key = _build_key(jwk)
         except (ValueError, TypeError, OverflowError) as exc:
             if isinstance(kid, str) and kid:
-                unusable[kid] = str(exc)
+                if kid in keys or kid in unusable:
+                    # Listed twice: ambiguous whichever entry came first.
+                    keys.pop(kid, None)
+                    unusable[kid] = "kid appears more than once in the JWKS"
+                else:
+                    unusable[kid] = str(exc)
             continue
         if key.kid in keys or key.kid in unusable:
             # Two keys under one kid make the choice ambiguous: use neither.

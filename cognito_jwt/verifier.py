@@ -399,9 +399,9 @@ class _VerifierBase:
         now = owner._clock()
         leeway = owner._leeway
         if (
-            entry.exp <= now - leeway
-            or (entry.nbf is not None and entry.nbf > now + leeway)
-            or (entry.iat is not None and entry.iat > now + leeway)
+            not entry.exp > now - leeway  # negated: a NaN clock fails closed
+            or (entry.nbf is not None and not entry.nbf <= now + leeway)
+            or (entry.iat is not None and not entry.iat <= now + leeway)
             or owner._keys.peek(route.jwks_uri, entry.kid) is not entry.key
         ):
             # Not valid at this clock, or the key that verified it is no longer
