@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["DEFAULT_CACHE_SIZE", "CachedToken", "TokenCache", "copy_json"]
 
-#: Verified tokens remembered per verifier.  An entry costs about 3.5 KB for a
+#: Verified tokens remembered per verifier.  An entry costs about 3.9 KB for a
 #: typical 1.1 KB Cognito ID token once it has been hit (the token string, its
 #: claims template and bookkeeping; ``benchmarks/bench.py`` measures it), so the
 #: default bounds the cache near 4 MB: the tokens of a thousand users active at

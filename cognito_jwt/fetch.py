@@ -41,7 +41,6 @@ DEFAULT_TOTAL_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 64 * 1024
 
 _JSON_TYPES = ("application/json", "application/jwk-set+json")
-_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @runtime_checkable

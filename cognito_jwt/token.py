@@ -7,9 +7,11 @@ fetch and never reaches a crypto library.
 Decisions worth knowing:
 
 * base64url is decoded strictly: only ``A-Z a-z 0-9 - _``, no padding, no
-  whitespace, and the unused low bits of the last character must be zero.  A
-  token therefore has exactly one spelling, which keeps the verified-token
-  cache honest and rules out signature-malleability tricks.
+  whitespace, and the unused low bits of the last character must be zero.  Each
+  decoded byte string therefore has exactly one spelling, which keeps the
+  verified-token cache honest and rules out base64 malleability tricks.
+  (ECDSA signatures remain malleable in their own maths, (r, s) and (r, n-s);
+  that allows no forgery, and Cognito signs with RS256.)
 * JSON is parsed strictly: no ``NaN``/``Infinity``, and a **duplicate member
   name in any object is rejected** (RFC 7515 section 4 allows either rejecting or
   taking the last; rejecting means the signature check and the claim checks
