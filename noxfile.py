@@ -51,6 +51,46 @@ def tests(session: nox.Session) -> None:
     _pytest(session)
 
 
+def _lowest_runtime_versions() -> list[str]:
+    """pyproject's runtime ``>=`` lower bounds, pinned with ``==``."""
+    import re
+    import tomllib
+
+    with open("pyproject.toml", "rb") as f:
+        dependencies = tomllib.load(f)["project"]["dependencies"]
+    pins = []
+    for requirement in dependencies:
+        match = re.fullmatch(
+            r"([A-Za-z0-9_.\-\[\]]+)>=([0-9][0-9.]*)", requirement.replace(" ", "")
+        )
+        if match is None:
+            raise ValueError(f"expected 'name>=version' in pyproject, found {requirement!r}")
+        pins.append(f"{match[1]}=={match[2]}")
+    return pins
+
+
+@nox.session(python=PYTHON)
+def tests_min(session: nox.Session) -> None:
+    """The core suite against the lowest versions pyproject.toml claims to support.
+
+    Keeps the lower bounds honest: a bound too low (urllib3 before 2.2 has no
+    ``read1``, for one) fails here, not on a user's machine.
+    """
+    session.install(*_lowest_runtime_versions(), "pytest>=8", "hypothesis>=6.100")
+    session.install("--no-deps", "-e", ".")
+    _pytest(
+        session,
+        "tests/test_verifier.py",
+        "tests/test_jwks.py",
+        "tests/test_jwks_failures.py",
+        "tests/test_token_cache.py",
+        "tests/test_attacks.py",
+        "tests/test_real_tokens.py",
+        "tests/test_review_findings.py",
+        "tests/test_fast_paths.py",
+    )
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff (lint + format check) and mypy --strict over the package, tests and examples."""
