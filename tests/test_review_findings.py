@@ -30,19 +30,9 @@ from cognito_jwt import (
 from cognito_jwt._cache import copy_json
 from cognito_jwt.errors import shown
 from cognito_jwt.keys import parse_jwks
-from cognito_jwt.testing import FakeCognitoPool
+from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
 NOW = 1_800_000_000
-
-
-class Clock:
-    """A wall clock the test sets by hand (NaN included)."""
-
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def nested(depth: int) -> Any:
@@ -58,7 +48,7 @@ def nested(depth: int) -> Any:
 def test_cache_hit_on_deeply_nested_claims_returns_the_same_claims(
     pool: FakeCognitoPool,
 ) -> None:
-    verifier = pool.verifier(token_use="id", clock=Clock())
+    verifier = pool.verifier(token_use="id", clock=ManualClock(NOW))
     token = pool.id_token(now=NOW, custom=nested(600))
     first = verifier.verify(token)
     second = verifier.verify(token)  # a cache hit: copies the claims template
@@ -92,7 +82,7 @@ def test_shown_never_raises_on_deeply_nested_values() -> None:
 def test_claim_nested_at_the_parse_limit_fails_with_a_cognito_error(
     pool: FakeCognitoPool,
 ) -> None:
-    verifier = pool.verifier(token_use="access", clock=Clock(), cache_size=0)
+    verifier = pool.verifier(token_use="access", clock=ManualClock(NOW), cache_size=0)
     header = json.dumps({"alg": "RS256", "kid": pool.id_kid}).encode()
     reached_claim_check = False
     # Every depth around the JSON parser's recursion limit: the deepest value
@@ -115,14 +105,14 @@ def test_claim_nested_at_the_parse_limit_fails_with_a_cognito_error(
 
 
 def test_nan_clock_rejects_an_expired_token(pool: FakeCognitoPool) -> None:
-    verifier = pool.verifier(token_use="id", clock=Clock(float("nan")))
+    verifier = pool.verifier(token_use="id", clock=ManualClock(float("nan")))
     token = pool.id_token(now=NOW - 7200, expires_in=3600)
     with pytest.raises(TokenExpiredError):
         verifier.verify(token)
 
 
 def test_nan_clock_rejects_a_cached_token(pool: FakeCognitoPool) -> None:
-    clock = Clock()
+    clock = ManualClock(NOW)
     verifier = pool.verifier(token_use="id", clock=clock)
     token = pool.id_token(now=NOW, expires_in=3600)
     verifier.verify(token)  # now cached
@@ -133,7 +123,7 @@ def test_nan_clock_rejects_a_cached_token(pool: FakeCognitoPool) -> None:
 
 def test_nan_clock_rejects_a_token_with_nbf(pool: FakeCognitoPool) -> None:
     # Non-int exp takes the full rules; exp is checked first and fails closed.
-    verifier = pool.verifier(token_use="id", clock=Clock(float("nan")), cache_size=0)
+    verifier = pool.verifier(token_use="id", clock=ManualClock(float("nan")), cache_size=0)
     token = pool.id_token(now=NOW, nbf=NOW + 10**6, exp=NOW + 3600.5)
     with pytest.raises(TokenExpiredError):
         verifier.verify(token)
@@ -153,7 +143,7 @@ def test_kid_listed_twice_is_unusable_whatever_the_order(
     assert pool.id_kid not in keyset.keys
     assert keyset.unusable[pool.id_kid] == "kid appears more than once in the JWKS"
     other = next(k for k in pool.jwks["keys"] if k["kid"] != pool.id_kid)
-    verifier = pool.verifier(token_use="id", clock=Clock(), jwks={"keys": [*keys, other]})
+    verifier = pool.verifier(token_use="id", clock=ManualClock(NOW), jwks={"keys": [*keys, other]})
     with pytest.raises(UnknownKeyError) as info:
         verifier.verify(pool.id_token(now=NOW))
     assert info.value.reason == "unusable_key"

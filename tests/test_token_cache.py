@@ -36,26 +36,9 @@ from cognito_jwt import (
 from cognito_jwt import _cache as cache_module
 from cognito_jwt._cache import DEFAULT_CACHE_SIZE
 from cognito_jwt.keys import VerificationKey
-from cognito_jwt.testing import FakeCognitoPool
+from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
 NOW = 1_800_000_000
-
-
-class Clock:
-    """The verifier's wall clock, moved by hand."""
-
-    def __init__(self, now: float = NOW) -> None:
-        self.now = float(now)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Monotonic(Clock):
-    """The JWKS cache's monotonic clock."""
-
-    def __init__(self) -> None:
-        super().__init__(1000.0)
 
 
 class PoolFetcher:
@@ -102,7 +85,7 @@ def cache_len(verifier: Any) -> int:
 def test_on_by_default_a_repeat_skips_the_signature(
     pool: FakeCognitoPool, signature_checks: list[str]
 ) -> None:
-    verifier = pool.verifier(clock=Clock())
+    verifier = pool.verifier(clock=ManualClock(NOW))
     token = pool.id_token(now=NOW)
     first = verifier.verify(token)
     second = verifier.verify(token)
@@ -113,7 +96,7 @@ def test_on_by_default_a_repeat_skips_the_signature(
 
 
 def test_cache_size_zero_turns_it_off(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
-    verifier = pool.verifier(clock=Clock(), cache_size=0)
+    verifier = pool.verifier(clock=ManualClock(NOW), cache_size=0)
     token = pool.id_token(now=NOW)
     for _ in range(3):
         verifier.verify(token)
@@ -138,7 +121,7 @@ def test_jwt_verifier_caches_too(pool: FakeCognitoPool, signature_checks: list[s
 
 
 def test_only_the_exact_string_hits(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
-    verifier = pool.verifier(clock=Clock())
+    verifier = pool.verifier(clock=ManualClock(NOW))
     token = pool.id_token(now=NOW)
     verifier.verify(token)
     head, payload, sig = token.split(".")
@@ -160,7 +143,7 @@ def test_str_subclasses_never_use_the_cache(
         def __hash__(self) -> int:
             return str.__hash__(self)
 
-    verifier = pool.verifier(clock=Clock())
+    verifier = pool.verifier(clock=ManualClock(NOW))
     token = pool.id_token(now=NOW)
     verifier.verify(token)
     verifier.verify(Sneaky(token))
@@ -174,7 +157,7 @@ def test_str_subclasses_never_use_the_cache(
 def test_exp_is_re_evaluated_on_a_hit(
     pool: FakeCognitoPool, signature_checks: list[str], cache_mode: bool
 ) -> None:
-    clock = Clock()
+    clock = ManualClock(NOW)
     verifier = pool.verifier(clock=clock)
     token = pool.id_token(now=NOW, expires_in=60)
     verifier.verify(token)
@@ -189,7 +172,7 @@ def test_exp_is_re_evaluated_on_a_hit(
 
 
 def test_leeway_applies_on_a_hit(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
-    clock = Clock()
+    clock = ManualClock(NOW)
     verifier = pool.verifier(clock=clock, leeway=30)
     token = pool.id_token(now=NOW, expires_in=60)
     verifier.verify(token)
@@ -202,7 +185,7 @@ def test_leeway_applies_on_a_hit(pool: FakeCognitoPool, signature_checks: list[s
 
 
 def test_nbf_is_re_evaluated_on_a_hit(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
-    clock = Clock(NOW + 100)
+    clock = ManualClock(NOW + 100)
     verifier = pool.verifier(clock=clock, leeway=5)
     token = pool.id_token(now=NOW, nbf=NOW + 50)
     verifier.verify(token)
@@ -219,7 +202,7 @@ def test_nbf_is_re_evaluated_on_a_hit(pool: FakeCognitoPool, signature_checks: l
 
 
 def test_iat_is_re_evaluated_on_a_hit(pool: FakeCognitoPool) -> None:
-    clock = Clock(NOW)
+    clock = ManualClock(NOW)
     verifier = pool.verifier(clock=clock)
     token = pool.id_token(now=NOW)
     verifier.verify(token)
@@ -230,7 +213,7 @@ def test_iat_is_re_evaluated_on_a_hit(pool: FakeCognitoPool) -> None:
 
 
 def test_a_float_exp_is_honoured_on_a_hit(pool: FakeCognitoPool) -> None:
-    clock = Clock()
+    clock = ManualClock(NOW)
     verifier = pool.verifier(clock=clock)
     token = pool.id_token(now=NOW, exp=NOW + 10.5)
     verifier.verify(token)
@@ -252,7 +235,7 @@ def test_custom_check_runs_on_every_hit(pool: FakeCognitoPool, signature_checks:
         seen.append(claims["jti"])
         return claims["jti"] not in revoked
 
-    verifier = pool.verifier(clock=Clock(), custom_check=not_revoked)
+    verifier = pool.verifier(clock=ManualClock(NOW), custom_check=not_revoked)
     token = pool.id_token(now=NOW)
     jti = verifier.verify(token)["jti"]
     verifier.verify(token)
@@ -270,7 +253,7 @@ def test_custom_check_runs_on_every_hit(pool: FakeCognitoPool, signature_checks:
 def test_custom_check_error_on_a_hit_carries_claims_when_asked(pool: FakeCognitoPool) -> None:
     allow = [True]
     verifier = pool.verifier(
-        clock=Clock(),
+        clock=ManualClock(NOW),
         custom_check=lambda header, claims: allow[0],
         include_claims_in_errors=True,
     )
@@ -289,7 +272,7 @@ def test_custom_check_gets_copies_on_a_hit(pool: FakeCognitoPool) -> None:
         claims["cognito:groups"].append("admin")
         claims["email"] = "mallory@example.com"
 
-    verifier = pool.verifier(clock=Clock(), custom_check=meddle)
+    verifier = pool.verifier(clock=ManualClock(NOW), custom_check=meddle)
     token = pool.id_token(now=NOW, groups=["users"])
     for _ in range(3):
         claims = verifier.verify(token)
@@ -302,18 +285,18 @@ def test_custom_check_gets_copies_on_a_hit(pool: FakeCognitoPool) -> None:
 
 
 @pytest.fixture
-def rotating() -> tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, Monotonic]:
+def rotating() -> tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, ManualClock]:
     """A pool of its own (its keys rotate) behind a fetching JWKS cache."""
     pool = FakeCognitoPool("us-east-1_CacheRot1", "cacherotclient0123456789a")
-    mono = Monotonic()
+    mono = ManualClock()
     fetcher = PoolFetcher(pool)
     jwks_cache = JwksCache(fetcher, clock=mono, max_age=600, cooldown=10)
-    verifier = pool.verifier(clock=Clock(), jwks_cache=jwks_cache)
+    verifier = pool.verifier(clock=ManualClock(NOW), jwks_cache=jwks_cache)
     return pool, verifier, jwks_cache, fetcher, mono
 
 
 def test_an_entry_is_dropped_when_its_key_leaves_the_jwks(
-    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, Monotonic],
+    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, ManualClock],
     signature_checks: list[str],
 ) -> None:
     pool, verifier, _, _, mono = rotating
@@ -333,7 +316,7 @@ def test_an_entry_is_dropped_when_its_key_leaves_the_jwks(
 
 
 def test_a_reloaded_jwks_sends_a_hit_back_to_the_full_path(
-    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, Monotonic],
+    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, ManualClock],
     signature_checks: list[str],
 ) -> None:
     pool, verifier, jwks_cache, _, _ = rotating
@@ -346,7 +329,7 @@ def test_a_reloaded_jwks_sends_a_hit_back_to_the_full_path(
 
 
 def test_a_stale_jwks_is_never_trusted_by_the_cache(
-    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, Monotonic],
+    rotating: tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetcher, ManualClock],
     signature_checks: list[str],
 ) -> None:
     pool, verifier, _, fetcher, mono = rotating
@@ -362,7 +345,7 @@ def test_a_stale_jwks_is_never_trusted_by_the_cache(
 
 
 def test_rejections_are_never_cached(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
-    clock = Clock()
+    clock = ManualClock(NOW)
     verifier = pool.verifier(clock=clock, groups=["admin"])
     cases = [
         (pool.id_token(now=NOW, groups=["users"]), MissingGroupError),
@@ -381,7 +364,7 @@ def test_a_token_failing_custom_check_on_first_sight_is_not_cached(
     pool: FakeCognitoPool, signature_checks: list[str]
 ) -> None:
     allow = [False]
-    verifier = pool.verifier(clock=Clock(), custom_check=lambda h, c: allow[0])
+    verifier = pool.verifier(clock=ManualClock(NOW), custom_check=lambda h, c: allow[0])
     token = pool.id_token(now=NOW)
     with pytest.raises(InvalidClaimError):
         verifier.verify(token)
@@ -394,8 +377,8 @@ def test_a_token_failing_custom_check_on_first_sight_is_not_cached(
 
 def test_caches_are_per_verifier(pool: FakeCognitoPool) -> None:
     """A token one verifier accepted says nothing to a verifier with other rules."""
-    lenient = pool.verifier(clock=Clock())
-    strict = pool.verifier(clock=Clock(), groups=["admin"])
+    lenient = pool.verifier(clock=ManualClock(NOW))
+    strict = pool.verifier(clock=ManualClock(NOW), groups=["admin"])
     token = pool.id_token(now=NOW, groups=["users"])
     lenient.verify(token)
     with pytest.raises(MissingGroupError):
@@ -408,7 +391,7 @@ def test_caches_are_per_verifier(pool: FakeCognitoPool) -> None:
 def test_the_cache_is_a_bounded_lru(
     pool: FakeCognitoPool, signature_checks: list[str], cache_mode: bool
 ) -> None:
-    verifier = pool.verifier(clock=Clock(), cache_size=3)
+    verifier = pool.verifier(clock=ManualClock(NOW), cache_size=3)
     tokens = [pool.id_token(now=NOW) for _ in range(5)]
     for token in tokens[:3]:
         verifier.verify(token)
@@ -437,7 +420,7 @@ def test_mutating_returned_claims_never_reaches_the_next_caller(pool: FakeCognit
     token = pool.id_token(
         now=NOW, groups=["users"], identities=identities, **{"custom:profile": profile}
     )
-    verifier = pool.verifier(clock=Clock())
+    verifier = pool.verifier(clock=ManualClock(NOW))
     pristine = verifier.verify(token)  # first sight (a miss)
     expected = {
         "cognito:groups": ["users"],
@@ -466,7 +449,7 @@ def test_mutating_returned_claims_never_reaches_the_next_caller(pool: FakeCognit
 
 
 def test_verify_async_shares_the_cache(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
-    verifier = pool.verifier(clock=Clock())
+    verifier = pool.verifier(clock=ManualClock(NOW))
     token = pool.id_token(now=NOW)
     verifier.verify(token)
     assert asyncio.run(verifier.verify_async(token))["token_use"] == "id"
@@ -477,7 +460,7 @@ def test_verify_async_shares_the_cache(pool: FakeCognitoPool, signature_checks: 
 
 
 def test_verify_async_re_evaluates_exp_on_a_hit(pool: FakeCognitoPool) -> None:
-    clock = Clock()
+    clock = ManualClock(NOW)
     verifier = pool.verifier(clock=clock)
     token = pool.id_token(now=NOW, expires_in=60)
     asyncio.run(verifier.verify_async(token))
@@ -489,7 +472,7 @@ def test_verify_async_re_evaluates_exp_on_a_hit(pool: FakeCognitoPool) -> None:
 def test_multi_issuer_caches_and_honours_a_member_with_the_cache_off(
     pool: FakeCognitoPool, other_pool: FakeCognitoPool, signature_checks: list[str]
 ) -> None:
-    clock = Clock()
+    clock = ManualClock(NOW)
     multi = MultiIssuerVerifier(
         [pool.verifier(clock=clock), other_pool.verifier(clock=clock, cache_size=0)]
     )
@@ -508,7 +491,7 @@ def test_multi_issuer_caches_and_honours_a_member_with_the_cache_off(
 
 
 def test_concurrent_hits_misses_and_evictions(pool: FakeCognitoPool, cache_mode: bool) -> None:
-    verifier = pool.verifier(clock=Clock(), cache_size=4)
+    verifier = pool.verifier(clock=ManualClock(NOW), cache_size=4)
     assert verifier._token_cache is not None
     assert (verifier._token_cache._lock is None) is cache_mode
     tokens = [pool.id_token(now=NOW, groups=[f"g{i}"]) for i in range(8)]
