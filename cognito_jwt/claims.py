@@ -39,10 +39,15 @@ __all__ = [
     "check_scopes",
     "check_time",
     "check_token_use",
+    "cognito_groups",
     "numeric_date",
 ]
 
 TokenUse = Literal["id", "access"]
+
+
+#: Marks a claim that is not in the token at all (`null` is a value, and a wrong one).
+_ABSENT: Any = object()
 
 
 class _CognitoCommonClaims(TypedDict):
@@ -249,23 +254,39 @@ def _require(
         )
 
 
-def check_groups(
-    claims: Mapping[str, Any], required: Collection[str], *, require_all: bool
-) -> None:
-    """``cognito:groups`` must contain any (or all) of ``required``.
+def cognito_groups(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The user's Cognito groups: the one reader of `cognito:groups`.
 
-    Raises :class:`MissingGroupError` (403) when the user lacks them, including
-    when the claim is absent (a user in no group).
+    Cognito emits a JSON array of strings, and omits the claim for a user in no
+    group.  Anything else (a bare string, `null`, a list holding a number) is
+    not membership of anything, and since a genuine Cognito token never carries
+    it, the token is refused with `InvalidClaimError` (401, `invalid_claim_type`)
+    rather than read leniently: the verifier's `groups=` check, the Lambda
+    authorizer's rules and every framework integration call this function, so
+    they all give the same answer for the same token.
     """
-    groups = claims.get("cognito:groups")
-    if groups is None:
-        groups = []
-    elif not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+    groups = claims.get("cognito:groups", _ABSENT)
+    if groups is _ABSENT:
+        return frozenset()
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
         raise InvalidClaimError(
             expected_found("claim cognito:groups", "a list of strings", groups),
             reason="invalid_claim_type",
         )
-    _require("claim cognito:groups", frozenset(groups), required, require_all, MissingGroupError)
+    return frozenset(groups)
+
+
+def check_groups(
+    claims: Mapping[str, Any], required: Collection[str], *, require_all: bool
+) -> None:
+    """`cognito:groups` must contain any (or all) of `required`.
+
+    Raises `MissingGroupError` (403) when the user lacks them, including when
+    the claim is absent (a user in no group), and `InvalidClaimError` (401) when
+    the claim is not a list of strings (see `cognito_groups`).
+    """
+    groups = cognito_groups(claims)
+    _require("claim cognito:groups", groups, required, require_all, MissingGroupError)
 
 
 def check_scopes(
