@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cognito_jwt import CognitoJwtVerifier, JwksUnavailableError
+from cognito_jwt import CognitoJwtVerifier, InvalidClaimError, JwksUnavailableError
 from cognito_jwt.authorizer import (
     ApiRequest,
     GroupRule,
@@ -272,23 +272,23 @@ def test_describe_request_falls_back_without_arn() -> None:
     [
         (
             "arn:aws:execute-api:us-east-1:123456789012:abc123/api/DELETE/news",
-            "arn:aws:execute-api:us-east-1:123456789012:abc123/api/*/*",
+            "arn:aws:execute-api:us-east-1:123456789012:abc123/api/*",
         ),
         (
             "arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/prod/GET/news/42",
-            "arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/prod/*/*",
+            "arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/prod/*",
         ),
         (
             "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abc123/v1/POST/",
-            "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abc123/v1/*/*",
+            "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:abc123/v1/*",
         ),
         (
             "arn:aws:execute-api:eu-west-1:123456789012:abc123/$default/GET/news",
-            "arn:aws:execute-api:eu-west-1:123456789012:abc123/$default/*/*",
+            "arn:aws:execute-api:eu-west-1:123456789012:abc123/$default/*",
         ),
         (
             "arn:aws:execute-api:eu-west-1:123456789012:abc123/production/$connect",
-            "arn:aws:execute-api:eu-west-1:123456789012:abc123/production/*/*",
+            "arn:aws:execute-api:eu-west-1:123456789012:abc123/production/*",
         ),
     ],
 )
@@ -347,7 +347,7 @@ def test_allow_policy_covers_the_stage_by_default() -> None:
                 {
                     "Action": "execute-api:Invoke",
                     "Effect": "Allow",
-                    "Resource": [f"{REST_PREFIX}/*/*"],
+                    "Resource": [f"{REST_PREFIX}/*"],
                 }
             ],
         },
@@ -369,7 +369,7 @@ def test_deny_policy() -> None:
     response = deny_policy("user-1", DELETE_ARN, context={"reason": "missing_group"})
     statement = response["policyDocument"]["Statement"][0]
     assert statement["Effect"] == "Deny"
-    assert statement["Resource"] == [f"{REST_PREFIX}/*/*"]
+    assert statement["Resource"] == [f"{REST_PREFIX}/*"]
     assert response["context"] == {"reason": "missing_group"}
     assert not policy_allows(response, GET_ARN)
     exact = deny_policy("user-1", DELETE_ARN, scope="method")
@@ -480,22 +480,44 @@ def test_require_groups_for() -> None:
     assert "DELETE" in repr(rule)
     admin = {"cognito:groups": ["admin"]}
     ops = {"cognito:groups": ["ops"]}
+    writer = {"cognito:groups": ["w"]}
     nobody: dict[str, Any] = {}
     assert rule(_request("GET"), nobody)
     assert not rule(_request("DELETE"), nobody)
     assert rule(_request("DELETE"), admin)
     assert not rule(_request("DELETE"), ops)
     assert rule(_request("GET", "/admin/users"), ops)
-    assert not rule(_request("GET", "/admin/users"), {"cognito:groups": "w"})
-    assert rule(_request("POST", "/news"), {"cognito:groups": "w"})
+    assert rule(_request("GET", "/admin"), ops)
+    assert not rule(_request("GET", "/admin"), writer)
+    assert not rule(_request("GET", "/admin/users"), writer)
+    assert rule(_request("POST", "/news"), writer)
     assert rule(_request("POST", "/news/1"), nobody)
+    assert rule(_request("GET", "/users/admin"), nobody)  # the method does not cross into paths
     parsed = parse_execute_api_arn(GET_ARN)
-    assert rule.denied_resources(parsed, admin) == [f"{REST_PREFIX}/POST/news"]
-    assert rule.denied_resources(parsed, nobody) == [
-        f"{REST_PREFIX}/DELETE/*",
-        f"{REST_PREFIX}/*/admin/*",
+    assert rule.denied_resources(parsed, admin) == [
         f"{REST_PREFIX}/POST/news",
+        f"{REST_PREFIX}/ANY/news",
+        f"{REST_PREFIX}/ANY/*{{*",
+        f"{REST_PREFIX}/POST/*{{*",
+        f"{REST_PREFIX}/$default",
+        f"{REST_PREFIX}/$default/*",
     ]
+    denied = rule.denied_resources(parsed, nobody)
+    assert denied[:3] == [
+        f"{REST_PREFIX}/DELETE/*",
+        f"{REST_PREFIX}/ANY/*",
+        f"{REST_PREFIX}/$default",
+    ]
+    assert f"{REST_PREFIX}/GET/admin" in denied
+    assert f"{REST_PREFIX}/HEAD/admin/*" in denied
+    assert not any("/*/" in resource.removeprefix(REST_PREFIX) for resource in denied)
+
+
+def test_group_rule_refuses_a_string_cognito_groups_claim() -> None:
+    rule = require_groups_for({"DELETE": "admin"})
+    with pytest.raises(InvalidClaimError) as caught:
+        rule(_request("DELETE"), {"cognito:groups": "admin"})
+    assert caught.value.reason == "invalid_claim_type"
 
 
 @pytest.mark.parametrize("rules", [{"": "admin"}, {"DELETE": []}, {"DELETE": [""]}])
@@ -538,6 +560,7 @@ def test_handler_allows_valid_token(
         "sub": claims["sub"],
         "username": "alice",
         "email": "alice@example.com",
+        "email_verified": True,
         "groups": "admin,editors",
         "token_use": "id",
         "client_id": pool.client_id,
@@ -549,7 +572,7 @@ def test_handler_allows_valid_token(
     assert response["principalId"] == claims["sub"]
     assert response["context"] == expected_context
     assert response["policyDocument"]["Statement"] == [
-        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": [f"{prefix}/*/*"]}
+        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": [f"{prefix}/*"]}
     ]
 
 
@@ -646,7 +669,9 @@ def test_group_rule_policy_is_cache_safe(
         reader = handler(all_shapes(reader_token, method)[index], None)
         admin = handler(all_shapes(admin_token, method)[index], None)
         if SHAPE_IDS[index] == "http-v2":
-            assert reader["isAuthorized"] is (method == "GET")
+            # A simple response is one boolean for every route: the reader, who
+            # may not DELETE, is refused everywhere rather than let in anywhere.
+            assert reader["isAuthorized"] is False
             assert admin["isAuthorized"] is True
             continue
         arn = all_shapes("x", method)[index]["methodArn"]
@@ -682,7 +707,7 @@ def test_callable_rule_scopes_policy_to_the_method(
         seen.append((request.method, str(claims["token_use"])))
         return request.method == "GET"
 
-    handler = make_handler(verifier, rule=only_reads)
+    handler = make_handler(verifier, rule=only_reads, authorizer_cache="off")
     allowed = handler(token_event(reader_token, "GET"), None)
     denied = handler(token_event(reader_token, "DELETE"), None)
     assert seen == [("GET", "id"), ("DELETE", "id")]
@@ -727,18 +752,20 @@ def test_handler_partitions(pool: FakeCognitoPool, reader_token: str) -> None:
             {"type": "TOKEN", "authorizationToken": reader_token, "methodArn": arn}, None
         )
         resource = response["policyDocument"]["Statement"][0]["Resource"]
-        assert resource == [f"arn:{partition}:execute-api:{region}:{ACCOUNT}:{API}/prod/*/*"]
+        assert resource == [f"arn:{partition}:execute-api:{region}:{ACCOUNT}:{API}/prod/*"]
 
 
 def test_handler_options(
     pool: FakeCognitoPool, verifier: CognitoJwtVerifier, reader_token: str
 ) -> None:
-    exact = make_handler(verifier, scope="method")(token_event(reader_token), None)
+    exact = make_handler(verifier, scope="method", authorizer_cache="off")(
+        token_event(reader_token), None
+    )
     assert exact["policyDocument"]["Statement"][0]["Resource"] == [DELETE_ARN]
 
     as_policy = make_handler(verifier, response_format="policy")
     response = as_policy(http_v2_event({"Authorization": reader_token}), None)
-    assert response["policyDocument"]["Statement"][0]["Resource"] == [f"{HTTP_PREFIX}/*/*"]
+    assert response["policyDocument"]["Statement"][0]["Resource"] == [f"{HTTP_PREFIX}/*"]
 
     as_simple = make_handler(verifier, response_format="simple")
     assert as_simple(request_event({"Authorization": reader_token}), None)["isAuthorized"] is True

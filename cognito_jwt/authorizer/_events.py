@@ -1,0 +1,414 @@
+"""What API Gateway sends a Lambda authorizer: event shapes, ARNs, the token, the 401.
+
+API Gateway sends five event shapes: REST `TOKEN`, REST `REQUEST`, HTTP API
+payload 1.0 and 2.0, and WebSocket `$connect` (a `REQUEST` event whose
+`methodArn` ends in the route key).  This module reads all of them into one
+`ApiRequest` and finds the token in them; it decides nothing.
+
+Two facts shape it (sources in `docs/lambda-authorizer.md`):
+
+* A REST `methodArn` names the request itself: the HTTP verb and the path as
+  called, `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{verb}/{path}`.
+  A WebSocket one names the route key: `.../{stage}/$connect`.
+* For HTTP APIs AWS's own examples do not settle whether `routeArn` is built
+  from the request or from the route (`ANY /{proxy+}`, `$default`), so the
+  method and path come from the request fields (`requestContext.http.method`,
+  `rawPath`, `httpMethod`, `path`), and `ApiRequest.arn_names_request` says
+  whether the ARN could tell this request apart from another one on the same
+  route.  Where the fields disagree, every candidate path is kept
+  (`ApiRequest.paths`) so that a rule can require what any of them requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, NoReturn, TypeAlias
+
+__all__ = [
+    "HTTP_METHODS",
+    "ApiRequest",
+    "EventKind",
+    "ExecuteApiArn",
+    "Unauthorized",
+    "describe_request",
+    "extract_token",
+    "parse_execute_api_arn",
+    "require_token",
+    "stage_resource",
+    "unauthorized",
+]
+
+EventKind: TypeAlias = Literal["rest-token", "rest-request", "http-v1", "http-v2", "websocket"]
+
+#: The HTTP methods API Gateway routes (`ANY` stands for all of them).
+HTTP_METHODS: Final = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+_HTTP_METHOD_SET: Final = frozenset(HTTP_METHODS)
+
+
+# --------------------------------------------------------------------------- 401
+
+
+class Unauthorized(Exception):
+    """The one failure API Gateway turns into **401 Unauthorized**.
+
+    API Gateway matches the Lambda error *message*, which must be exactly
+    `"Unauthorized"`; the Python runtime reports `str(exception)` as that
+    message.  Any other error (or message) becomes a 500, and a returned `Deny`
+    policy becomes a 403, so this class is the only way to say "no valid
+    credentials" from an authorizer.  The constructor takes no argument on
+    purpose: a reason belongs in the log, never in the message.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
+def unauthorized() -> NoReturn:
+    """Raise `Unauthorized`, i.e. make API Gateway answer 401.
+
+    Kept for code written against earlier versions; `raise Unauthorized` says
+    the same thing and cannot be misspelt either.
+    """
+    raise Unauthorized
+
+
+# ------------------------------------------------------------------ ARN parsing
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteApiArn:
+    """The parts of an `execute-api` method or route ARN.
+
+    `arn:<partition>:execute-api:<region>:<account>:<api_id>/<stage>/<method>/<path>`
+
+    Attributes:
+        partition: `aws`, `aws-cn`, `aws-us-gov`, ... kept verbatim, since a
+            policy naming the wrong partition simply never matches.
+        method: an HTTP verb, `ANY`, or a route key such as `$connect` or
+            `$default`; empty when the ARN names no method.
+        path: the path with a leading `/` (`/` for the root); empty when the ARN
+            ends in a route key (`.../$connect`), which has no path.
+    """
+
+    partition: str
+    region: str
+    account: str
+    api_id: str
+    stage: str
+    method: str
+    path: str
+
+    @property
+    def stage_prefix(self) -> str:
+        """`arn:...:<api_id>/<stage>`, the prefix shared by every route of the stage."""
+        return (
+            f"arn:{self.partition}:execute-api:{self.region}:{self.account}:"
+            f"{self.api_id}/{self.stage}"
+        )
+
+    def resource(self, method: str = "*", path: str = "*") -> str:
+        """An ARN (pattern) for `method` and `path` in the same stage.
+
+        `path` is given with or without its leading `/`; `*` is an IAM wildcard
+        and matches across `/`.
+        """
+        return f"{self.stage_prefix}/{method}/{path.removeprefix('/')}"
+
+
+def parse_execute_api_arn(arn: str) -> ExecuteApiArn:
+    """Split a `methodArn` / `routeArn` into its parts.
+
+    Raises:
+        ValueError: not an `execute-api` ARN with at least an API id and a
+            stage.  API Gateway never sends one; seeing it means the event was
+            built by hand, and guessing a policy resource would be unsafe.
+    """
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "execute-api":
+        raise ValueError(f"not an execute-api ARN: {arn[:200]!r}")
+    _, partition, _, region, account, rest = parts
+    segments = rest.split("/", 3)
+    if len(segments) < 2 or not all((partition, region, account, segments[0], segments[1])):
+        raise ValueError(f"execute-api ARN without api id and stage: {arn[:200]!r}")
+    method = segments[2] if len(segments) > 2 else ""
+    # A route key such as `$connect` ends the ARN: there is no path at all.
+    no_path = "" if method.startswith("$") else "/"
+    path = "/" + segments[3] if len(segments) > 3 else no_path
+    return ExecuteApiArn(partition, region, account, segments[0], segments[1], method, path)
+
+
+def stage_resource(arn: str) -> str:
+    """The policy resource covering every route of `arn`'s stage: `.../<stage>/*`.
+
+    `arn:aws-cn:execute-api:cn-north-1:123:abc/prod/GET/news` becomes
+    `arn:aws-cn:execute-api:cn-north-1:123:abc/prod/*`.  One `*` after the
+    stage, not `*/*`, so that it also covers ARNs without a path, such as a
+    WebSocket API's `.../prod/$connect` or an HTTP API's `.../prod/$default`.
+    """
+    return f"{parse_execute_api_arn(arn).stage_prefix}/*"
+
+
+# ----------------------------------------------------------- request description
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRequest:
+    """What an authorization rule may know about the request being authorized.
+
+    Attributes:
+        kind: which of the five event shapes API Gateway sent.
+        method: the request's upper-case HTTP method, or `"$connect"` for a
+            WebSocket connection; `""` when the event does not say.
+        path: the request path relative to the stage, with a leading `/`;
+            `""` for a WebSocket connection (it has no path).
+        arn: the `methodArn` (REST, HTTP API 1.0, WebSocket) or `routeArn`
+            (HTTP API 2.0); `""` if absent.
+        route_key: the HTTP API route key such as `"DELETE /news"`,
+            `"ANY /{proxy+}"` or `"$default"`, else `None`.
+        paths: every path the event gives for this request, `path` first.
+            Usually one; two when, say, `rawPath` carries the stage name and
+            the ARN does not.  Rules built by `require_groups_for` must be met
+            for each of them.
+        arn_names_request: whether `arn` itself names this request's method
+            and path.  `False` for an ARN holding `ANY`, `$default` or a path
+            template, which other requests on the same route share: a policy
+            cannot then tell this request from its neighbours.
+    """
+
+    kind: EventKind
+    method: str
+    path: str
+    arn: str
+    route_key: str | None = None
+    paths: tuple[str, ...] = ()
+    arn_names_request: bool = True
+
+    @property
+    def parsed_arn(self) -> ExecuteApiArn:
+        """`arn`, parsed (raises `ValueError` when there is none)."""
+        return parse_execute_api_arn(self.arn)
+
+    @property
+    def all_paths(self) -> tuple[str, ...]:
+        """`paths`, or just `path` when the event gave one."""
+        return self.paths or (self.path,)
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _parsed(arn: str) -> ExecuteApiArn | None:
+    try:
+        return parse_execute_api_arn(arn) if arn else None
+    except ValueError:
+        return None
+
+
+def _kind(event: Mapping[str, Any], arn: ExecuteApiArn | None = None) -> EventKind:
+    version = event.get("version")
+    if version == "2.0":
+        return "http-v2"
+    if version == "1.0":
+        return "http-v1"
+    if event.get("type") == "TOKEN":
+        return "rest-token"
+    context = _mapping(event.get("requestContext"))
+    if "connectionId" in context or context.get("eventType") == "CONNECT":
+        return "websocket"
+    if arn is None:
+        arn = _parsed(_str(event.get("methodArn")))
+    if arn is not None and arn.method.startswith("$") and not arn.path:
+        return "websocket"
+    return "rest-request"
+
+
+def _http_method(value: str) -> str:
+    upper = value.upper()
+    return upper if upper in _HTTP_METHOD_SET else ""
+
+
+def _without_stage(path: str, stage: str) -> str | None:
+    """`/dev/news` -> `/news` on stage `dev` (HTTP API paths may carry the stage)."""
+    if not stage or stage == "$default":
+        return None
+    prefix = f"/{stage}"
+    if path == prefix:
+        return "/"
+    if path.startswith(prefix + "/"):
+        return path.removeprefix(prefix)
+    return None
+
+
+def _arn_names(arn: ExecuteApiArn | None, kind: EventKind) -> bool:
+    if arn is None:
+        return False
+    if kind == "websocket":
+        return arn.method == "$connect" and not arn.path
+    return arn.method in _HTTP_METHOD_SET and "{" not in arn.path and "}" not in arn.path
+
+
+def describe_request(event: Mapping[str, Any]) -> ApiRequest:
+    """Work out event shape, method, path and ARN from an authorizer event.
+
+    The method and path are the *request's*: `requestContext.http.method` and
+    `rawPath` (HTTP API 2.0), `httpMethod` and `path` (REST `REQUEST`, HTTP API
+    1.0), or the ARN, the only source in a `TOKEN` event.  A REST ARN names the
+    request, so its path comes first there; an HTTP API ARN may name the route
+    instead (`ANY`, `$default`, `{proxy+}`), so the request fields come first
+    there and the ARN path is used only when it is concrete.
+    """
+    arn = _str(event.get("routeArn")) or _str(event.get("methodArn"))
+    parsed = _parsed(arn)
+    kind = _kind(event, parsed)
+    names = _arn_names(parsed, kind)
+    context = _mapping(event.get("requestContext"))
+    http = _mapping(context.get("http"))
+    route_key = _str(event.get("routeKey")) or _str(context.get("routeKey")) or None
+    stage = _str(context.get("stage")) or (parsed.stage if parsed else "")
+    arn_method = parsed.method if parsed else ""
+    arn_path = parsed.path if parsed and names else ""
+
+    if kind == "websocket":
+        method = arn_method if arn_method.startswith("$") else (route_key or "")
+        return ApiRequest(kind, method, "", arn, route_key, ("",), names)
+
+    if kind in ("rest-token", "rest-request"):
+        method = _http_method(_str(event.get("httpMethod")) or _str(context.get("httpMethod")))
+        method = method or _http_method(arn_method)
+        candidates = [arn_path, _str(event.get("path"))]
+    else:
+        method = _http_method(
+            _str(http.get("method"))
+            or _str(event.get("httpMethod"))
+            or _str(context.get("httpMethod"))
+        )
+        if not method and names:
+            method = _http_method(arn_method)
+        if not method and route_key and " " in route_key:
+            method = _http_method(route_key.split(" ", 1)[0])
+        candidates = [
+            arn_path,
+            _str(event.get("rawPath")),
+            _str(http.get("path")),
+            _str(event.get("path")),
+        ]
+    paths: list[str] = []
+    for candidate in candidates:
+        for path in (candidate, _without_stage(candidate, stage)):
+            if path and path.startswith("/") and path not in paths:
+                paths.append(path)
+    if not paths:
+        paths.append("/")
+    return ApiRequest(kind, method, paths[0], arn, route_key, tuple(paths), names)
+
+
+# ------------------------------------------------------------- token extraction
+
+
+def _strip_scheme(value: str) -> str | None:
+    """`"Bearer x"` -> `"x"`; a bare token (what Cognito authorizers expect) stays."""
+    value = value.strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == "bearer":
+        value = rest.strip()
+    return value or None
+
+
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    wanted = name.lower()
+    headers = event.get("headers")
+    if isinstance(headers, Mapping):
+        for key, value in headers.items():
+            if isinstance(key, str) and key.lower() == wanted and isinstance(value, str):
+                return value
+    multi = event.get("multiValueHeaders")
+    if isinstance(multi, Mapping):
+        for key, values in multi.items():
+            if isinstance(key, str) and key.lower() == wanted and isinstance(values, list):
+                for value in values:
+                    if isinstance(value, str) and value.strip():
+                        return value
+    return None
+
+
+def _query(event: Mapping[str, Any], name: str) -> str | None:
+    params = event.get("queryStringParameters")
+    if isinstance(params, Mapping):
+        value = params.get(name)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _single_identity_source(event: Mapping[str, Any]) -> str | None:
+    """The identity source value, when the event carries exactly one.
+
+    HTTP API 2.0 sends a list, 1.0 a comma-joined string.  With several sources
+    there is no telling which one is the token, so none is guessed.
+    """
+    source = event.get("identitySource")
+    if isinstance(source, list):
+        values = [v for v in source if isinstance(v, str) and v.strip()]
+        return values[0] if len(values) == 1 else None
+    if isinstance(source, str) and source.strip() and "," not in source:
+        return source
+    return None
+
+
+def extract_token(
+    event: Mapping[str, Any],
+    *,
+    header: str = "Authorization",
+    query_parameter: str | None = None,
+) -> str | None:
+    """Return the bearer token an authorizer event carries, or `None`.
+
+    Looks, in order, at: `authorizationToken` of a REST `TOKEN` event; the
+    `header` in `headers` then `multiValueHeaders` (name matched
+    case-insensitively, because REST APIs keep the client's spelling while HTTP
+    API 2.0 lower-cases it); the `query_parameter` if one is named (WebSocket
+    `$connect` clients in browsers cannot set headers); finally a single
+    `identitySource` value, or the HTTP API 1.0 `authorizationToken`.  A
+    `Bearer` scheme is stripped; a bare token is accepted too, because that is
+    what API Gateway's own Cognito authorizer expects clients to send.
+
+    Args:
+        event: the authorizer event, any shape.
+        header: the header holding the token.
+        query_parameter: also accept the token from this query-string parameter.
+    """
+    kind = _kind(event)
+    candidates: list[str | None] = []
+    if kind == "rest-token":
+        candidates.append(_str(event.get("authorizationToken")))
+    else:
+        candidates.append(_header(event, header))
+        if query_parameter:
+            candidates.append(_query(event, query_parameter))
+        candidates.append(_single_identity_source(event))
+        if kind == "http-v1":
+            candidates.append(_str(event.get("authorizationToken")))
+    for candidate in candidates:
+        token = _strip_scheme(candidate) if candidate else None
+        if token:
+            return token
+    return None
+
+
+def require_token(
+    event: Mapping[str, Any],
+    *,
+    header: str = "Authorization",
+    query_parameter: str | None = None,
+) -> str:
+    """`extract_token`, raising `Unauthorized` (401) when there is none."""
+    token = extract_token(event, header=header, query_parameter=query_parameter)
+    if token is None:
+        raise Unauthorized
+    return token
