@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import base64
 import copy
+import fnmatch
 import json
 import logging
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cognito_jwt import CognitoJwtVerifier, InvalidClaimError, JwksUnavailableError
+from cognito_jwt import (
+    CognitoJwtVerifier,
+    ConfigurationError,
+    InvalidClaimError,
+    JwksUnavailableError,
+)
 from cognito_jwt.authorizer import (
     ApiRequest,
+    EventKind,
     GroupRule,
     Unauthorized,
     allow_policy,
@@ -794,3 +803,242 @@ def test_handler_does_not_mutate_the_event(verifier: CognitoJwtVerifier, admin_t
     before = copy.deepcopy(event)
     make_handler(verifier, rule={"DELETE": "admin"})(event, None)
     assert event == before
+
+
+# ------------------------------------------------- AWS's documented event shapes
+
+FIXTURES = Path(__file__).parent / "fixtures" / "authorizer_events"
+
+
+def _fixture(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return {k: v for k, v in event.items() if not k.startswith("_")}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "method", "paths", "names_request"),
+    [
+        ("rest-token.json", "rest-token", "GET", ("/request",), True),
+        ("rest-token-root.json", "rest-token", "GET", ("/",), True),
+        ("rest-request.json", "rest-request", "GET", ("/request",), True),
+        ("http-v1.json", "http-v1", "GET", ("/request",), True),
+        # AWS's own 2.0 example: the routeArn disagrees with the request, so
+        # every path it gives is kept and the request's own method wins.
+        ("http-v2.json", "http-v2", "POST", ("/request", "/my/path"), True),
+        ("websocket-connect.json", "websocket", "$connect", ("",), True),
+    ],
+)
+def test_documented_event_shapes_are_read_as_the_request(
+    name: str, kind: str, method: str, paths: tuple[str, ...], names_request: bool
+) -> None:
+    request = describe_request(_fixture(name))
+    assert (request.kind, request.method, request.all_paths) == (kind, method, paths)
+    assert request.arn_names_request is names_request
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rest-token.json",
+        "rest-request.json",
+        "http-v1.json",
+        "http-v2.json",
+        "websocket-connect.json",
+    ],
+)
+def test_documented_event_shapes_get_a_stage_wide_answer(
+    name: str, verifier: CognitoJwtVerifier, admin_token: str
+) -> None:
+    event = _fixture(name)
+    if event.get("type") == "TOKEN":
+        event["authorizationToken"] = admin_token
+    else:
+        event["headers"] = {"Authorization": admin_token}
+    response = make_handler(verifier, response_format="policy")(event, None)
+    arn = event.get("routeArn") or event["methodArn"]
+    statement = response["policyDocument"]["Statement"][0]
+    assert statement["Resource"] == [arn.rsplit("/", arn.count("/") - 1)[0] + "/*"]
+    assert fnmatch.fnmatchcase(arn, statement["Resource"][0])
+
+
+# ------------------------------------------ what a cached answer must never do
+
+
+def test_http_api_simple_response_is_not_reused_to_open_delete(
+    verifier: CognitoJwtVerifier, reader_token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`auto` on payload 2.0 with a per-route rule: the cached boolean must hold everywhere."""
+    handler = make_handler(verifier, rule=require_groups_for({"DELETE": "admin"}))
+    caplog.set_level(logging.WARNING, logger="cognito_jwt")
+    get = handler(http_v2_event({"Authorization": reader_token}, "GET"), None)
+    assert get["isAuthorized"] is False  # the same boolean will answer DELETE /news
+    assert "per-route" in caplog.text
+
+
+def test_explicit_simple_responses_with_a_route_rule_are_refused_per_token(
+    verifier: CognitoJwtVerifier,
+) -> None:
+    with pytest.raises(ConfigurationError, match="per-route") as caught:
+        make_handler(verifier, rule={"DELETE": "admin"}, response_format="simple")
+    assert isinstance(caught.value, ValueError)
+    for cache in ("per-route", "off"):
+        make_handler(
+            verifier,
+            rule={"DELETE": "admin"},
+            response_format="simple",
+            authorizer_cache=cache,
+        )
+    make_handler(verifier, rule={"*": "admin"}, response_format="simple")  # route-independent
+
+
+@pytest.mark.parametrize(
+    ("route_key", "route_arn"),
+    [
+        ("ANY /news", f"{HTTP_PREFIX}/ANY/news"),
+        ("ANY /{proxy+}", f"{HTTP_PREFIX}/ANY/{{proxy+}}"),
+        ("$default", f"{HTTP_PREFIX}/$default"),
+    ],
+)
+def test_any_and_default_routes_apply_the_rule_to_the_actual_method(
+    route_key: str,
+    route_arn: str,
+    verifier: CognitoJwtVerifier,
+    reader_token: str,
+    admin_token: str,
+) -> None:
+    event = http_v2_event({"Authorization": reader_token}, "DELETE")
+    event["routeKey"] = event["requestContext"]["routeKey"] = route_key
+    event["routeArn"] = route_arn
+    request = describe_request(event)
+    assert (request.method, request.path, request.arn_names_request) == ("DELETE", "/news", False)
+    for cache in ("per-token", "per-route", "off"):
+        handler = make_handler(
+            verifier,
+            rule={"DELETE": "admin"},
+            response_format="policy",
+            authorizer_cache=cache,
+        )
+        assert not policy_allows(handler(event, None), route_arn), cache
+        admin = handler({**event, "headers": {"authorization": admin_token}}, None)
+        assert policy_allows(admin, route_arn), cache
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "/admin/*",
+        "DELETE\t/news",
+        "GET,POST /admin/*",
+        "DELETE  /news",
+        "DELETE news",
+        "DELETE /news/",
+        "DELETE /news//x",
+        "DELETE /news/*/x",
+        "DELETE /ne*s",
+        "DELETE /news?",
+        "DELETE /{proxy+}/x",
+        "FETCH /news",
+        "$CONNECT",
+        "$disconnect",
+        "$connect /x",
+        " DELETE",
+        "",
+    ],
+)
+def test_rule_keys_that_could_never_match_are_refused(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="group rule key") as caught:
+        require_groups_for({key: "admin"})
+    assert isinstance(caught.value, ValueError)
+
+
+def test_rule_keys_meaning_the_same_routes_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="same routes"):
+        require_groups_for({"DELETE /news": "admin", "delete /news": "ops"})
+    with pytest.raises(ConfigurationError, match="same routes"):
+        require_groups_for({"*": "admin", "ANY": "ops"})
+
+
+@pytest.mark.parametrize(
+    ("key", "covered", "not_covered"),
+    [
+        ("DELETE /news/{id}", ["DELETE /news/7"], ["DELETE /news", "GET /news/7"]),
+        ("DELETE /news/{proxy+}", ["DELETE /news/7/x"], ["DELETE /news"]),
+        ("* /admin/*", ["GET /admin", "POST /admin/x/y", "HEAD /admin"], ["GET /administrator"]),
+        ("* /admin", ["PUT /admin"], ["GET /users/admin", "GET /admin/x"]),
+        ("GET /news", ["GET /news", "HEAD /news"], ["POST /news", "GET /news/1"]),
+        ("GET /", ["GET /"], ["GET /news"]),
+        ("$connect", ["$connect "], ["GET /"]),
+    ],
+)
+def test_rule_keys_cover_exactly_their_documented_requests(
+    key: str, covered: list[str], not_covered: list[str]
+) -> None:
+    rule = require_groups_for({key: "admin"})
+    for line in covered + not_covered:
+        method, _, path = line.partition(" ")
+        kind: EventKind = "websocket" if method == "$connect" else "rest-request"
+        request = ApiRequest(kind, method, path, f"{REST_PREFIX}/{method}/{path[1:]}")
+        assert rule(request, {}) is (line not in covered), line
+        assert rule(request, {"cognito:groups": ["admin"]}), line
+
+
+def test_a_websocket_connection_is_allowed_by_the_stage_wide_policy(
+    verifier: CognitoJwtVerifier, admin_token: str, reader_token: str
+) -> None:
+    event = {**_fixture("websocket-connect.json"), "headers": {"Authorization": reader_token}}
+    arn = event["methodArn"]
+    assert policy_allows(make_handler(verifier)(event, None), arn)
+    handler = make_handler(verifier, rule={"$connect": "admin"})
+    assert not policy_allows(handler(event, None), arn)
+    admin = handler({**event, "headers": {"Authorization": admin_token}}, None)
+    assert policy_allows(admin, arn)
+
+
+def test_a_string_cognito_groups_claim_is_a_401_not_membership(
+    pool: FakeCognitoPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    string_groups: dict[str, Any] = {"cognito:groups": "admin"}
+    token = pool.id_token(**string_groups)
+    caplog.set_level(logging.INFO, logger="cognito_jwt")
+    for rule in (None, {"DELETE": "admin"}):
+        with pytest.raises(Unauthorized):
+            make_handler(pool.verifier("id"), rule=rule)(token_event(token), None)
+    assert _reasons(caplog) == ["invalid_claim_type", "invalid_claim_type"]
+    with pytest.raises(InvalidClaimError) as caught:
+        pool.verifier("id", groups=["admin"]).verify(token)
+    assert caught.value.reason == "invalid_claim_type"
+
+
+@pytest.mark.parametrize(
+    ("claims", "email", "verified"),
+    [
+        ({"email_verified": True}, "alice@example.com", True),
+        ({"email_verified": "true"}, "alice@example.com", True),
+        ({"email_verified": False}, None, False),
+        ({"email_verified": None}, None, False),
+    ],
+)
+def test_the_default_context_forwards_email_only_when_verified(
+    pool: FakeCognitoPool, claims: dict[str, Any], email: str | None, verified: bool
+) -> None:
+    token = pool.id_token(**claims)
+    response = make_handler(pool.verifier("id"))(token_event(token), None)
+    assert response["context"].get("email") == email
+    assert response["context"]["email_verified"] is verified
+
+
+@pytest.mark.parametrize(
+    ("options", "fix"),
+    [
+        ({"scope": "method"}, "scope='stage'"),
+        ({"rule": lambda request, claims: True}, "require_groups_for"),
+        ({"authorizer_cache": "sometimes"}, "authorizer_cache"),
+        ({"response_format": "xml"}, "response_format"),
+        ({"scope": "route"}, "scope"),
+    ],
+)
+def test_unsafe_or_unknown_configurations_are_refused_with_the_fix(
+    verifier: CognitoJwtVerifier, options: dict[str, Any], fix: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(fix)):
+        make_handler(verifier, **options)

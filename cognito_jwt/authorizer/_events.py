@@ -300,7 +300,10 @@ def describe_request(event: Mapping[str, Any]) -> ApiRequest:
         ]
     paths: list[str] = []
     for candidate in candidates:
-        for path in (candidate, _without_stage(candidate, stage)):
+        # HTTP API paths on a named stage start with the stage name; a REST
+        # `path` never does (its `requestContext.path` would).
+        stripped = _without_stage(candidate, stage) if kind.startswith("http") else None
+        for path in (stripped, candidate):
             if path and path.startswith("/") and path not in paths:
                 paths.append(path)
     if not paths:

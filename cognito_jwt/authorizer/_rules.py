@@ -95,7 +95,7 @@ def _patterns_overlap(first: str, second: str) -> bool:
     return head == tail and _patterns_overlap(first[1:], second[1:])
 
 
-def _targets(request: ApiRequest) -> list[str]:
+def _targets(request: ApiRequest, paths: Sequence[str]) -> list[str]:
     """The request as the ARN tail API Gateway would match: `DELETE/news`, `$connect`.
 
     When the event does not say the method, every method is a candidate, so a
@@ -104,7 +104,7 @@ def _targets(request: ApiRequest) -> list[str]:
     if request.kind == "websocket" or request.method.startswith("$"):
         return [request.method or _CONNECT]
     methods = [request.method] if request.method else list(HTTP_METHODS)
-    return [f"{m}/{p.removeprefix('/')}" for m in methods for p in request.all_paths]
+    return [f"{m}/{p.removeprefix('/')}" for m in methods for p in paths]
 
 
 class GroupRule:
@@ -142,13 +142,19 @@ class GroupRule:
         return self.allows(request, cognito_groups(claims))
 
     def allows(self, request: ApiRequest, groups: frozenset[str]) -> bool:
-        """`__call__` for a caller already known to be in `groups`."""
-        for target in _targets(request):
-            applicable = [r for r in self.requirements if r.applies_to(target)]
-            if not applicable and self.unmatched == "deny":
+        """`__call__` for a caller already known to be in `groups`.
+
+        A key the caller does not meet denies if it applies under *any* of the
+        paths the event gives; with `unmatched="deny"`, the request's own path
+        (`request.path`) must be covered by some key.
+        """
+        for target in _targets(request, request.all_paths):
+            if any(not r.groups & groups for r in self.requirements if r.applies_to(target)):
                 return False
-            if any(not r.groups & groups for r in applicable):
-                return False
+        if self.unmatched == "deny":
+            for target in _targets(request, (request.path,)):
+                if not any(r.applies_to(target) for r in self.requirements):
+                    return False
         return True
 
     @property

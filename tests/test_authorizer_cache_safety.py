@@ -1,0 +1,346 @@
+"""The authorizer under API Gateway's result cache: no request sequence opens a denied route.
+
+The authorizer (`make_handler`) runs behind `gateway_model.ApiModel`, a model of
+API Gateway written from AWS's documentation that imports nothing from
+`cognito_jwt.authorizer`: it routes each request, builds the event of the
+configured kind, caches the answer per token, per route or not at all, and
+evaluates a cached policy against each later request's ARN.  Whether a request
+*should* pass is decided by `expected`, a second, independent reading of the
+documented rule-key semantics (regular expressions here; IAM patterns there).
+
+Hypothesis drives random request sequences (tokens, methods, paths, time) over
+random rules and every supported `authorizer_cache` x `response_format` x
+event kind, with both readings of what an HTTP API's ARN holds.  The invariants:
+
+* never a 200 for a request the rule denies, nor for an invalid token;
+* with IAM-policy answers, a 200 for every request the rule allows, except on
+  HTTP API routes whose ARN cannot name the request (`ANY`, templates,
+  `$default` under the route-shaped reading), where a per-token or per-route
+  cache must fail closed;
+* configurations that cannot be made safe are refused at `make_handler`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from gateway_model import ApiModel, ArnForm, CacheMode, EventKind, ModelRoute
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cognito_jwt import CognitoJwtVerifier, ConfigurationError
+from cognito_jwt.authorizer import make_handler, require_groups_for
+from cognito_jwt.testing import FakeCognitoPool
+
+# ------------------------------------------------------------- the truth
+
+
+@dataclass(frozen=True)
+class Key:
+    """One rule key, read independently of the library: which requests it covers."""
+
+    methods: frozenset[str] | None  # None: every request, WebSocket included
+    path: re.Pattern[str] | None  # None: any path
+    groups: frozenset[str]
+
+
+def read_key(key: str, groups: Sequence[str]) -> Key:
+    """The documented meaning of a rule key, as regular expressions over the request."""
+    method, _, path = key.partition(" ")
+    if method == "$connect":
+        return Key(frozenset({"$connect"}), None, frozenset(groups))
+    if method.upper() in ("*", "ANY"):
+        methods: frozenset[str] | None = None if not path else frozenset(HTTP_METHODS)
+    elif method.upper() == "GET":
+        methods = frozenset({"GET", "HEAD"})
+    else:
+        methods = frozenset({method.upper()})
+    if not path or path == "/*":
+        return Key(methods, None, frozenset(groups))
+    below = path.endswith("/*")
+    segments = (path[:-2] if below else path).strip("/").split("/") if path != "/" else []
+    # A template stands for any characters, "/" included (documented: IAM has nothing narrower).
+    body = "".join("/" + (".*" if s.startswith("{") else re.escape(s)) for s in segments)
+    regex = re.compile(body + ("(/.*)?" if below else "") if segments else "/")
+    return Key(methods, regex, frozenset(groups))
+
+
+def expected(
+    keys: Sequence[Key], unmatched: str, groups: frozenset[str], method: str, path: str
+) -> bool:
+    """Whether a caller in `groups` may call `method path` (`$connect` has no path)."""
+    applicable = []
+    for key in keys:
+        if key.methods is None or (
+            method in key.methods
+            and (method == "$connect" or key.path is None or key.path.fullmatch(path))
+        ):
+            applicable.append(key)
+    if not applicable:
+        return unmatched == "allow"
+    return all(key.groups & groups for key in applicable)
+
+
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+# ---------------------------------------------------------- the universe
+
+KEYS = [
+    "DELETE",
+    "DELETE /news",
+    "delete /news/{id}",
+    "GET /news",
+    "* /admin/*",
+    "ANY /admin",
+    "POST",
+    "GET /",
+    "GET /news/{id}/comments",
+    "PUT /{proxy+}",
+    "*",
+    "$connect",
+]
+GROUPS = ("admin", "editors")
+TOKENS = {"admin": ["admin"], "editor": ["editors"], "both": ["admin", "editors"], "none": []}
+
+REST_ROUTES = [
+    ModelRoute("GET", "/"),
+    ModelRoute("GET", "/news"),
+    ModelRoute("HEAD", "/news"),
+    ModelRoute("DELETE", "/news"),
+    ModelRoute("POST", "/news"),
+    ModelRoute("ANY", "/news/{id}"),
+    ModelRoute("GET", "/news/{id}/comments"),
+    ModelRoute("ANY", "/admin"),
+    ModelRoute("ANY", "/admin/{proxy+}"),
+    ModelRoute("ANY", "/{proxy+}"),
+]
+HTTP_ROUTES = [
+    *REST_ROUTES,
+    ModelRoute("$default"),
+]
+HTTP_ROUTES_LITERAL = [r for r in REST_ROUTES if r.method != "ANY" and "{" not in r.path]
+PATHS = ["/", "/news", "/news/7", "/news/7/comments", "/admin", "/admin/users", "/other/x"]
+
+CONFIGS: list[tuple[EventKind, bool, str]] = [
+    ("rest-token", False, "auto"),
+    ("rest-token", False, "policy"),
+    ("rest-request", False, "auto"),
+    ("http-v1", False, "auto"),
+    ("http-v1", False, "policy"),
+    ("http-v2", True, "auto"),
+    ("http-v2", True, "simple"),
+    ("http-v2", False, "policy"),
+    ("websocket", False, "auto"),
+]
+
+
+@pytest.fixture(scope="module")
+def tokens(pool: FakeCognitoPool) -> dict[str, str]:
+    minted = {name: pool.id_token(groups=groups or None) for name, groups in TOKENS.items()}
+    minted["expired"] = pool.id_token(expires_in=-10, groups=["admin"])
+    minted["other-client"] = pool.id_token(aud="someone-else", groups=["admin"])
+    return minted
+
+
+@pytest.fixture(scope="module")
+def verifier(pool: FakeCognitoPool) -> CognitoJwtVerifier:
+    return pool.verifier("id")
+
+
+rules = st.dictionaries(
+    st.sampled_from(KEYS), st.lists(st.sampled_from(GROUPS), min_size=1, max_size=2), max_size=4
+)
+requests = st.lists(
+    st.tuples(
+        st.sampled_from([*TOKENS, "expired", "other-client"]),
+        st.sampled_from([*HTTP_METHODS, "$connect"]),
+        st.sampled_from(PATHS),
+        st.sampled_from([0, 0, 1, 200, 400]),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def _normalised(rule: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Drop keys that mean the same routes as an earlier one (the library refuses those)."""
+    seen: set[str] = set()
+    kept: dict[str, list[str]] = {}
+    for key, groups in rule.items():
+        meaning = key.lower()
+        if meaning in seen:
+            continue
+        seen.add(meaning)
+        kept[key] = list(groups)
+    return kept
+
+
+@settings(
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    config=st.sampled_from(CONFIGS),
+    cache=st.sampled_from(["per-token", "per-route", "off"]),
+    arn_form=st.sampled_from(["request", "route"]),
+    stage=st.sampled_from(["api", "$default"]),
+    unmatched=st.sampled_from(["allow", "deny"]),
+    literal_routes_only=st.booleans(),
+    rule=rules,
+    sequence=requests,
+)
+def test_no_cached_answer_opens_a_route_the_rule_denies(
+    verifier: CognitoJwtVerifier,
+    tokens: dict[str, str],
+    config: tuple[EventKind, bool, str],
+    cache: CacheMode,
+    arn_form: ArnForm,
+    stage: str,
+    unmatched: str,
+    literal_routes_only: bool,
+    rule: dict[str, list[str]],
+    sequence: list[tuple[str, str, str, int]],
+) -> None:
+    kind, simple, response_format = config
+    rule = _normalised(rule)
+    try:
+        handler = make_handler(
+            verifier,
+            rule=require_groups_for(rule, unmatched=unmatched),  # type: ignore[arg-type]
+            response_format=response_format,  # type: ignore[arg-type]
+            authorizer_cache=cache,
+        )
+    except ConfigurationError:
+        # Only the documented refusal: explicit simple responses, a route rule, per-token.
+        assert (response_format, cache) == ("simple", "per-token")
+        return
+    if kind == "websocket":
+        routes = [ModelRoute("$connect")]
+    elif kind.startswith("http"):
+        routes = HTTP_ROUTES_LITERAL if literal_routes_only else HTTP_ROUTES
+    else:
+        routes = REST_ROUTES
+    api = ApiModel(
+        kind=kind,
+        routes=routes,
+        handler=handler,
+        cache=cache,
+        simple_responses=simple,
+        arn_form=arn_form,
+        stage=stage,
+    )
+    keys = [read_key(k, g) for k, g in rule.items()]
+    for name, drawn_method, drawn_path, wait in sequence:
+        api.advance(wait)
+        method, path = drawn_method, drawn_path
+        if kind == "websocket":
+            method, path = "$connect", ""
+        elif method == "$connect":
+            method = "GET"
+        outcome = api.request(method, path, tokens[name])
+        if outcome.route is None:
+            continue
+        if name not in TOKENS:
+            assert outcome.status == 401, (name, method, path)
+            continue
+        allowed = expected(keys, unmatched, frozenset(TOKENS[name]), method, path)
+        context = (name, method, path, outcome, rule, unmatched)
+        if not allowed:
+            assert outcome.status == 403, context
+            continue
+        assert outcome.status in (200, 403), context
+        exact_arn = (
+            not kind.startswith("http")
+            or arn_form == "request"
+            or (
+                outcome.route.method != "ANY"
+                and "{" not in outcome.route.path
+                and outcome.route.path
+            )
+        )
+        if not simple and (exact_arn or cache == "off"):
+            assert outcome.status == 200, context
+        if simple and cache == "off":
+            assert outcome.status == 200, context
+
+
+def test_the_readme_rule_keeps_a_reader_out_of_delete_on_every_event_kind(
+    verifier: CognitoJwtVerifier, tokens: dict[str, str]
+) -> None:
+    """The seed scenario: GET then DELETE /news within the TTL, for each kind, per token."""
+    for kind, simple, response_format in CONFIGS:
+        if kind == "websocket" or response_format == "simple":
+            continue
+        handler = make_handler(
+            verifier,
+            rule={"DELETE": "admin"},
+            response_format=response_format,  # type: ignore[arg-type]
+        )
+        api = ApiModel(kind=kind, routes=REST_ROUTES, handler=handler, simple_responses=simple)
+        assert api.request("DELETE", "/news", tokens["editor"]).status == 403
+        api = ApiModel(kind=kind, routes=REST_ROUTES, handler=handler, simple_responses=simple)
+        first = api.request("GET", "/news", tokens["editor"]).status
+        assert first == (403 if simple else 200), kind
+        assert api.request("DELETE", "/news", tokens["editor"]).status == 403, kind
+        assert api.request("DELETE", "/news", tokens["admin"]).status == 200, kind
+        assert api.invocations == 2, kind  # each token's answer was cached and reused
+
+
+def test_an_any_route_under_the_route_shaped_arn_reading_fails_closed(
+    verifier: CognitoJwtVerifier, tokens: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    handler = make_handler(verifier, rule={"DELETE /news/{id}": "admin"})
+    api = ApiModel(
+        kind="http-v1", routes=[ModelRoute("ANY", "/news/{id}")], handler=handler, arn_form="route"
+    )
+    assert api.request("GET", "/news/1", tokens["editor"]).status == 403
+    assert api.request("DELETE", "/news/1", tokens["editor"]).status == 403
+    assert api.request("DELETE", "/news/1", tokens["admin"]).status == 200
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "authorizer_cache='off'" in warnings[0].getMessage()
+    exact = make_handler(verifier, rule={"DELETE /news/{id}": "admin"}, authorizer_cache="off")
+    api = ApiModel(
+        kind="http-v1",
+        routes=[ModelRoute("ANY", "/news/{id}")],
+        handler=exact,
+        arn_form="route",
+        cache="off",
+    )
+    assert api.request("GET", "/news/1", tokens["editor"]).status == 200
+    assert api.request("DELETE", "/news/1", tokens["editor"]).status == 403
+
+
+def _model_arn_example(api: ApiModel, method: str, path: str) -> str:
+    route = api.route_for(method, path)
+    assert route is not None
+    return api.arn(method, path, route)
+
+
+def test_model_arns_follow_the_documented_shapes(verifier: CognitoJwtVerifier) -> None:
+    """The model's ARNs are the documented ones (see docs/lambda-authorizer.md)."""
+    handler = make_handler(verifier)
+    rest = ApiModel(kind="rest-token", routes=REST_ROUTES, handler=handler, stage="test")
+    prefix = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/test"
+    assert _model_arn_example(rest, "GET", "/") == f"{prefix}/GET/"
+    assert _model_arn_example(rest, "DELETE", "/news/7") == f"{prefix}/DELETE/news/7"
+    ws = ApiModel(kind="websocket", routes=[ModelRoute("$connect")], handler=handler, stage="test")
+    assert _model_arn_example(ws, "GET", "") == f"{prefix}/$connect"
+    http = ApiModel(
+        kind="http-v2", routes=HTTP_ROUTES, handler=handler, stage="test", arn_form="route"
+    )
+    assert _model_arn_example(http, "DELETE", "/news/7") == f"{prefix}/ANY/news/{{id}}"
+    assert _model_arn_example(http, "PATCH", "/x/y") == f"{prefix}/ANY/{{proxy+}}"
+    only_default = ApiModel(
+        kind="http-v2", routes=[ModelRoute("$default")], handler=handler, arn_form="route"
+    )
+    assert _model_arn_example(only_default, "GET", "/a") == f"{only_default.stage_arn}/$default"
+
+
+def _answer(handler: Any, event: dict[str, Any]) -> Any:
+    return handler(event, None)
