@@ -22,11 +22,12 @@ from typing import Any
 import deploy
 import pytest
 import sign_in
+import smoke
 from local_gateway import LocalGateway, Route
 from moto_server import dummy_aws_environment
 
 from cognito_jwt import CognitoJwtVerifier
-from cognito_jwt.authorizer import allow_policy, deny_policy, policy_allows
+from cognito_jwt.authorizer import allow_policy, deny_policy, make_handler, policy_allows
 from cognito_jwt.testing import FakeCognitoPool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +136,20 @@ def test_deploy_creates_the_user_pool_group_and_client(
     assert client["AllowedOAuthFlows"] == ["implicit"]
     assert client["AllowedOAuthFlowsUserPoolClient"] is True
     assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "phone", "profile"]
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    assert pool["UserAttributeUpdateSettings"] == {
+        "AttributesRequireVerificationBeforeUpdate": ["email"]
+    }
+
+
+def test_template_hardens_the_pool_like_deploy_does() -> None:
+    """No user-existence oracle; a changed email is not used before it is verified."""
+    template = (EXAMPLE / "template.yaml").read_text(encoding="utf-8")
+    assert "PreventUserExistenceErrors: ENABLED" in template
+    assert re.search(
+        r"UserAttributeUpdateSettings:\s+AttributesRequireVerificationBeforeUpdate:\s+- email",
+        template,
+    )
 
 
 def test_deploy_creates_the_api_authorizer_methods_and_stage(
@@ -675,4 +690,69 @@ def test_demo_prints_the_expected_table(event_type: str) -> None:
     assert "torn down: REST API" in result.stdout
     assert re.search(
         r"moto \(local AWS emulator\) listening on http://127\.0\.0\.1:\d+", result.stdout
+    )
+
+
+# ---------------------------------------------------------------- smoke test
+
+
+def _smoke_gateways(
+    pool: FakeCognitoPool, authorizer: Callable[[dict[str, Any], Any], Mapping[str, Any]]
+) -> tuple[LocalGateway, LocalGateway]:
+    routes = [
+        Route("GET", "/news", protected=False, body="[]"),
+        Route("DELETE", "/news", protected=True, body="{}"),
+    ]
+    prefix = "arn:aws:execute-api:us-east-1:123456789012:abc123"
+    cognito = LocalGateway(
+        mode="cognito", arn_prefix=prefix, stage="api", routes=routes, verifier=pool.verifier("id")
+    )
+    custom = LocalGateway(
+        mode="lambda", arn_prefix=prefix, stage="api", routes=routes, authorizer=authorizer
+    )
+    return cognito, custom
+
+
+def test_smoke_passes_against_the_local_gateways(pool: FakeCognitoPool) -> None:
+    handler = make_handler(pool.verifier("id"), rule={"DELETE": "admin"})
+    cognito, custom = _smoke_gateways(pool, handler)
+    with cognito, custom:
+        checks = smoke.run_smoke(
+            cognito.url, custom.url, pool.id_token(), pool.id_token(groups=["admin"])
+        )
+    assert len(checks) == 40
+    assert [c for c in checks if not c.ok] == []
+    assert {(c.variant, c.who, c.method, c.got) for c in checks if c.method == "DELETE"} == {
+        ("Cognito", "anonymous", "DELETE", 401),
+        ("Cognito", "reader", "DELETE", 200),
+        ("Cognito", "admin", "DELETE", 200),
+        ("Lambda", "anonymous", "DELETE", 401),
+        ("Lambda", "reader", "DELETE", 403),
+        ("Lambda", "admin", "DELETE", 200),
+    }
+
+
+def test_smoke_catches_an_answer_the_cache_reuses_wrongly(
+    pool: FakeCognitoPool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An authorizer that answers for one route only is caught by the second call."""
+    verifier = pool.verifier("id")
+
+    def route_only(event: dict[str, Any], context: Any) -> Mapping[str, Any]:
+        claims = verifier.verify(event["authorizationToken"])
+        if "admin" in claims.get("cognito:groups", []):
+            return allow_policy("u", event["methodArn"])
+        # Allows the whole stage on any route but DELETE: cached, it opens DELETE too.
+        return allow_policy("u", event["methodArn"], scope="stage")
+
+    cognito, custom = _smoke_gateways(pool, route_only)
+    with cognito, custom:
+        argv = [
+            "--cognito-url", cognito.url, "--lambda-url", custom.url,
+            "--reader-token", pool.id_token(), "--admin-token", pool.id_token(groups=["admin"]),
+        ]  # fmt: skip
+        assert smoke.main(argv) == 1
+    assert (
+        "Lambda   DELETE /news as reader    expected 403 got 200  UNEXPECTED"
+        in capsys.readouterr().out
     )

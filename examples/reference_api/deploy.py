@@ -185,6 +185,13 @@ def _ensure_user_pool(cognito: CognitoIdentityProviderClient, name: str) -> tupl
     pool = cognito.create_user_pool(
         PoolName=name,
         AutoVerifiedAttributes=["email"],
+        # A changed email stays unverified, and unused, until the user confirms it;
+        # otherwise the next ID token would carry an address nobody proved.
+        UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
+        # Self sign-up stays on, as in the tutorial: anyone who knows the public
+        # app client id can create an account, so "any signed-in user may DELETE"
+        # (the Cognito-authorizer variant) means "anyone on the internet may".
+        # The Lambda-authorizer variant's admin-group rule is what closes that.
         UsernameConfiguration={"CaseSensitive": False},
         Policies={
             "PasswordPolicy": {
@@ -222,6 +229,8 @@ def _client_settings(name: str) -> dict[str, Any]:
         "AllowedOAuthScopes": OAUTH_SCOPES,
         "AllowedOAuthFlowsUserPoolClient": True,
         "SupportedIdentityProviders": ["COGNITO"],
+        # Sign-in and recovery answer alike for unknown and known users.
+        "PreventUserExistenceErrors": "ENABLED",
     }
 
 

@@ -115,7 +115,7 @@ def iam_allows(policy: Mapping[str, Any], arn: str) -> bool | None:
     statements = document.get("Statement")
     if isinstance(statements, Mapping):
         statements = [statements]
-    if not isinstance(statements, list) or not statements:
+    if not isinstance(statements, list):
         return None
     allowed = False
     for statement in statements:
@@ -161,6 +161,8 @@ class ApiModel:
     arn_form: ArnForm = "request"
     stage: str = "api"
     partition: str = "aws"
+    #: `arn:<partition>:execute-api:<region>:<account>:<api_id>`, if not the model's own.
+    arn_prefix: str | None = None
     now: float = 0.0
     invocations: int = 0
     _cache: dict[tuple[str, ...], tuple[float, Any]] = field(default_factory=dict)
@@ -168,7 +170,8 @@ class ApiModel:
     @property
     def stage_arn(self) -> str:
         """`arn:<partition>:execute-api:us-east-1:<account>:<api>/<stage>`."""
-        return f"arn:{self.partition}:execute-api:us-east-1:{ACCOUNT}:{API_ID}/{self.stage}"
+        prefix = self.arn_prefix or f"arn:{self.partition}:execute-api:us-east-1:{ACCOUNT}:{API_ID}"
+        return f"{prefix}/{self.stage}"
 
     def advance(self, seconds: float) -> None:
         """Let time pass (cached answers expire after `ttl`)."""
@@ -207,7 +210,8 @@ class ApiModel:
         """The authorizer event for one request, in the shape of `kind`."""
         arn = self.arn(method, path, route)
         header = {"Authorization": token}
-        context: dict[str, Any] = {"accountId": ACCOUNT, "apiId": API_ID, "stage": self.stage}
+        account, api_id = self.stage_arn.split(":")[4], self.stage_arn.split(":")[5].split("/")[0]
+        context: dict[str, Any] = {"accountId": account, "apiId": api_id, "stage": self.stage}
         if self.kind == "rest-token":
             return {"type": "TOKEN", "authorizationToken": token, "methodArn": arn}
         if self.kind == "websocket":

@@ -9,12 +9,14 @@ API's routes, what API Gateway does in front of a MOCK integration:
     token of the pool (with cognito_jwt); invalid -> 401; valid -> 200.
 
 ``lambda`` mode (a custom Lambda authorizer)
-    no header -> 401 without calling the function (API Gateway checks the
-    identity source first); otherwise it builds the authorizer event API
-    Gateway would send (``TOKEN`` or ``REQUEST`` type), calls the handler, and
-    enforces the answer: an ``Unauthorized`` error -> 401, any other error or a
-    malformed response -> 500, a policy that does not allow the method ARN ->
-    403, else 200.
+    runs on ``gateway_model.ApiModel``, the model of API Gateway the tests
+    check the authorizer against: no header -> 401 without calling the
+    function (API Gateway checks the identity source first); otherwise the
+    authorizer event API Gateway would send (``TOKEN`` or ``REQUEST`` type),
+    the answer cached per token for 300 s as API Gateway's defaults do, and
+    enforced: an ``Unauthorized`` error -> 401, any other error or a malformed
+    response -> 500, a policy that does not allow the method ARN -> 403, else
+    200.  Because answers are cached, a wrong answer shows on the next call.
 
 Unknown routes get API Gateway's 403 ``Missing Authentication Token``.  The
 server listens on 127.0.0.1 only, on an ephemeral port.
@@ -26,14 +28,16 @@ import http.server
 import json
 import logging
 import threading
-import uuid
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Self
 
+from gateway_model import ApiModel, ModelRoute
+
 from cognito_jwt import AccessDeniedError, CognitoJwtError, InvalidTokenError
-from cognito_jwt.authorizer import TokenVerifier, policy_allows
+from cognito_jwt.authorizer import TokenVerifier
 
 __all__ = ["LambdaHandler", "LocalGateway", "Route"]
 
@@ -126,6 +130,8 @@ class LocalGateway:
         self.verifier = verifier
         self.authorizer = authorizer
         self.authorizer_type = authorizer_type
+        self._model: ApiModel | None = None
+        self._lock = threading.Lock()
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -149,7 +155,7 @@ class LocalGateway:
             denied = (
                 self._cognito(token)
                 if self.mode == "cognito"
-                else self._lambda(method, route.path, token, headers)
+                else self._lambda(method, route.path, token)
             )
             if denied is not None:
                 return denied
@@ -169,64 +175,36 @@ class LocalGateway:
             return _internal_error(error.reason)
         return None
 
-    def _event(
-        self, method: str, path: str, token: str, headers: Mapping[str, str]
-    ) -> dict[str, Any]:
-        arn = self.method_arn(method, path)
-        if self.authorizer_type == "TOKEN":
-            return {"type": "TOKEN", "authorizationToken": token, "methodArn": arn}
-        account, api_id = self.arn_prefix.split(":")[4:6]
-        return {
-            "type": "REQUEST",
-            "methodArn": arn,
-            "resource": path,
-            "path": path,
-            "httpMethod": method,
-            "headers": dict(headers),
-            "multiValueHeaders": {k: [v] for k, v in headers.items()},
-            "queryStringParameters": {},
-            "multiValueQueryStringParameters": {},
-            "pathParameters": {},
-            "stageVariables": {},
-            "requestContext": {
-                "path": f"/{self.stage}{path}",
-                "accountId": account,
-                "resourcePath": path,
-                "stage": self.stage,
-                "requestId": str(uuid.uuid4()),
-                "identity": {"sourceIp": "127.0.0.1"},
-                "httpMethod": method,
-                "apiId": api_id,
-            },
-        }
-
-    def _lambda(
-        self, method: str, path: str, token: str, headers: Mapping[str, str]
-    ) -> Answer | None:
-        if not token.strip():
-            # The identity source is missing: API Gateway does not call the function.
-            return _unauthorized("missing_token")
-        assert self.authorizer is not None
+    def _lambda(self, method: str, path: str, token: str) -> Answer | None:
+        if self._model is None:
+            assert self.authorizer is not None
+            self._model = ApiModel(
+                kind="rest-token" if self.authorizer_type == "TOKEN" else "rest-request",
+                routes=[ModelRoute(r.method, r.path, r.protected) for r in self.routes.values()],
+                handler=self.authorizer,
+                arn_prefix=self.arn_prefix,
+                stage=self.stage,
+            )
         log = _ReasonLog()
         logger = logging.getLogger("cognito_jwt")
         logger.addHandler(log)
         try:
-            response = self.authorizer(self._event(method, path, token, headers), None)
-        except Exception as error:
-            reason = log.reasons[-1] if log.reasons else type(error).__name__
-            if str(error) == "Unauthorized":
-                return _unauthorized(reason)
-            return _internal_error(reason)
+            with self._lock:
+                self._model.now = time.monotonic()
+                outcome = self._model.request(method, path, token.strip())
         finally:
             logger.removeHandler(log)
-        reason = log.reasons[-1] if log.reasons else "policy"
-        if not isinstance(response.get("principalId"), str):
-            return _internal_error("malformed_response")
-        try:
-            allowed = policy_allows(response, self.method_arn(method, path))
-        except ValueError:
-            return _internal_error("malformed_policy")
-        return None if allowed else _forbidden(reason)
+        if outcome.invoked:
+            reason = log.reasons[-1] if log.reasons else "policy"
+        else:
+            reason = "missing_token" if outcome.status == 401 else "cached answer"
+        if outcome.status == 200:
+            return None
+        if outcome.status == 401:
+            return _unauthorized(reason)
+        if outcome.status == 403:
+            return _forbidden(reason)
+        return _internal_error(reason if outcome.invoked else "malformed_response")
 
     # --------------------------------------------------------------- serving
 
