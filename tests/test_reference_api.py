@@ -686,6 +686,8 @@ def test_demo_prints_the_expected_table(event_type: str) -> None:
     assert [(a, b, c, d) for a, b, c, d, _, _ in table] == EXPECTED_TABLE
     assert all(got == expected and ok == "ok" for _, _, _, expected, got, ok in table)
     assert "12/12 requests got the expected status" in result.stdout
+    assert "smoke.py against both gateways: 40/40 calls as expected" in result.stdout
+    assert "checks authentication only, so the reader's DELETE gets 200" in result.stdout
     assert f"Lambda authorizer, {event_type} events" in result.stdout
     assert "torn down: REST API" in result.stdout
     assert re.search(
