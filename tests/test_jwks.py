@@ -352,6 +352,27 @@ def test_unusable_keys_are_named(pool: FakeCognitoPool) -> None:
     assert info.value.reason == "unusable_key"
 
 
+@pytest.mark.parametrize("member", ["use", "alg", "key_ops", "x5c"])
+def test_a_jwk_member_that_is_null_makes_the_key_unusable(
+    pool: FakeCognitoPool, member: str
+) -> None:
+    """`"use": null` is a broken key, not a key without `use`."""
+    jwks = pool.jwks
+    for jwk in jwks["keys"]:
+        if jwk["kid"] == pool.id_kid:
+            jwk[member] = None
+    verifier = pool.verifier(token_use="id", jwks=jwks, clock=lambda: NOW)
+    with pytest.raises(UnknownKeyError) as info:
+        verifier.verify(pool.id_token(now=NOW))
+    assert info.value.reason == "unusable_key"
+    assert f"{member} is null" in info.value.message
+    # The same key without the member at all is fine.
+    for jwk in jwks["keys"]:
+        jwk.pop(member, None)
+    verifier = pool.verifier(token_use="id", jwks=jwks, clock=lambda: NOW)
+    assert verifier.verify(pool.id_token(now=NOW))["iss"] == pool.issuer
+
+
 def test_small_rsa_keys_are_unusable() -> None:
     from cognito_jwt import ConfigurationError
 

@@ -27,7 +27,17 @@ from cognito_jwt import (
 from cognito_jwt.jwks import StaticKeySource
 from cognito_jwt.testing import b64url
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "real-cognito-tokens"
+
+def _data_dir() -> Path:
+    """`shared/real-cognito-tokens` beside the checkout, found from any depth (worktrees)."""
+    for parent in Path(__file__).resolve().parents[1:]:
+        candidate = parent / "shared" / "real-cognito-tokens"
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[2] / "shared" / "real-cognito-tokens"
+
+
+DATA = _data_dir()
 SAMPLES = sorted(DATA.glob("*.json")) if DATA.is_dir() else []
 
 pytestmark = pytest.mark.skipif(not SAMPLES, reason=f"no real Cognito tokens at {DATA}")
