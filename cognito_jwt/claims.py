@@ -12,6 +12,7 @@ missing raises :class:`MissingClaimError` (or :class:`MissingGroupError` /
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Collection, Mapping
 from typing import Any, Literal, TypedDict, cast
 
@@ -98,8 +99,17 @@ class CognitoAccessTokenClaims(_CognitoCommonClaims, total=False):
     version: int
 
 
+#: The largest magnitude a NumericDate may have: a JSON number beyond the range
+#: of a double (`1e309`, or an integer literal of 400 digits) is no date that
+#: any issuer meant, and other verifiers read it as infinity or fail on it.
+_MAX_NUMERIC_DATE = sys.float_info.max
+
+
 def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
     """Read a NumericDate claim: an int or finite float, never a bool or string.
+
+    Integers are held to the range of a double like floats are, so `1e309` and a
+    400-digit integer literal get the same answer (`invalid_claim_type`).
 
     Returns ``None`` when the claim is absent.
     """
@@ -111,7 +121,14 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
             )
         return None
     if type(value) is int:
-        return value
+        if -_MAX_NUMERIC_DATE <= value <= _MAX_NUMERIC_DATE:
+            return value
+        raise InvalidClaimError(
+            expected_found(
+                f"claim {name}", "a number within the range of a double (NumericDate)", value
+            ),
+            reason="invalid_claim_type",
+        )
     if type(value) is float and math.isfinite(value):
         return value
     raise InvalidClaimError(

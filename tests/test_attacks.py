@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -395,12 +396,18 @@ _EXP_LITERALS: tuple[tuple[str, str, type[CognitoJwtError], str], ...] = (
     ("object", f'{{"$date": {NOW + 3600}}}', C, "invalid_claim_type"),
     ("string-nan", '"NaN"', C, "invalid_claim_type"),
     ("5000-digits", "9" * 5000, M, "invalid_json"),
-    ("4000-digits-negative", "-" + "9" * 4000, E, "token_expired"),
+    ("4000-digits-negative", "-" + "9" * 4000, C, "invalid_claim_type"),
+    ("400-digits", "9" * 400, C, "invalid_claim_type"),
+    ("400-digits-negative", "-" + "9" * 400, C, "invalid_claim_type"),
+    ("309-digits-beyond-a-double", "2" + "0" * 308, C, "invalid_claim_type"),
+    ("minus-largest-double-as-integer", str(-int(sys.float_info.max)), E, "token_expired"),
 )
 _NBF_IAT_LITERALS: tuple[tuple[str, str, type[CognitoJwtError], str], ...] = (
     ("nan", "NaN", M, "invalid_json"),
     ("1e309", "1e309", C, "invalid_claim_type"),
     ("bool", "true", C, "invalid_claim_type"),
+    ("400-digits", "9" * 400, C, "invalid_claim_type"),
+    ("400-digits-negative", "-" + "9" * 400, C, "invalid_claim_type"),
 )
 _TOKEN_USES = (
     ("upper", "ID"),
