@@ -141,6 +141,7 @@ class _Rules(NamedTuple):
     require_all_scopes: bool
 
     def check(self, claims: dict[str, Any]) -> None:
+        _claims.check_claim_types(claims, cognito=self.cognito)
         if self.cognito:
             use = _claims.check_token_use(claims, self.token_use)
             if self.audiences is not None:
