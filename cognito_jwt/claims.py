@@ -32,6 +32,7 @@ from cognito_jwt.errors import (
 )
 
 __all__ = [
+    "DEFAULT_IAT_NBF_LEEWAY",
     "CognitoAccessTokenClaims",
     "CognitoIdTokenClaims",
     "check_audience",
@@ -140,12 +141,32 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
     )
 
 
-def check_time(claims: Mapping[str, Any], now: float, leeway: float) -> None:
-    """``exp`` required and in the future; ``nbf`` and ``iat`` not in the future.
+#: Seconds the verifier's clock may lag the issuer's on `iat` and `nbf`.  A token
+#: is verified the moment it is issued (the first request after sign-in), so a
+#: host one second behind Cognito would otherwise refuse every fresh token.
+DEFAULT_IAT_NBF_LEEWAY = 60.0
 
-    ``exp`` is required even though RFC 7519 makes it optional: a token that
+
+def check_time(
+    claims: Mapping[str, Any],
+    now: float,
+    leeway: float,
+    *,
+    iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
+) -> None:
+    """`exp` required and in the future; `nbf` and `iat` not in the future.
+
+    `exp` is required even though RFC 7519 makes it optional: a token that
     never expires cannot be contained after it leaks.
+
+    The two sides are tolerant on purpose by different amounts.  `exp` gets
+    `leeway` only (0 by default): accepting a token after its `exp` grants
+    access the issuer has stopped granting.  `iat` and `nbf` get
+    `max(leeway, iat_nbf_leeway)` (60 s by default): a token "issued in the
+    future" by a few seconds only says that this host's clock is behind the
+    issuer's, and accepting it grants nothing its `exp` does not already bound.
     """
+    ahead = max(leeway, iat_nbf_leeway)
     exp = numeric_date(claims, "exp")
     if exp is None:
         raise MissingClaimError(
@@ -158,16 +179,16 @@ def check_time(claims: Mapping[str, Any], now: float, leeway: float) -> None:
             reason="token_expired",
         )
     nbf = numeric_date(claims, "nbf")
-    if nbf is not None and not nbf <= now + leeway:
+    if nbf is not None and not nbf <= now + ahead:
         raise TokenNotYetValidError(
-            f"claim nbf: expected at or before {now + leeway:.0f} (now + leeway), "
+            f"claim nbf: expected at or before {now + ahead:.0f} (now + {ahead:g} s), "
             f"found {shown(nbf)}",
             reason="token_not_yet_valid",
         )
     iat = numeric_date(claims, "iat")
-    if iat is not None and not iat <= now + leeway:
+    if iat is not None and not iat <= now + ahead:
         raise TokenNotYetValidError(
-            f"claim iat: expected at or before {now + leeway:.0f} (now + leeway), "
+            f"claim iat: expected at or before {now + ahead:.0f} (now + {ahead:g} s), "
             f"found {shown(iat)}",
             reason="issued_in_future",
         )

@@ -178,6 +178,7 @@ class _VerifierBase:
         algorithms: Sequence[str],
         leeway: float,
         custom_check: CustomCheck | None,
+        iat_nbf_leeway: float,
         jwks: Mapping[str, Any] | str | bytes | None,
         jwks_cache: JwksCache | None,
         fetcher: Fetcher | None,
@@ -196,8 +197,13 @@ class _VerifierBase:
                 f"algorithms: expected a non-empty subset of {sorted(SUPPORTED_ALGORITHMS)}, "
                 f"found {sorted(bad) or 'none'} (none and HMAC algorithms are never allowed)"
             )
-        if isinstance(leeway, bool) or not isinstance(leeway, int | float) or not 0 <= leeway < 600:
-            raise ConfigurationError(f"leeway: expected seconds in [0, 600), found {leeway!r}")
+        for name, value in (("leeway", leeway), ("iat_nbf_leeway", iat_nbf_leeway)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value < 600
+            ):
+                raise ConfigurationError(f"{name}: expected seconds in [0, 600), found {value!r}")
         if custom_check is not None:
             if not callable(custom_check):
                 raise ConfigurationError("custom_check: expected a callable(header, claims)")
@@ -230,6 +236,8 @@ class _VerifierBase:
             raise ConfigurationError("session: give it to your fetcher or JwksCache instead")
         self._algorithms = algs
         self._leeway = float(leeway)
+        # What claims.check_time allows on iat/nbf: leeway never narrows it.
+        self._iat_nbf_leeway = max(float(leeway), float(iat_nbf_leeway))
         self._custom_check = custom_check
         self._clock: Callable[[], float] = clock or time.time
         self._max_token_length = max_token_length
@@ -307,7 +315,7 @@ class _VerifierBase:
             owner = route.owner
             now = owner._clock()
             leeway = owner._leeway
-            _claims.check_time(claims, now, leeway)
+            _claims.check_time(claims, now, leeway, iat_nbf_leeway=owner._iat_nbf_leeway)
             route.rules.check(claims)
             if owner._custom_check is not None:
                 owner._run_custom_check(parsed.header, claims)
@@ -387,11 +395,11 @@ class _VerifierBase:
         route = entry.route
         owner = route.owner
         now = owner._clock()
-        leeway = owner._leeway
+        ahead = owner._iat_nbf_leeway
         if (
-            not entry.exp > now - leeway  # negated: a NaN clock fails closed
-            or (entry.nbf is not None and not entry.nbf <= now + leeway)
-            or (entry.iat is not None and not entry.iat <= now + leeway)
+            not entry.exp > now - owner._leeway  # negated: a NaN clock fails closed
+            or (entry.nbf is not None and not entry.nbf <= now + ahead)
+            or (entry.iat is not None and not entry.iat <= now + ahead)
             or owner._keys.peek(route.jwks_uri, entry.kid) is not entry.key
         ):
             # Not valid at this clock, or the key that verified it is no longer
@@ -476,7 +484,12 @@ class CognitoJwtVerifier(_VerifierBase):
             ``require_all_groups``); missing → 403.
         scopes: OAuth scopes required in ``scope`` (any, or all with
             ``require_all_scopes``); missing → 403.
-        leeway: seconds of clock skew tolerated on ``exp``/``nbf``/``iat``.
+        leeway: seconds of clock skew tolerated on ``exp`` (and at least as
+            much on ``nbf``/``iat``); default 0, so a token is refused the
+            moment it expires.
+        iat_nbf_leeway: seconds this host's clock may lag the issuer's on
+            ``iat``/``nbf``; default 60.  A future ``iat`` grants nothing,
+            a late ``exp`` does, so only this side is tolerant by default.
         custom_check: ``f(header, claims)``, run last; raise or return ``False``
             to reject.
         issuer: accept this ``iss`` instead of the Cognito forms (rarely needed).
@@ -516,6 +529,7 @@ class CognitoJwtVerifier(_VerifierBase):
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
         leeway: float = 0,
+        iat_nbf_leeway: float = _claims.DEFAULT_IAT_NBF_LEEWAY,
         custom_check: CustomCheck | None = None,
         issuer: str | None = None,
         jwks_uri: str | None = None,
@@ -547,6 +561,7 @@ class CognitoJwtVerifier(_VerifierBase):
         super().__init__(
             algorithms=("RS256",),
             leeway=leeway,
+            iat_nbf_leeway=iat_nbf_leeway,
             custom_check=custom_check,
             jwks=jwks,
             jwks_cache=jwks_cache,
@@ -610,6 +625,7 @@ class JwtVerifier(_VerifierBase):
         scopes: str | Sequence[str] | None = None,
         require_all_scopes: bool = False,
         leeway: float = 0,
+        iat_nbf_leeway: float = _claims.DEFAULT_IAT_NBF_LEEWAY,
         custom_check: CustomCheck | None = None,
         jwks: Mapping[str, Any] | str | bytes | None = None,
         jwks_cache: JwksCache | None = None,
@@ -631,6 +647,7 @@ class JwtVerifier(_VerifierBase):
         super().__init__(
             algorithms=algorithms,
             leeway=leeway,
+            iat_nbf_leeway=iat_nbf_leeway,
             custom_check=custom_check,
             jwks=jwks,
             jwks_cache=jwks_cache,

@@ -304,7 +304,7 @@ def cognito_rules_hold(claims: dict[str, Any]) -> bool:
     if exp is None or exp <= NOW:
         return False
     for name, value in (("nbf", nbf), ("iat", iat)):
-        if name in claims and (value is None or value > NOW):
+        if name in claims and (value is None or value > NOW + 60):  # iat_nbf_leeway
             return False
     if claims.get("iss") != POOL.issuer or not _types_hold(claims):
         return False
