@@ -22,6 +22,7 @@ from typing import Any, Literal, NamedTuple
 
 from cognito_jwt import claims as _claims
 from cognito_jwt._cache import DEFAULT_CACHE_SIZE, CachedToken, TokenCache
+from cognito_jwt._partitions import dns_suffix
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -65,12 +66,19 @@ _MAX_HEADER_CACHE = 64
 
 
 def _domain_for(region: str) -> str:
-    """The DNS suffix of the AWS partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "amazonaws.com.cn"
-    if region.startswith("eusc-"):
-        return "amazonaws.eu"
-    return "amazonaws.com"
+    """The DNS suffix of the AWS partition a region belongs to (see `_partitions`)."""
+    return dns_suffix(region)
+
+
+def _pool_region(user_pool_id: str) -> str:
+    """The region part of a ``<region>_<id>`` pool id."""
+    match = _POOL_ID_RE.fullmatch(user_pool_id) if isinstance(user_pool_id, str) else None
+    if match is None:
+        raise ConfigurationError(
+            f"user_pool_id: expected '<region>_<id>' such as 'us-east-1_AbC123', "
+            f"found {shown(user_pool_id)}"
+        )
+    return match["region"]
 
 
 def cognito_issuers(user_pool_id: str, additional_regions: Sequence[str] = ()) -> tuple[str, ...]:
@@ -82,19 +90,16 @@ def cognito_issuers(user_pool_id: str, additional_regions: Sequence[str] = ()) -
     listed in ``additional_regions``.
 
     Raises:
-        ConfigurationError: ``user_pool_id`` is not ``<region>_<id>``.
+        ConfigurationError: ``user_pool_id`` is not ``<region>_<id>``, or its
+            region is in a partition whose issuer cannot be derived (the
+            isolated ``us-iso-``/``us-isob-``/``eu-isoe-``/``us-isof-`` regions,
+            or an unknown one): pass ``issuer=`` to ``CognitoJwtVerifier``.
 
     Examples:
         >>> cognito_issuers("us-east-1_AbC123")[0]
         'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123'
     """
-    match = _POOL_ID_RE.fullmatch(user_pool_id) if isinstance(user_pool_id, str) else None
-    if match is None:
-        raise ConfigurationError(
-            f"user_pool_id: expected '<region>_<id>' such as 'us-east-1_AbC123', "
-            f"found {shown(user_pool_id)}"
-        )
-    region = match["region"]
+    region = _pool_region(user_pool_id)
     issuers = [
         f"https://cognito-idp.{region}.{_domain_for(region)}/{user_pool_id}",
         f"https://issuer-cognito-idp.{region}.{_domain_for(region)}/{user_pool_id}",
@@ -573,10 +578,12 @@ class CognitoJwtVerifier(_VerifierBase):
             cache_size=cache_size,
         )
         self.user_pool_id = user_pool_id
-        issuers = cognito_issuers(user_pool_id, additional_regions)
-        if issuer is not None:
+        if issuer is None:
+            issuers = cognito_issuers(user_pool_id, additional_regions)
+        else:
             if not isinstance(issuer, str) or not issuer:
                 raise ConfigurationError(f"issuer: expected a non-empty str, found {issuer!r}")
+            _pool_region(user_pool_id)  # still '<region>_<id>', in any partition
             issuers = (issuer,)
         rules = _Rules(
             cognito=True,
