@@ -12,10 +12,14 @@ Behaviour, and why:
   coroutines through worker threads) wait on one per-URI lock and share the
   one response; a generation counter tells a waiter that the fetch it queued
   for has already happened.
-* **Unknown kid → at most one fetch per cooldown.** A kid not in the set
-  triggers a refetch only if the last attempt is older than ``cooldown``; so
-  a flood of random kids costs one request per cooldown, and a genuinely new
-  key (rotation) is picked up after at most ``cooldown`` seconds.
+* **Unknown kid → refetch at once, then a cooldown.** A kid not in a fresh
+  set triggers an immediate refetch (shared by all concurrent callers), so a
+  key the pool has just published is adopted on first sight.  Only a fetch
+  that came back *without* the kid a caller asked for starts the cooldown:
+  during it, unknown kids are refused without a fetch.  So a flood of junk
+  kids costs at most one request per ``cooldown``, and a genuinely new key
+  is accepted at once when no flood is going on, and within one cooldown
+  when one is (the flood's next refetch brings it in).
 * **Max age, stale-if-error.** Keys older than ``max_age`` are refreshed; if
   the endpoint fails, the old keys keep serving for up to ``stale_if_error``
   more seconds, while refetches back off exponentially (from ``cooldown`` up
@@ -66,7 +70,7 @@ logger = _Logger()
 #: Seconds after a fetch before keys are refreshed.  Cognito rotates keys
 #: rarely; an hour bounds how long a *removed* key keeps verifying.
 DEFAULT_MAX_AGE = 3600.0
-#: Minimum seconds between two fetches caused by unknown kids.
+#: Seconds unknown kids are refused without a fetch, after a fetch that lacked one.
 DEFAULT_COOLDOWN = 10.0
 #: Seconds past ``max_age`` that old keys keep serving while the endpoint fails.
 DEFAULT_STALE_IF_ERROR = 24 * 3600.0
@@ -116,6 +120,7 @@ class _Entry:
         "last_error",
         "lock",
         "next_retry",
+        "unknown_kid_until",
     )
 
     def __init__(self) -> None:
@@ -125,6 +130,9 @@ class _Entry:
         self.fresh_until = float("-inf")
         self.last_attempt = float("-inf")
         self.next_retry = float("-inf")
+        # Until when unknown kids are refused without a fetch: set only by a
+        # successful fetch that lacked a kid somebody asked for.
+        self.unknown_kid_until = float("-inf")
         self.failures = 0
         self.generation = 0
         self.last_error: JwksUnavailableError | None = None
@@ -136,8 +144,9 @@ class JwksCache:
     Args:
         fetcher: how documents are fetched; defaults to :class:`RequestsFetcher`.
         max_age: seconds before a loaded set is refreshed.
-        cooldown: minimum seconds between fetches triggered by unknown kids,
-            and the first back-off step after a failed fetch.
+        cooldown: after a fetch that lacked a kid asked for, how long unknown
+            kids are refused without a fetch; also the first back-off step
+            after a failed fetch.
         stale_if_error: seconds past ``max_age`` that old keys keep serving
             while fetches fail.
         max_backoff: upper bound of the back-off between failing attempts.
@@ -195,15 +204,18 @@ class JwksCache:
             JwksUnavailableError: (503) no usable JWKS could be obtained.
         """
         entry = self._entry(uri)
+        # Read first: a fetch that completes after this point is one that
+        # this caller may share instead of repeating (see _refresh).
+        seen = entry.generation
         now = self._clock()
         keyset = entry.keyset
         if now < entry.fresh_until and keyset is not None:
             key = keyset.keys.get(kid)
             if key is not None:
                 return key
-            if now - entry.last_attempt < self.cooldown or now < entry.next_retry:
+            if now < entry.unknown_kid_until or now < entry.next_retry:
                 raise _unknown(uri, kid, keyset)
-            self._refresh(uri, entry, entry.generation, wait=True)
+            self._refresh(uri, entry, seen, wait=True, kid=kid, gated=True)
             return self._lookup_after_fetch(uri, kid, entry)
         # Stale or never loaded.
         if self._usable_stale(entry, now) and keyset is not None:
@@ -214,7 +226,7 @@ class JwksCache:
                     return key
                 raise _unknown(uri, kid, keyset)
             try:
-                self._refresh(uri, entry, entry.generation, wait=False)
+                self._refresh(uri, entry, seen, wait=False, kid=kid)
             except JwksUnavailableError:
                 if key is not None:
                     logger.warning("JWKS refresh failed for %s; serving cached keys", uri)
@@ -223,7 +235,7 @@ class JwksCache:
             return self._lookup_after_fetch(uri, kid, entry)
         if now < entry.next_retry and entry.last_error is not None and not entry.lock.locked():
             raise self._still_failing(uri, entry)
-        self._refresh(uri, entry, entry.generation, wait=True)
+        self._refresh(uri, entry, seen, wait=True, kid=kid)
         return self._lookup_after_fetch(uri, kid, entry)
 
     def hydrate(self, uri: str) -> None:
@@ -316,8 +328,34 @@ class JwksCache:
         entry.last_error = None
         entry.generation += 1
 
-    def _refresh(self, uri: str, entry: _Entry, seen_generation: int, *, wait: bool) -> None:
+    def _note_missing_kid(self, entry: _Entry, kid: str | None) -> None:
+        """Start the cooldown if the set just fetched lacks the ``kid`` asked for.
+
+        Called under the lock, after a fetch the caller made or shared.  A set
+        that has the kid (a rotation adopted) or a fetch nobody asked a kid of
+        (`hydrate`, a refresh after `max_age`) starts nothing.
+        """
+        keyset = entry.keyset
+        if kid is None or keyset is None or entry.last_error is not None or kid in keyset.keys:
+            return
+        entry.unknown_kid_until = max(entry.unknown_kid_until, entry.last_attempt + self.cooldown)
+
+    def _refresh(
+        self,
+        uri: str,
+        entry: _Entry,
+        seen_generation: int,
+        *,
+        wait: bool,
+        kid: str | None = None,
+        gated: bool = False,
+    ) -> None:
         """Fetch ``uri`` once for everyone who asked since ``seen_generation``.
+
+        ``kid`` is what the caller is looking for (none for `hydrate`); if the
+        set fetched (or shared) lacks it, the cooldown starts.  ``gated`` marks
+        a fetch wanted only for an unknown kid, which a cooldown started while
+        the caller waited for the lock cancels.
 
         Raises:
             JwksUnavailableError: this fetch (or the one we waited for) failed.
@@ -329,8 +367,11 @@ class JwksCache:
                 # Someone fetched while we waited for the lock: share their result.
                 if entry.last_error is not None and entry.failures and entry.keyset is None:
                     raise self._still_failing(uri, entry)
+                self._note_missing_kid(entry, kid)
                 return
             now = self._clock()
+            if gated and now < entry.unknown_kid_until:
+                return  # another caller's fetch has just answered "no such kid"
             entry.last_attempt = now
             try:
                 body = self.fetcher.fetch(uri)
@@ -369,6 +410,7 @@ class JwksCache:
                 entry.generation += 1
                 raise entry.last_error from exc
             self._install(entry, keyset, now)
+            self._note_missing_kid(entry, kid)
             logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
         finally:
             entry.lock.release()
