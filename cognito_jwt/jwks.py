@@ -24,6 +24,12 @@ Behaviour, and why:
   the endpoint fails, the old keys keep serving for up to ``stale_if_error``
   more seconds, while refetches back off exponentially (from ``cooldown`` up
   to ``max_backoff``).  With no usable keys, :class:`JwksUnavailableError`.
+* **No keys published there → 401.** An endpoint that answers 403 or 404 has
+  no keys for this issuer (a pool's other issuer form, on a host that does
+  not serve its keys): with nothing cached, a token routed there is refused
+  with `UnknownKeyError` (`no_published_keys`), not deferred with a 503, and
+  the back-off keeps it to at most one fetch per cooldown however many such
+  tokens arrive.  `hydrate_first` passes over such a URI at start-up.
 * **Static keys.** :class:`StaticKeySource` serves a JWKS given in code or
   bundled at deploy time, and never touches the network.
 """
@@ -33,7 +39,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
@@ -49,6 +55,7 @@ __all__ = [
     "JwksCache",
     "KeySource",
     "StaticKeySource",
+    "hydrate_first",
 ]
 
 
@@ -92,6 +99,36 @@ class KeySource(Protocol):
     def hydrate(self, uri: str) -> None:
         """Make sure keys for ``uri`` are loaded (fetching now if needed)."""
         ...
+
+
+#: HTTP answers that mean "no keys are published at this URI", as opposed to
+#: an outage: a token routed here is refused (401) rather than deferred (503).
+_NOT_PUBLISHED = frozenset({403, 404})
+
+
+def hydrate_first(source: KeySource, uris: Sequence[str]) -> None:
+    """Load the keys of one pool from the first of ``uris`` that publishes them.
+
+    A Cognito pool has two issuer forms on two hosts, and a pool may publish
+    its keys on only one of them.  A URI that answers 403/404 is passed over
+    for the next; any other failure is raised at once, as is the first URI's
+    failure when every one answers 403/404.
+
+    Raises:
+        JwksUnavailableError: (503) no URI yielded keys.
+    """
+    first: JwksUnavailableError | None = None
+    for uri in dict.fromkeys(uris):
+        try:
+            source.hydrate(uri)
+        except JwksUnavailableError as exc:
+            if exc.http_status not in _NOT_PUBLISHED:
+                raise
+            first = first or exc
+            continue
+        return
+    if first is not None:
+        raise first
 
 
 def _unknown(uri: str, kid: str, keyset: KeySet | None) -> UnknownKeyError:
@@ -200,9 +237,27 @@ class JwksCache:
         """The key for ``kid`` at ``uri``; fetches when the rules above allow.
 
         Raises:
-            UnknownKeyError: (401) the JWKS is loaded and ``kid`` is not (usably) in it.
+            UnknownKeyError: (401) the JWKS is loaded and ``kid`` is not (usably)
+                in it, or the endpoint answered 403/404 and no key is cached
+                (reason `no_published_keys`).
             JwksUnavailableError: (503) no usable JWKS could be obtained.
         """
+        try:
+            return self._get_key(uri, kid)
+        except JwksUnavailableError as exc:
+            if exc.http_status not in _NOT_PUBLISHED:
+                raise
+            # The endpoint says it has no keys here: a token naming this issuer
+            # cannot be verified however often it is retried, so it is a token
+            # problem (401), not an outage (503).  Typically the pool's other
+            # issuer form, whose host does not serve this pool's keys.
+            raise UnknownKeyError(
+                f"kid {kid!r:.60}: expected a key published at {uri}, found that the endpoint "
+                f"answers HTTP {exc.http_status} (no keys published there)",
+                reason="no_published_keys",
+            ) from None
+
+    def _get_key(self, uri: str, kid: str) -> VerificationKey:
         entry = self._entry(uri)
         # Read first: a fetch that completes after this point is one that
         # this caller may share instead of repeating (see _refresh).
@@ -317,6 +372,7 @@ class JwksCache:
         return JwksUnavailableError(
             f"JWKS at {uri}: expected keys, found none usable{detail}",
             reason=last.reason if last is not None else "jwks_unavailable",
+            http_status=last.http_status if last is not None else None,
         )
 
     def _install(self, entry: _Entry, keyset: KeySet, now: float) -> None:

@@ -35,7 +35,13 @@ from cognito_jwt.errors import (
     shown,
 )
 from cognito_jwt.fetch import Fetcher, RequestsFetcher, check_jwks_uri
-from cognito_jwt.jwks import DEFAULT_JWKS_CACHE, JwksCache, KeySource, StaticKeySource
+from cognito_jwt.jwks import (
+    DEFAULT_JWKS_CACHE,
+    JwksCache,
+    KeySource,
+    StaticKeySource,
+    hydrate_first,
+)
 from cognito_jwt.keys import SUPPORTED_ALGORITHMS, VerificationKey
 from cognito_jwt.token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
 
@@ -444,13 +450,15 @@ class _VerifierBase:
         """Fetch the keys now, e.g. at Lambda init or service start-up.
 
         Only the first (primary) issuer's JWKS of each pool is loaded; other
-        issuer forms are fetched when a token uses them.
+        issuer forms are fetched when a token uses them.  If the primary host
+        answers 403/404 (the pool publishes its keys on its other issuer host
+        only), the next one is loaded instead.
 
         Raises:
             JwksUnavailableError: (503) the keys could not be obtained.
         """
-        for owner, uri in self._primary_uris():
-            owner._keys.hydrate(uri)
+        for owner, uris in self._uris_by_owner():
+            hydrate_first(owner._keys, uris)
 
     async def hydrate_async(self) -> None:
         """:meth:`hydrate` without blocking the event loop."""
@@ -458,8 +466,8 @@ class _VerifierBase:
 
         await asyncio.to_thread(self.hydrate)
 
-    def _primary_uris(self) -> list[tuple[_VerifierBase, str]]:
-        return [(self, self._jwks_uris()[0])]
+    def _uris_by_owner(self) -> list[tuple[_VerifierBase, list[str]]]:
+        return [(self, self._jwks_uris())]
 
     @property
     def issuers(self) -> tuple[str, ...]:
@@ -724,5 +732,5 @@ class MultiIssuerVerifier(_VerifierBase):
         size = sum(v._token_cache.maxsize for v in verifiers if v._token_cache is not None)
         self._token_cache = TokenCache(size) if size else None
 
-    def _primary_uris(self) -> list[tuple[_VerifierBase, str]]:
-        return [pair for v in self._verifiers for pair in v._primary_uris()]
+    def _uris_by_owner(self) -> list[tuple[_VerifierBase, list[str]]]:
+        return [pair for v in self._verifiers for pair in v._uris_by_owner()]

@@ -298,7 +298,7 @@ def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
-        ((404, {"Content-Type": "text/html"}, b"<h1>nope</h1>"), "jwks_http_status"),
+        ((410, {"Content-Type": "text/html"}, b"<h1>gone</h1>"), "jwks_http_status"),
         ((500, {"Content-Type": "application/json"}, b"{}"), "jwks_http_status"),
         (
             (429, {"Content-Type": "application/json", "Retry-After": "1"}, b"{}"),
@@ -326,6 +326,26 @@ def test_bad_responses_with_nothing_cached(
             verifier.verify(pool.id_token(now=NOW))
         assert info.value.reason == reason
         assert srv.requests == 1  # no retry loop, no redirect followed
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_an_endpoint_without_keys_refuses_the_token_with_nothing_cached(
+    pool: FakeCognitoPool, status: int
+) -> None:
+    srv = HostileServer(reply(status, {"Content-Type": "text/html"}, b"<h1>nope</h1>"))
+    try:
+        verifier = make_verifier(pool, srv.url, JwksCache(fast_fetcher()))
+        for _ in range(3):
+            with pytest.raises(UnknownKeyError) as info:
+                verifier.verify(pool.id_token(now=NOW))
+            assert info.value.reason == "no_published_keys"
+            assert info.value.status_code == 401
+        assert srv.requests == 1  # backing off: asked once
+        with pytest.raises(JwksUnavailableError) as hydrating:
+            verifier.hydrate()  # start-up still reports it as the failure it is
+        assert hydrating.value.http_status == status
     finally:
         srv.close()
 
