@@ -622,7 +622,9 @@ class TwoHosts:
 
     def __init__(self, routes: dict[str, str]) -> None:
         self.routes = routes
-        self.inner = fetcher()
+        # Generous timeouts: these tests count answers, not latency, and a
+        # loaded machine must not turn a 403 into a timeout.
+        self.inner = fetcher(connect_timeout=2.0, read_timeout=2.0, total_timeout=4.0)
 
     def fetch(self, uri: str) -> bytes:
         return self.inner.fetch(self.routes[uri])
