@@ -12,6 +12,8 @@ missing raises :class:`MissingClaimError` (or :class:`MissingGroupError` /
 from __future__ import annotations
 
 import math
+import re
+import sys
 from collections.abc import Collection, Mapping
 from typing import Any, Literal, TypedDict, cast
 
@@ -30,9 +32,11 @@ from cognito_jwt.errors import (
 )
 
 __all__ = [
+    "DEFAULT_IAT_NBF_LEEWAY",
     "CognitoAccessTokenClaims",
     "CognitoIdTokenClaims",
     "check_audience",
+    "check_claim_types",
     "check_client_id",
     "check_groups",
     "check_issuer",
@@ -41,6 +45,7 @@ __all__ = [
     "check_token_use",
     "cognito_groups",
     "numeric_date",
+    "oauth_scopes",
 ]
 
 TokenUse = Literal["id", "access"]
@@ -98,8 +103,17 @@ class CognitoAccessTokenClaims(_CognitoCommonClaims, total=False):
     version: int
 
 
+#: The largest magnitude a NumericDate may have: a JSON number beyond the range
+#: of a double (`1e309`, or an integer literal of 400 digits) is no date that
+#: any issuer meant, and other verifiers read it as infinity or fail on it.
+_MAX_NUMERIC_DATE = sys.float_info.max
+
+
 def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
     """Read a NumericDate claim: an int or finite float, never a bool or string.
+
+    Integers are held to the range of a double like floats are, so `1e309` and a
+    400-digit integer literal get the same answer (`invalid_claim_type`).
 
     Returns ``None`` when the claim is absent.
     """
@@ -111,7 +125,14 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
             )
         return None
     if type(value) is int:
-        return value
+        if -_MAX_NUMERIC_DATE <= value <= _MAX_NUMERIC_DATE:
+            return value
+        raise InvalidClaimError(
+            expected_found(
+                f"claim {name}", "a number within the range of a double (NumericDate)", value
+            ),
+            reason="invalid_claim_type",
+        )
     if type(value) is float and math.isfinite(value):
         return value
     raise InvalidClaimError(
@@ -120,12 +141,32 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
     )
 
 
-def check_time(claims: Mapping[str, Any], now: float, leeway: float) -> None:
-    """``exp`` required and in the future; ``nbf`` and ``iat`` not in the future.
+#: Seconds the verifier's clock may lag the issuer's on `iat` and `nbf`.  A token
+#: is verified the moment it is issued (the first request after sign-in), so a
+#: host one second behind Cognito would otherwise refuse every fresh token.
+DEFAULT_IAT_NBF_LEEWAY = 60.0
 
-    ``exp`` is required even though RFC 7519 makes it optional: a token that
+
+def check_time(
+    claims: Mapping[str, Any],
+    now: float,
+    leeway: float,
+    *,
+    iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
+) -> None:
+    """`exp` required and in the future; `nbf` and `iat` not in the future.
+
+    `exp` is required even though RFC 7519 makes it optional: a token that
     never expires cannot be contained after it leaks.
+
+    The two sides are tolerant on purpose by different amounts.  `exp` gets
+    `leeway` only (0 by default): accepting a token after its `exp` grants
+    access the issuer has stopped granting.  `iat` and `nbf` get
+    `max(leeway, iat_nbf_leeway)` (60 s by default): a token "issued in the
+    future" by a few seconds only says that this host's clock is behind the
+    issuer's, and accepting it grants nothing its `exp` does not already bound.
     """
+    ahead = max(leeway, iat_nbf_leeway)
     exp = numeric_date(claims, "exp")
     if exp is None:
         raise MissingClaimError(
@@ -138,16 +179,16 @@ def check_time(claims: Mapping[str, Any], now: float, leeway: float) -> None:
             reason="token_expired",
         )
     nbf = numeric_date(claims, "nbf")
-    if nbf is not None and not nbf <= now + leeway:
+    if nbf is not None and not nbf <= now + ahead:
         raise TokenNotYetValidError(
-            f"claim nbf: expected at or before {now + leeway:.0f} (now + leeway), "
+            f"claim nbf: expected at or before {now + ahead:.0f} (now + {ahead:g} s), "
             f"found {shown(nbf)}",
             reason="token_not_yet_valid",
         )
     iat = numeric_date(claims, "iat")
-    if iat is not None and not iat <= now + leeway:
+    if iat is not None and not iat <= now + ahead:
         raise TokenNotYetValidError(
-            f"claim iat: expected at or before {now + leeway:.0f} (now + leeway), "
+            f"claim iat: expected at or before {now + ahead:.0f} (now + {ahead:g} s), "
             f"found {shown(iat)}",
             reason="issued_in_future",
         )
@@ -289,16 +330,105 @@ def check_groups(
     _require("claim cognito:groups", groups, required, require_all, MissingGroupError)
 
 
-def check_scopes(
-    claims: Mapping[str, Any], required: Collection[str], *, require_all: bool
-) -> None:
-    """The space-separated ``scope`` claim must hold any (or all) of ``required``."""
-    scope = claims.get("scope")
-    if scope is None:
-        scope = ""
-    elif not isinstance(scope, str):
+#: RFC 6749 3.3: `scope = scope-token *( SP scope-token )`, where a scope-token is
+#: one or more of %x21 / %x23-5B / %x5D-7E (printable ASCII but space, `"` and `\`).
+_SCOPE_GRAMMAR = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
+
+
+def oauth_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The token's OAuth scopes: the one reader of `scope`.
+
+    RFC 6749 3.3 separates scope tokens by a single space (U+0020) and allows
+    no other whitespace or control character inside them.  Splitting on "any
+    whitespace" instead would let `"orders/write\torders/read"` (or a
+    no-break space, or U+3000) grant `orders/read`, a scope the issuer never
+    wrote as such.  A `scope` that breaks the grammar therefore grants nothing,
+    and since Cognito never emits one the token is refused outright:
+    `InvalidClaimError` (401) with reason `invalid_scope`.  A `scope` that is not
+    a string at all (`null` included) is `invalid_claim_type`.  An empty string
+    holds no scope; an absent claim holds none either.
+    """
+    scope = claims.get("scope", _ABSENT)
+    if scope is _ABSENT or scope == "":
+        return frozenset()
+    if not isinstance(scope, str):
         raise InvalidClaimError(
             expected_found("claim scope", "a space-separated string", scope),
             reason="invalid_claim_type",
         )
-    _require("claim scope", frozenset(scope.split()), required, require_all, MissingScopeError)
+    if _SCOPE_GRAMMAR.fullmatch(scope) is None:
+        raise InvalidClaimError(
+            expected_found(
+                "claim scope",
+                "scope tokens of printable ASCII separated by single spaces (RFC 6749 3.3)",
+                scope,
+            ),
+            reason="invalid_scope",
+        )
+    return frozenset(scope.split(" "))
+
+
+def check_scopes(
+    claims: Mapping[str, Any], required: Collection[str], *, require_all: bool
+) -> None:
+    """The `scope` claim must hold any (or all) of `required` (see `oauth_scopes`)."""
+    _require("claim scope", oauth_scopes(claims), required, require_all, MissingScopeError)
+
+
+#: Claims that RFC 7519 / OIDC / RFC 9068 define as strings, checked for every issuer.
+_REGISTERED_STRINGS = ("sub", "jti", "client_id")
+#: Claims Cognito defines as strings, checked for Cognito verifiers.
+_COGNITO_STRINGS = ("token_use", "username", "cognito:username", "origin_jti", "event_id")
+
+
+def check_claim_types(claims: Mapping[str, Any], *, cognito: bool) -> None:
+    """Every registered (and, for Cognito, Cognito-defined) claim has its type.
+
+    Runs on every full verification, before any rule reads a claim and whether
+    or not a rule reads it: a caller is handed claims that match
+    `CognitoIdTokenClaims` / `CognitoAccessTokenClaims`, never a `"sub": {}` or
+    a `"jti": 1`.  Only present claims are checked (a required claim that is
+    absent is its rule's business), and `null` is a value of the wrong type,
+    not an absence.
+
+    Each claim has one reason for a wrong type, whatever the configuration:
+    `aud` (a string or a non-empty list of strings, RFC 7519 4.1.3) is
+    `invalid_audience`, `client_id` is `invalid_client_id` and `token_use`
+    is `invalid_token_use`, the reasons their rules have always given; every
+    other claim (`sub`, `jti`, `origin_jti`, `event_id`, `username`,
+    `cognito:username`, `scope`, `auth_time`, `cognito:groups`) is
+    `invalid_claim_type`, and a `scope` that breaks RFC 6749's grammar is
+    `invalid_scope`.  `exp`, `nbf` and `iat` are checked by `check_time`, and
+    `iss` was matched exactly before the key was looked up.
+
+    Raises:
+        InvalidClaimError: (401) a claim has the wrong type.
+        InvalidAudienceError: (401) `aud` or `client_id` has the wrong type.
+        InvalidTokenUseError: (401) `token_use` is not a string.
+    """
+    for name in _COGNITO_STRINGS + _REGISTERED_STRINGS if cognito else _REGISTERED_STRINGS:
+        value = claims.get(name, _ABSENT)
+        if value is _ABSENT or type(value) is str:
+            continue
+        message = expected_found(f"claim {name}", "a string", value)
+        if name == "client_id":
+            raise InvalidAudienceError(message, reason="invalid_client_id")
+        if name == "token_use":
+            raise InvalidTokenUseError(message, reason="invalid_token_use")
+        raise InvalidClaimError(message, reason="invalid_claim_type")
+    aud = claims.get("aud", _ABSENT)
+    # RFC 7519 4.1.3 allows a list; the ID-token audience rule still refuses
+    # one (Cognito sends a string), but an access token's `aud` is not read.
+    if (
+        aud is not _ABSENT
+        and type(aud) is not str
+        and (type(aud) is not list or not aud or not all(type(a) is str for a in aud))
+    ):
+        raise InvalidAudienceError(
+            expected_found("claim aud", "a string or a non-empty list of strings", aud),
+            reason="invalid_audience",
+        )
+    numeric_date(claims, "auth_time")
+    oauth_scopes(claims)
+    if cognito:
+        cognito_groups(claims)

@@ -214,6 +214,14 @@ class JwksUnavailableError(CognitoJwtError):
     status_code = 503
     default_reason = "jwks_unavailable"
 
+    def __init__(
+        self, message: str, *, reason: str | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(message, reason=reason)
+        #: The HTTP status the JWKS endpoint answered, when it answered one
+        #: (reason `jwks_http_status`); `None` otherwise.
+        self.http_status = http_status
+
 
 class ConfigurationError(CognitoJwtError, ValueError):
     """The verifier was built with invalid or missing settings.

@@ -203,6 +203,7 @@ class RequestsFetcher:
                 raise JwksUnavailableError(
                     f"JWKS fetch from {uri}: expected HTTP 200, found {response.status_code}",
                     reason="jwks_http_status",
+                    http_status=response.status_code,
                 )
             ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if ctype not in _JSON_TYPES and not ctype.endswith("+json"):

@@ -12,14 +12,24 @@ Behaviour, and why:
   coroutines through worker threads) wait on one per-URI lock and share the
   one response; a generation counter tells a waiter that the fetch it queued
   for has already happened.
-* **Unknown kid → at most one fetch per cooldown.** A kid not in the set
-  triggers a refetch only if the last attempt is older than ``cooldown``; so
-  a flood of random kids costs one request per cooldown, and a genuinely new
-  key (rotation) is picked up after at most ``cooldown`` seconds.
+* **Unknown kid → refetch at once, then a cooldown.** A kid not in a fresh
+  set triggers an immediate refetch (shared by all concurrent callers), so a
+  key the pool has just published is adopted on first sight.  Only a fetch
+  that came back *without* the kid a caller asked for starts the cooldown:
+  during it, unknown kids are refused without a fetch.  So a flood of junk
+  kids costs at most one request per ``cooldown``, and a genuinely new key
+  is accepted at once when no flood is going on, and within one cooldown
+  when one is (the flood's next refetch brings it in).
 * **Max age, stale-if-error.** Keys older than ``max_age`` are refreshed; if
   the endpoint fails, the old keys keep serving for up to ``stale_if_error``
   more seconds, while refetches back off exponentially (from ``cooldown`` up
   to ``max_backoff``).  With no usable keys, :class:`JwksUnavailableError`.
+* **No keys published there → 401.** An endpoint that answers 403 or 404 has
+  no keys for this issuer (a pool's other issuer form, on a host that does
+  not serve its keys): with nothing cached, a token routed there is refused
+  with `UnknownKeyError` (`no_published_keys`), not deferred with a 503, and
+  the back-off keeps it to at most one fetch per cooldown however many such
+  tokens arrive.  `hydrate_first` passes over such a URI at start-up.
 * **Static keys.** :class:`StaticKeySource` serves a JWKS given in code or
   bundled at deploy time, and never touches the network.
 """
@@ -29,7 +39,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
@@ -45,6 +55,7 @@ __all__ = [
     "JwksCache",
     "KeySource",
     "StaticKeySource",
+    "hydrate_first",
 ]
 
 
@@ -66,7 +77,7 @@ logger = _Logger()
 #: Seconds after a fetch before keys are refreshed.  Cognito rotates keys
 #: rarely; an hour bounds how long a *removed* key keeps verifying.
 DEFAULT_MAX_AGE = 3600.0
-#: Minimum seconds between two fetches caused by unknown kids.
+#: Seconds unknown kids are refused without a fetch, after a fetch that lacked one.
 DEFAULT_COOLDOWN = 10.0
 #: Seconds past ``max_age`` that old keys keep serving while the endpoint fails.
 DEFAULT_STALE_IF_ERROR = 24 * 3600.0
@@ -88,6 +99,36 @@ class KeySource(Protocol):
     def hydrate(self, uri: str) -> None:
         """Make sure keys for ``uri`` are loaded (fetching now if needed)."""
         ...
+
+
+#: HTTP answers that mean "no keys are published at this URI", as opposed to
+#: an outage: a token routed here is refused (401) rather than deferred (503).
+_NOT_PUBLISHED = frozenset({403, 404})
+
+
+def hydrate_first(source: KeySource, uris: Sequence[str]) -> None:
+    """Load the keys of one pool from the first of ``uris`` that publishes them.
+
+    A Cognito pool has two issuer forms on two hosts, and a pool may publish
+    its keys on only one of them.  A URI that answers 403/404 is passed over
+    for the next; any other failure is raised at once, as is the first URI's
+    failure when every one answers 403/404.
+
+    Raises:
+        JwksUnavailableError: (503) no URI yielded keys.
+    """
+    first: JwksUnavailableError | None = None
+    for uri in dict.fromkeys(uris):
+        try:
+            source.hydrate(uri)
+        except JwksUnavailableError as exc:
+            if exc.http_status not in _NOT_PUBLISHED:
+                raise
+            first = first or exc
+            continue
+        return
+    if first is not None:
+        raise first
 
 
 def _unknown(uri: str, kid: str, keyset: KeySet | None) -> UnknownKeyError:
@@ -116,6 +157,7 @@ class _Entry:
         "last_error",
         "lock",
         "next_retry",
+        "unknown_kid_until",
     )
 
     def __init__(self) -> None:
@@ -125,6 +167,9 @@ class _Entry:
         self.fresh_until = float("-inf")
         self.last_attempt = float("-inf")
         self.next_retry = float("-inf")
+        # Until when unknown kids are refused without a fetch: set only by a
+        # successful fetch that lacked a kid somebody asked for.
+        self.unknown_kid_until = float("-inf")
         self.failures = 0
         self.generation = 0
         self.last_error: JwksUnavailableError | None = None
@@ -136,8 +181,9 @@ class JwksCache:
     Args:
         fetcher: how documents are fetched; defaults to :class:`RequestsFetcher`.
         max_age: seconds before a loaded set is refreshed.
-        cooldown: minimum seconds between fetches triggered by unknown kids,
-            and the first back-off step after a failed fetch.
+        cooldown: after a fetch that lacked a kid asked for, how long unknown
+            kids are refused without a fetch; also the first back-off step
+            after a failed fetch.
         stale_if_error: seconds past ``max_age`` that old keys keep serving
             while fetches fail.
         max_backoff: upper bound of the back-off between failing attempts.
@@ -191,19 +237,40 @@ class JwksCache:
         """The key for ``kid`` at ``uri``; fetches when the rules above allow.
 
         Raises:
-            UnknownKeyError: (401) the JWKS is loaded and ``kid`` is not (usably) in it.
+            UnknownKeyError: (401) the JWKS is loaded and ``kid`` is not (usably)
+                in it, or the endpoint answered 403/404 and no key is cached
+                (reason `no_published_keys`).
             JwksUnavailableError: (503) no usable JWKS could be obtained.
         """
+        try:
+            return self._get_key(uri, kid)
+        except JwksUnavailableError as exc:
+            if exc.http_status not in _NOT_PUBLISHED:
+                raise
+            # The endpoint says it has no keys here: a token naming this issuer
+            # cannot be verified however often it is retried, so it is a token
+            # problem (401), not an outage (503).  Typically the pool's other
+            # issuer form, whose host does not serve this pool's keys.
+            raise UnknownKeyError(
+                f"kid {kid!r:.60}: expected a key published at {uri}, found that the endpoint "
+                f"answers HTTP {exc.http_status} (no keys published there)",
+                reason="no_published_keys",
+            ) from None
+
+    def _get_key(self, uri: str, kid: str) -> VerificationKey:
         entry = self._entry(uri)
+        # Read first: a fetch that completes after this point is one that
+        # this caller may share instead of repeating (see _refresh).
+        seen = entry.generation
         now = self._clock()
         keyset = entry.keyset
         if now < entry.fresh_until and keyset is not None:
             key = keyset.keys.get(kid)
             if key is not None:
                 return key
-            if now - entry.last_attempt < self.cooldown or now < entry.next_retry:
+            if now < entry.unknown_kid_until or now < entry.next_retry:
                 raise _unknown(uri, kid, keyset)
-            self._refresh(uri, entry, entry.generation, wait=True)
+            self._refresh(uri, entry, seen, wait=True, kid=kid, gated=True)
             return self._lookup_after_fetch(uri, kid, entry)
         # Stale or never loaded.
         if self._usable_stale(entry, now) and keyset is not None:
@@ -214,7 +281,7 @@ class JwksCache:
                     return key
                 raise _unknown(uri, kid, keyset)
             try:
-                self._refresh(uri, entry, entry.generation, wait=False)
+                self._refresh(uri, entry, seen, wait=False, kid=kid)
             except JwksUnavailableError:
                 if key is not None:
                     logger.warning("JWKS refresh failed for %s; serving cached keys", uri)
@@ -223,7 +290,7 @@ class JwksCache:
             return self._lookup_after_fetch(uri, kid, entry)
         if now < entry.next_retry and entry.last_error is not None and not entry.lock.locked():
             raise self._still_failing(uri, entry)
-        self._refresh(uri, entry, entry.generation, wait=True)
+        self._refresh(uri, entry, seen, wait=True, kid=kid)
         return self._lookup_after_fetch(uri, kid, entry)
 
     def hydrate(self, uri: str) -> None:
@@ -305,6 +372,7 @@ class JwksCache:
         return JwksUnavailableError(
             f"JWKS at {uri}: expected keys, found none usable{detail}",
             reason=last.reason if last is not None else "jwks_unavailable",
+            http_status=last.http_status if last is not None else None,
         )
 
     def _install(self, entry: _Entry, keyset: KeySet, now: float) -> None:
@@ -316,8 +384,34 @@ class JwksCache:
         entry.last_error = None
         entry.generation += 1
 
-    def _refresh(self, uri: str, entry: _Entry, seen_generation: int, *, wait: bool) -> None:
+    def _note_missing_kid(self, entry: _Entry, kid: str | None) -> None:
+        """Start the cooldown if the set just fetched lacks the ``kid`` asked for.
+
+        Called under the lock, after a fetch the caller made or shared.  A set
+        that has the kid (a rotation adopted) or a fetch nobody asked a kid of
+        (`hydrate`, a refresh after `max_age`) starts nothing.
+        """
+        keyset = entry.keyset
+        if kid is None or keyset is None or entry.last_error is not None or kid in keyset.keys:
+            return
+        entry.unknown_kid_until = max(entry.unknown_kid_until, entry.last_attempt + self.cooldown)
+
+    def _refresh(
+        self,
+        uri: str,
+        entry: _Entry,
+        seen_generation: int,
+        *,
+        wait: bool,
+        kid: str | None = None,
+        gated: bool = False,
+    ) -> None:
         """Fetch ``uri`` once for everyone who asked since ``seen_generation``.
+
+        ``kid`` is what the caller is looking for (none for `hydrate`); if the
+        set fetched (or shared) lacks it, the cooldown starts.  ``gated`` marks
+        a fetch wanted only for an unknown kid, which a cooldown started while
+        the caller waited for the lock cancels.
 
         Raises:
             JwksUnavailableError: this fetch (or the one we waited for) failed.
@@ -329,8 +423,11 @@ class JwksCache:
                 # Someone fetched while we waited for the lock: share their result.
                 if entry.last_error is not None and entry.failures and entry.keyset is None:
                     raise self._still_failing(uri, entry)
+                self._note_missing_kid(entry, kid)
                 return
             now = self._clock()
+            if gated and now < entry.unknown_kid_until:
+                return  # another caller's fetch has just answered "no such kid"
             entry.last_attempt = now
             try:
                 body = self.fetcher.fetch(uri)
@@ -369,6 +466,7 @@ class JwksCache:
                 entry.generation += 1
                 raise entry.last_error from exc
             self._install(entry, keyset, now)
+            self._note_missing_kid(entry, kid)
             logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
         finally:
             entry.lock.release()

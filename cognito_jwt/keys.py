@@ -204,10 +204,23 @@ def _build_ec(jwk: Mapping[str, Any]) -> tuple[ec.EllipticCurvePublicKey, frozen
     return key, frozenset({alg})
 
 
+#: The members of RFC 7517 4 and RFC 7518 6 that a JWK may carry.  None of them
+#: has `null` among its values, so a `null` one is a broken key, never "absent".
+_REGISTERED_MEMBERS = (
+    "kty", "use", "key_ops", "alg", "kid", "x5u", "x5c", "x5t", "x5t#S256",
+    "n", "e", "crv", "x", "y",
+)  # fmt: skip
+
+
 def _build_key(jwk: Mapping[str, Any]) -> VerificationKey:
     kid = jwk.get("kid")
     if not isinstance(kid, str) or not kid:
         raise ValueError("kid is missing")
+    for name in _REGISTERED_MEMBERS:
+        # `"use": null` read as absent would turn a key whose publisher meant
+        # something (and wrote it wrongly) into a signing key: refuse it instead.
+        if name in jwk and jwk[name] is None:
+            raise ValueError(f"{name} is null, expected a value or no member at all")
     use = jwk.get("use")
     if use is not None and use != "sig":
         raise ValueError(f"use is {use!r:.20}, expected 'sig'")

@@ -22,6 +22,7 @@ from typing import Any, Literal, NamedTuple
 
 from cognito_jwt import claims as _claims
 from cognito_jwt._cache import DEFAULT_CACHE_SIZE, CachedToken, TokenCache
+from cognito_jwt._partitions import dns_suffix
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -34,7 +35,13 @@ from cognito_jwt.errors import (
     shown,
 )
 from cognito_jwt.fetch import Fetcher, RequestsFetcher, check_jwks_uri
-from cognito_jwt.jwks import DEFAULT_JWKS_CACHE, JwksCache, KeySource, StaticKeySource
+from cognito_jwt.jwks import (
+    DEFAULT_JWKS_CACHE,
+    JwksCache,
+    KeySource,
+    StaticKeySource,
+    hydrate_first,
+)
 from cognito_jwt.keys import SUPPORTED_ALGORITHMS, VerificationKey
 from cognito_jwt.token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
 
@@ -65,12 +72,19 @@ _MAX_HEADER_CACHE = 64
 
 
 def _domain_for(region: str) -> str:
-    """The DNS suffix of the AWS partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "amazonaws.com.cn"
-    if region.startswith("eusc-"):
-        return "amazonaws.eu"
-    return "amazonaws.com"
+    """The DNS suffix of the AWS partition a region belongs to (see `_partitions`)."""
+    return dns_suffix(region)
+
+
+def _pool_region(user_pool_id: str) -> str:
+    """The region part of a ``<region>_<id>`` pool id."""
+    match = _POOL_ID_RE.fullmatch(user_pool_id) if isinstance(user_pool_id, str) else None
+    if match is None:
+        raise ConfigurationError(
+            f"user_pool_id: expected '<region>_<id>' such as 'us-east-1_AbC123', "
+            f"found {shown(user_pool_id)}"
+        )
+    return match["region"]
 
 
 def cognito_issuers(user_pool_id: str, additional_regions: Sequence[str] = ()) -> tuple[str, ...]:
@@ -82,19 +96,16 @@ def cognito_issuers(user_pool_id: str, additional_regions: Sequence[str] = ()) -
     listed in ``additional_regions``.
 
     Raises:
-        ConfigurationError: ``user_pool_id`` is not ``<region>_<id>``.
+        ConfigurationError: ``user_pool_id`` is not ``<region>_<id>``, or its
+            region is in a partition whose issuer cannot be derived (the
+            isolated ``us-iso-``/``us-isob-``/``eu-isoe-``/``us-isof-`` regions,
+            or an unknown one): pass ``issuer=`` to ``CognitoJwtVerifier``.
 
     Examples:
         >>> cognito_issuers("us-east-1_AbC123")[0]
         'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123'
     """
-    match = _POOL_ID_RE.fullmatch(user_pool_id) if isinstance(user_pool_id, str) else None
-    if match is None:
-        raise ConfigurationError(
-            f"user_pool_id: expected '<region>_<id>' such as 'us-east-1_AbC123', "
-            f"found {shown(user_pool_id)}"
-        )
-    region = match["region"]
+    region = _pool_region(user_pool_id)
     issuers = [
         f"https://cognito-idp.{region}.{_domain_for(region)}/{user_pool_id}",
         f"https://issuer-cognito-idp.{region}.{_domain_for(region)}/{user_pool_id}",
@@ -141,6 +152,7 @@ class _Rules(NamedTuple):
     require_all_scopes: bool
 
     def check(self, claims: dict[str, Any]) -> None:
+        _claims.check_claim_types(claims, cognito=self.cognito)
         if self.cognito:
             use = _claims.check_token_use(claims, self.token_use)
             if self.audiences is not None:
@@ -177,6 +189,7 @@ class _VerifierBase:
         algorithms: Sequence[str],
         leeway: float,
         custom_check: CustomCheck | None,
+        iat_nbf_leeway: float,
         jwks: Mapping[str, Any] | str | bytes | None,
         jwks_cache: JwksCache | None,
         fetcher: Fetcher | None,
@@ -195,8 +208,13 @@ class _VerifierBase:
                 f"algorithms: expected a non-empty subset of {sorted(SUPPORTED_ALGORITHMS)}, "
                 f"found {sorted(bad) or 'none'} (none and HMAC algorithms are never allowed)"
             )
-        if isinstance(leeway, bool) or not isinstance(leeway, int | float) or not 0 <= leeway < 600:
-            raise ConfigurationError(f"leeway: expected seconds in [0, 600), found {leeway!r}")
+        for name, value in (("leeway", leeway), ("iat_nbf_leeway", iat_nbf_leeway)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value < 600
+            ):
+                raise ConfigurationError(f"{name}: expected seconds in [0, 600), found {value!r}")
         if custom_check is not None:
             if not callable(custom_check):
                 raise ConfigurationError("custom_check: expected a callable(header, claims)")
@@ -229,6 +247,8 @@ class _VerifierBase:
             raise ConfigurationError("session: give it to your fetcher or JwksCache instead")
         self._algorithms = algs
         self._leeway = float(leeway)
+        # What claims.check_time allows on iat/nbf: leeway never narrows it.
+        self._iat_nbf_leeway = max(float(leeway), float(iat_nbf_leeway))
         self._custom_check = custom_check
         self._clock: Callable[[], float] = clock or time.time
         self._max_token_length = max_token_length
@@ -306,18 +326,7 @@ class _VerifierBase:
             owner = route.owner
             now = owner._clock()
             leeway = owner._leeway
-            exp = claims.get("exp")
-            iat = claims.get("iat")
-            if not (
-                type(exp) is int
-                and exp > now - leeway
-                and type(iat) is int
-                and iat <= now + leeway
-                and "nbf" not in claims
-            ):
-                # The common Cognito shape passes above; anything else (a float,
-                # an nbf, no iat, or a failure) gets the full rules and wording.
-                _claims.check_time(claims, now, leeway)
+            _claims.check_time(claims, now, leeway, iat_nbf_leeway=owner._iat_nbf_leeway)
             route.rules.check(claims)
             if owner._custom_check is not None:
                 owner._run_custom_check(parsed.header, claims)
@@ -397,11 +406,11 @@ class _VerifierBase:
         route = entry.route
         owner = route.owner
         now = owner._clock()
-        leeway = owner._leeway
+        ahead = owner._iat_nbf_leeway
         if (
-            not entry.exp > now - leeway  # negated: a NaN clock fails closed
-            or (entry.nbf is not None and not entry.nbf <= now + leeway)
-            or (entry.iat is not None and not entry.iat <= now + leeway)
+            not entry.exp > now - owner._leeway  # negated: a NaN clock fails closed
+            or (entry.nbf is not None and not entry.nbf <= now + ahead)
+            or (entry.iat is not None and not entry.iat <= now + ahead)
             or owner._keys.peek(route.jwks_uri, entry.kid) is not entry.key
         ):
             # Not valid at this clock, or the key that verified it is no longer
@@ -441,13 +450,15 @@ class _VerifierBase:
         """Fetch the keys now, e.g. at Lambda init or service start-up.
 
         Only the first (primary) issuer's JWKS of each pool is loaded; other
-        issuer forms are fetched when a token uses them.
+        issuer forms are fetched when a token uses them.  If the primary host
+        answers 403/404 (the pool publishes its keys on its other issuer host
+        only), the next one is loaded instead.
 
         Raises:
             JwksUnavailableError: (503) the keys could not be obtained.
         """
-        for owner, uri in self._primary_uris():
-            owner._keys.hydrate(uri)
+        for owner, uris in self._uris_by_owner():
+            hydrate_first(owner._keys, uris)
 
     async def hydrate_async(self) -> None:
         """:meth:`hydrate` without blocking the event loop."""
@@ -455,8 +466,8 @@ class _VerifierBase:
 
         await asyncio.to_thread(self.hydrate)
 
-    def _primary_uris(self) -> list[tuple[_VerifierBase, str]]:
-        return [(self, self._jwks_uris()[0])]
+    def _uris_by_owner(self) -> list[tuple[_VerifierBase, list[str]]]:
+        return [(self, self._jwks_uris())]
 
     @property
     def issuers(self) -> tuple[str, ...]:
@@ -486,7 +497,12 @@ class CognitoJwtVerifier(_VerifierBase):
             ``require_all_groups``); missing → 403.
         scopes: OAuth scopes required in ``scope`` (any, or all with
             ``require_all_scopes``); missing → 403.
-        leeway: seconds of clock skew tolerated on ``exp``/``nbf``/``iat``.
+        leeway: seconds of clock skew tolerated on ``exp`` (and at least as
+            much on ``nbf``/``iat``); default 0, so a token is refused the
+            moment it expires.
+        iat_nbf_leeway: seconds this host's clock may lag the issuer's on
+            ``iat``/``nbf``; default 60.  A future ``iat`` grants nothing,
+            a late ``exp`` does, so only this side is tolerant by default.
         custom_check: ``f(header, claims)``, run last; raise or return ``False``
             to reject.
         issuer: accept this ``iss`` instead of the Cognito forms (rarely needed).
@@ -526,6 +542,7 @@ class CognitoJwtVerifier(_VerifierBase):
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
         leeway: float = 0,
+        iat_nbf_leeway: float = _claims.DEFAULT_IAT_NBF_LEEWAY,
         custom_check: CustomCheck | None = None,
         issuer: str | None = None,
         jwks_uri: str | None = None,
@@ -557,6 +574,7 @@ class CognitoJwtVerifier(_VerifierBase):
         super().__init__(
             algorithms=("RS256",),
             leeway=leeway,
+            iat_nbf_leeway=iat_nbf_leeway,
             custom_check=custom_check,
             jwks=jwks,
             jwks_cache=jwks_cache,
@@ -568,10 +586,12 @@ class CognitoJwtVerifier(_VerifierBase):
             cache_size=cache_size,
         )
         self.user_pool_id = user_pool_id
-        issuers = cognito_issuers(user_pool_id, additional_regions)
-        if issuer is not None:
+        if issuer is None:
+            issuers = cognito_issuers(user_pool_id, additional_regions)
+        else:
             if not isinstance(issuer, str) or not issuer:
                 raise ConfigurationError(f"issuer: expected a non-empty str, found {issuer!r}")
+            _pool_region(user_pool_id)  # still '<region>_<id>', in any partition
             issuers = (issuer,)
         rules = _Rules(
             cognito=True,
@@ -620,6 +640,7 @@ class JwtVerifier(_VerifierBase):
         scopes: str | Sequence[str] | None = None,
         require_all_scopes: bool = False,
         leeway: float = 0,
+        iat_nbf_leeway: float = _claims.DEFAULT_IAT_NBF_LEEWAY,
         custom_check: CustomCheck | None = None,
         jwks: Mapping[str, Any] | str | bytes | None = None,
         jwks_cache: JwksCache | None = None,
@@ -641,6 +662,7 @@ class JwtVerifier(_VerifierBase):
         super().__init__(
             algorithms=algorithms,
             leeway=leeway,
+            iat_nbf_leeway=iat_nbf_leeway,
             custom_check=custom_check,
             jwks=jwks,
             jwks_cache=jwks_cache,
@@ -710,5 +732,5 @@ class MultiIssuerVerifier(_VerifierBase):
         size = sum(v._token_cache.maxsize for v in verifiers if v._token_cache is not None)
         self._token_cache = TokenCache(size) if size else None
 
-    def _primary_uris(self) -> list[tuple[_VerifierBase, str]]:
-        return [pair for v in self._verifiers for pair in v._primary_uris()]
+    def _uris_by_owner(self) -> list[tuple[_VerifierBase, list[str]]]:
+        return [pair for v in self._verifiers for pair in v._uris_by_owner()]

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -40,6 +41,7 @@ from cognito_jwt import (
     JwtVerifier,
     MalformedTokenError,
     MissingClaimError,
+    MissingScopeError,
     TokenExpiredError,
     TokenNotYetValidError,
     UnknownKeyError,
@@ -271,9 +273,20 @@ def generic_with_ec() -> JwtVerifier:
     )
 
 
+def cognito_any_client() -> CognitoJwtVerifier:
+    """Neither `token_use` nor `client_id` checked: the type checks still run."""
+    return POOL.verifier(token_use=None, client_id=None, clock=clock)
+
+
+def cognito_orders_read() -> CognitoJwtVerifier:
+    return POOL.verifier(token_use="access", scopes="orders/read", clock=clock)
+
+
 VERIFIERS: dict[str, Callable[[], Any]] = {
     "cognito-id": cognito_id,
     "cognito-access": cognito_access,
+    "cognito-any-client": cognito_any_client,
+    "cognito-access-orders-read": cognito_orders_read,
     "generic": generic,
     "generic-rs-ps-es": generic_all,
     "generic-with-ec": generic_with_ec,
@@ -345,6 +358,34 @@ def _claim_case(
     )
 
 
+def token_with(kind: str, values: dict[str, Any]) -> str:
+    """A genuine ID or access token with ``values`` set exactly (``None`` is JSON null)."""
+    base = POOL.id_token(now=NOW) if kind == "id" else POOL.access_token(now=NOW)
+    payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(segs(base)[1] + "=="))
+    payload.update(values)
+    key, kid = (POOL.id_key, POOL.id_kid) if kind == "id" else (POOL.access_key, POOL.access_kid)
+    return POOL.sign(payload, {"kid": kid, "alg": "RS256"}, key=key)
+
+
+def _typed_case(
+    case_id: str,
+    kind: str,
+    values: dict[str, Any],
+    error: type[CognitoJwtError] | None,
+    reason: str | None,
+    verifier: str,
+) -> Case:
+    shown_values = ", ".join(f"{n}: {json.dumps(v)}" for n, v in values.items())
+    return Case(
+        case_id,
+        partial(token_with, kind, values),
+        error,
+        reason,
+        verifier,
+        f"{'an ID' if kind == 'id' else 'an access'} token with `{shown_values}` ({verifier})",
+    )
+
+
 def _insert(text: str, at: Callable[[str], int]) -> Callable[[], str]:
     def build() -> str:
         token = valid()
@@ -395,12 +436,18 @@ _EXP_LITERALS: tuple[tuple[str, str, type[CognitoJwtError], str], ...] = (
     ("object", f'{{"$date": {NOW + 3600}}}', C, "invalid_claim_type"),
     ("string-nan", '"NaN"', C, "invalid_claim_type"),
     ("5000-digits", "9" * 5000, M, "invalid_json"),
-    ("4000-digits-negative", "-" + "9" * 4000, E, "token_expired"),
+    ("4000-digits-negative", "-" + "9" * 4000, C, "invalid_claim_type"),
+    ("400-digits", "9" * 400, C, "invalid_claim_type"),
+    ("400-digits-negative", "-" + "9" * 400, C, "invalid_claim_type"),
+    ("309-digits-beyond-a-double", "2" + "0" * 308, C, "invalid_claim_type"),
+    ("minus-largest-double-as-integer", str(-int(sys.float_info.max)), E, "token_expired"),
 )
 _NBF_IAT_LITERALS: tuple[tuple[str, str, type[CognitoJwtError], str], ...] = (
     ("nan", "NaN", M, "invalid_json"),
     ("1e309", "1e309", C, "invalid_claim_type"),
     ("bool", "true", C, "invalid_claim_type"),
+    ("400-digits", "9" * 400, C, "invalid_claim_type"),
+    ("400-digits-negative", "-" + "9" * 400, C, "invalid_claim_type"),
 )
 _TOKEN_USES = (
     ("upper", "ID"),
@@ -410,6 +457,54 @@ _TOKEN_USES = (
     ("access-upper", "ACCESS"),
     ("empty", ""),
     ("nul", "id\x00"),
+)
+#: Registered and Cognito claims of the wrong type, to a verifier whose rules do
+#: not read them: (id, token kind, claims, error, reason).
+_WRONG_TYPES: tuple[tuple[str, str, dict[str, Any], type[CognitoJwtError], str], ...] = (
+    ("sub-object", "id", {"sub": {}}, C, "invalid_claim_type"),
+    ("sub-null", "id", {"sub": None}, C, "invalid_claim_type"),
+    ("sub-number", "access", {"sub": 1}, C, "invalid_claim_type"),
+    ("jti-number", "id", {"jti": 1}, C, "invalid_claim_type"),
+    ("origin-jti-list", "id", {"origin_jti": ["x"]}, C, "invalid_claim_type"),
+    ("event-id-bool", "access", {"event_id": True}, C, "invalid_claim_type"),
+    ("username-number", "access", {"username": 7}, C, "invalid_claim_type"),
+    ("cognito-username-null", "id", {"cognito:username": None}, C, "invalid_claim_type"),
+    ("scope-number", "access", {"scope": 5}, C, "invalid_claim_type"),
+    ("scope-null", "access", {"scope": None}, C, "invalid_claim_type"),
+    ("scope-list", "access", {"scope": ["orders/read"]}, C, "invalid_claim_type"),
+    ("cognito-groups-null", "id", {"cognito:groups": None}, C, "invalid_claim_type"),
+    ("cognito-groups-string", "access", {"cognito:groups": "admin"}, C, "invalid_claim_type"),
+    ("auth-time-string", "id", {"auth_time": str(NOW)}, C, "invalid_claim_type"),
+    ("auth-time-null", "access", {"auth_time": None}, C, "invalid_claim_type"),
+    ("auth-time-400-digits", "id", {"auth_time": 10**400}, C, "invalid_claim_type"),
+    ("aud-number-any-client", "id", {"aud": 5}, InvalidAudienceError, "invalid_audience"),
+    ("aud-null-any-client", "id", {"aud": None}, InvalidAudienceError, "invalid_audience"),
+    ("aud-empty-list-any-client", "id", {"aud": []}, InvalidAudienceError, "invalid_audience"),
+    (
+        "client-id-number-any-client",
+        "access",
+        {"client_id": 5},
+        InvalidAudienceError,
+        "invalid_client_id",
+    ),
+    ("token-use-null", "id", {"token_use": None}, InvalidTokenUseError, "invalid_token_use"),
+)
+#: `scope` values against a verifier requiring `orders/read` (RFC 6749 3.3).
+_SCOPES: tuple[tuple[str, str, type[CognitoJwtError] | None, str | None], ...] = (
+    ("single-spaces", "orders/write orders/read", None, None),
+    ("tab", "orders/write\torders/read", C, "invalid_scope"),
+    ("newline", "orders/write\norders/read", C, "invalid_scope"),
+    ("no-break-space", "orders/write\u00a0orders/read", C, "invalid_scope"),
+    ("ideographic-space", "orders/write\u3000orders/read", C, "invalid_scope"),
+    ("unit-separator", "orders/write\x1forders/read", C, "invalid_scope"),
+    ("double-space", "orders/write  orders/read", C, "invalid_scope"),
+    ("leading-space", " orders/read", C, "invalid_scope"),
+    ("trailing-space", "orders/read ", C, "invalid_scope"),
+    ("quote", 'orders/read "x"', C, "invalid_scope"),
+    ("backslash", "orders/read a\\b", C, "invalid_scope"),
+    ("non-ascii", "orders/read caf\u00e9", C, "invalid_scope"),
+    ("empty", "", MissingScopeError, "missing_scope"),
+    ("other-scope-only", "orders/write", MissingScopeError, "missing_scope"),
 )
 _SIGNATURE_SIZES: tuple[tuple[int, type[CognitoJwtError], str], ...] = (
     (0, M, "malformed_token"),
@@ -869,6 +964,36 @@ CASES: list[Case] = [
         )
         for name, value in (("list", []), ("object", {"id": True}), ("list-of-id", ["id"]))
     ],
+    # --- registered and Cognito claims of the wrong type, read by no rule ---
+    *[
+        _typed_case(f"type-{name}", kind, values, error, reason, "cognito-any-client")
+        for name, kind, values, error, reason in _WRONG_TYPES
+    ],
+    _typed_case(
+        "type-scope-number-to-any-access-verifier",
+        "access",
+        {"scope": 5},
+        C,
+        "invalid_claim_type",
+        "cognito-access",
+    ),
+    _typed_case("type-sub-object-generic", "id", {"sub": {}}, C, "invalid_claim_type", "generic"),
+    _typed_case("type-username-number-generic", "id", {"username": 7}, None, None, "generic"),
+    # --- scope split on single spaces only (RFC 6749 3.3) ---
+    *[
+        _typed_case(
+            f"scope-{name}", "access", {"scope": value}, error, reason, "cognito-access-orders-read"
+        )
+        for name, value, error, reason in _SCOPES
+    ],
+    _typed_case(
+        "scope-tab-without-a-scope-rule",
+        "access",
+        {"scope": "orders/write\torders/read"},
+        C,
+        "invalid_scope",
+        "cognito-access",
+    ),
     # --- aud as a list (RFC 7519 4.1.3) ---
     _claim_case(
         "aud-list-with-client-cognito",
@@ -1109,6 +1234,34 @@ def test_attack(case: Case) -> None:
     if len(token) > 16:
         assert token not in info.value.message
     assert len(info.value.message) < 400, info.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "reason"),
+    [(kind, values, reason) for _, kind, values, _, reason in _WRONG_TYPES],
+    ids=[name for name, *_ in _WRONG_TYPES],
+)
+def test_wrong_types_are_refused_on_every_path(
+    kind: str, values: dict[str, Any], reason: str
+) -> None:
+    """Sync, async, again after a first refusal, and from a warm verified-token cache."""
+    import asyncio
+
+    token = token_with(kind, values)
+    verifier = cognito_any_client()
+    warm = token_with(kind, {})
+    assert verifier.verify(warm)  # the cache is in use: a genuine token is remembered
+    assert verifier.verify(warm)
+    calls: list[Callable[[], object]] = [
+        lambda: verifier.verify(token),
+        lambda: asyncio.run(verifier.verify_async(token)),
+        lambda: verifier.verify(token),
+    ]
+    for call in calls:
+        with pytest.raises(CognitoJwtError) as info:
+            call()
+        assert info.value.reason == reason
+        assert info.value.status_code == 401
 
 
 def test_case_ids_are_unique() -> None:

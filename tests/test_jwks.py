@@ -22,7 +22,7 @@ from cognito_jwt import (
     RequestsFetcher,
     UnknownKeyError,
 )
-from cognito_jwt.testing import FakeCognitoPool, ManualClock
+from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
 
 NOW = 1_800_000_000
 
@@ -173,10 +173,12 @@ def test_unknown_kid_flood_costs_one_fetch_per_cooldown(
         assert info.value.reason == "unknown_kid"
         if i % 100 == 99:
             mono.advance(5)  # 15 s over the flood in all
-    assert server.requests == 2  # the first unknown kid after the cooldown refetched, once
+    # The first junk kid refetched at once (t=0), which started the cooldown;
+    # the next refetch came when it ended (t=10), and none in between.
+    assert server.requests == 3
 
 
-def test_rotated_key_is_picked_up_within_the_cooldown(
+def test_rotated_key_is_adopted_on_first_sight(
     pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, cooldown=10)
@@ -187,12 +189,33 @@ def test_rotated_key_is_picked_up_within_the_cooldown(
     new_token = pool.id_token(now=NOW)
     assert new_token.split(".")[0] != old_token.split(".")[0]
     assert pool.id_kid == new_kid
-    with pytest.raises(UnknownKeyError):
-        verifier.verify(new_token)  # within the cooldown of the hydrate fetch
-    mono.advance(10)
-    assert verifier.verify(new_token)
+    assert verifier.verify(new_token)  # right after the hydrate fetch: no cooldown yet
     assert server.requests == 2
     assert verifier.verify(old_token)  # both keys published during the rotation
+    assert server.requests == 2
+
+
+def test_only_a_fetch_without_the_kid_starts_the_cooldown(
+    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+) -> None:
+    cache = JwksCache(clock=mono, cooldown=10)
+    verifier = make_verifier(pool, server.url, cache)
+    verifier.hydrate()
+    pool.rotate(which="id", label="jwks-tests-first-rotation")
+    assert verifier.verify(pool.id_token(now=NOW))  # found: starts no cooldown
+    pool.rotate(which="id", label="jwks-tests-second-rotation")
+    assert verifier.verify(pool.id_token(now=NOW))  # so the next rotation is adopted too
+    assert server.requests == 3
+    with pytest.raises(UnknownKeyError):
+        verifier.verify(pool.id_token(now=NOW, header_overrides={"kid": "junk"}))
+    assert server.requests == 4  # fetched, and lacked it: the cooldown starts
+    pool.rotate(which="id", label="jwks-tests-third-rotation")
+    with pytest.raises(UnknownKeyError):
+        verifier.verify(pool.id_token(now=NOW))  # during the cooldown: no fetch
+    assert server.requests == 4
+    mono.advance(10)
+    assert verifier.verify(pool.id_token(now=NOW))
+    assert server.requests == 5
 
 
 def test_removed_key_is_rejected_after_the_next_refresh(
@@ -275,7 +298,7 @@ def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
-        ((404, {"Content-Type": "text/html"}, b"<h1>nope</h1>"), "jwks_http_status"),
+        ((410, {"Content-Type": "text/html"}, b"<h1>gone</h1>"), "jwks_http_status"),
         ((500, {"Content-Type": "application/json"}, b"{}"), "jwks_http_status"),
         (
             (429, {"Content-Type": "application/json", "Retry-After": "1"}, b"{}"),
@@ -303,6 +326,26 @@ def test_bad_responses_with_nothing_cached(
             verifier.verify(pool.id_token(now=NOW))
         assert info.value.reason == reason
         assert srv.requests == 1  # no retry loop, no redirect followed
+    finally:
+        srv.close()
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_an_endpoint_without_keys_refuses_the_token_with_nothing_cached(
+    pool: FakeCognitoPool, status: int
+) -> None:
+    srv = HostileServer(reply(status, {"Content-Type": "text/html"}, b"<h1>nope</h1>"))
+    try:
+        verifier = make_verifier(pool, srv.url, JwksCache(fast_fetcher()))
+        for _ in range(3):
+            with pytest.raises(UnknownKeyError) as info:
+                verifier.verify(pool.id_token(now=NOW))
+            assert info.value.reason == "no_published_keys"
+            assert info.value.status_code == 401
+        assert srv.requests == 1  # backing off: asked once
+        with pytest.raises(JwksUnavailableError) as hydrating:
+            verifier.hydrate()  # start-up still reports it as the failure it is
+        assert hydrating.value.http_status == status
     finally:
         srv.close()
 
@@ -350,6 +393,27 @@ def test_unusable_keys_are_named(pool: FakeCognitoPool) -> None:
     with pytest.raises(UnknownKeyError) as info:
         verifier.verify(pool.id_token(now=NOW))
     assert info.value.reason == "unusable_key"
+
+
+@pytest.mark.parametrize("member", ["use", "alg", "key_ops", "x5c"])
+def test_a_jwk_member_that_is_null_makes_the_key_unusable(
+    pool: FakeCognitoPool, member: str
+) -> None:
+    """`"use": null` is a broken key, not a key without `use`."""
+    jwks = pool.jwks
+    for jwk in jwks["keys"]:
+        if jwk["kid"] == pool.id_kid:
+            jwk[member] = None
+    verifier = pool.verifier(token_use="id", jwks=jwks, clock=lambda: NOW)
+    with pytest.raises(UnknownKeyError) as info:
+        verifier.verify(pool.id_token(now=NOW))
+    assert info.value.reason == "unusable_key"
+    assert f"{member} is null" in info.value.message
+    # The same key without the member at all is fine.
+    for jwk in jwks["keys"]:
+        jwk.pop(member, None)
+    verifier = pool.verifier(token_use="id", jwks=jwks, clock=lambda: NOW)
+    assert verifier.verify(pool.id_token(now=NOW))["iss"] == pool.issuer
 
 
 def test_small_rsa_keys_are_unusable() -> None:
@@ -428,3 +492,104 @@ def test_hydrate_with_nothing_cached_fails_fast_during_the_back_off(
             verifier.hydrate()
         assert info.value.reason == "jwks_http_status"
     assert server.requests == 1
+
+
+# -- rotation in real time --------------------------------------------------------
+
+
+def test_a_rotated_key_is_adopted_at_once_in_real_time(
+    pool: FakeCognitoPool, server: HostileServer
+) -> None:
+    """Real clock, default cooldown: a key published after start-up verifies on first sight."""
+    verifier = make_verifier(pool, server.url, JwksCache(fast_fetcher()))
+    verifier.hydrate()
+    pool.rotate(which="id", label="jwks-real-time-rotation")
+    started = time.monotonic()
+    assert verifier.verify(pool.id_token(now=NOW))["iss"] == pool.issuer
+    assert time.monotonic() - started < 5  # a fetch, not a 10 s cooldown
+    assert server.requests == 2
+
+
+def test_concurrent_callers_share_the_refetch_for_a_new_kid(
+    pool: FakeCognitoPool, server: HostileServer
+) -> None:
+    verifier = make_verifier(pool, server.url, JwksCache(fast_fetcher()))
+    verifier.hydrate()
+    pool.rotate(which="id", label="jwks-real-time-shared")
+    token = pool.id_token(now=NOW)
+    server.behaviour = slowly(jwks_of(pool), 0.2)
+    results: list[Any] = []
+    barrier = threading.Barrier(16)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            results.append(verifier.verify(token)["sub"])
+        except Exception as exc:  # pragma: no cover - reported by the assert below
+            results.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, str) for r in results), results
+    assert server.requests == 2  # the hydrate, and one refetch shared by all 16
+
+
+def test_a_new_kid_during_a_junk_flood_is_accepted_within_one_cooldown(
+    pool: FakeCognitoPool, server: HostileServer
+) -> None:
+    """4 threads send junk kids; a key published mid-flood verifies within ~one cooldown."""
+    cooldown = 0.5
+    patient = RequestsFetcher(connect_timeout=2.0, read_timeout=2.0, total_timeout=4.0)
+    verifier = make_verifier(pool, server.url, JwksCache(patient, cooldown=cooldown))
+    verifier.hydrate()
+    _, payload, signature = pool.id_token(now=NOW).split(".")
+    stop = threading.Event()
+    wrong: list[object] = []
+
+    def flood(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            header = json.dumps({"kid": f"junk-{n}-{i}", "alg": "RS256"}).encode()
+            junk = f"{b64url(header)}.{payload}.{signature}"  # the kid is all that matters
+            try:
+                verifier.verify(junk)
+                wrong.append("accepted")
+            except UnknownKeyError:
+                pass
+            except Exception as exc:  # pragma: no cover - reported below
+                wrong.append(exc)
+
+    threads = [threading.Thread(target=flood, args=(n,)) for n in range(4)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(2 * cooldown)  # the flood is under way, in its cooldown
+        pool.rotate(which="id", label="jwks-real-time-flood")
+        genuine = pool.id_token(now=NOW)
+        rotated_at = time.monotonic()
+        accepted_after = None
+        while time.monotonic() - rotated_at < 20 * cooldown:
+            try:
+                verifier.verify(genuine)
+            except UnknownKeyError:
+                time.sleep(0.01)
+                continue
+            accepted_after = time.monotonic() - rotated_at
+            break
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    elapsed = time.monotonic() - started
+    assert wrong == []
+    assert accepted_after is not None
+    # One cooldown, plus a fetch and the scheduling slack of a loaded machine
+    # (the cooldown that was running when the key was published, at most).
+    assert accepted_after <= cooldown + 1.5, accepted_after
+    refetches = server.requests - 1
+    assert refetches <= elapsed / cooldown + 2, (refetches, elapsed)

@@ -175,11 +175,15 @@ class Mode:
     fetch: dict[str, float] = field(default_factory=dict)
     counts: bool = True  # False where no HTTP request can be counted
     slow: bool = False  # the failure takes a timeout to detect
+    #: 403/404: "no keys published here", so with nothing cached a token is
+    #: refused (401 `no_published_keys`) rather than deferred (503).
+    not_published: bool = False
 
 
 HTML = {"Content-Type": "text/html"}
 ELSEWHERE = "http://127.0.0.1:1/jwks.json"
 SLOW_READS = {"read_timeout": 2.0}
+NONE: dict[str, Any] = {"not_published": True}
 
 
 def _modes(pool: FakeCognitoPool) -> list[Mode]:
@@ -194,7 +198,8 @@ def _modes(pool: FakeCognitoPool) -> list[Mode]:
         Mode("drip headers 1 B/s", drip_headers(1.0), "jwks_timeout", SLOW_READS, slow=True),
         Mode("drip body 1 B/s", drip_body(jwks, 1.0), "jwks_timeout", SLOW_READS, slow=True),
         Mode("drip body, read timeout", drip_body(jwks, 1.0), "jwks_fetch_failed", slow=True),
-        Mode("404", reply(404, HTML, b"<h1>Not Found</h1>"), "jwks_http_status"),
+        Mode("403", reply(403, JSON, b'{"message":"Forbidden"}'), "jwks_http_status", **NONE),
+        Mode("404", reply(404, HTML, b"<h1>Not Found</h1>"), "jwks_http_status", **NONE),
         Mode("429", reply(429, {**JSON, "Retry-After": "0"}, b"{}"), "jwks_http_status"),
         Mode("500", reply(500, JSON, b'{"message":"boom"}'), "jwks_http_status"),
         Mode("302 elsewhere", reply(302, {"Location": ELSEWHERE}, b""), "jwks_http_status"),
@@ -261,18 +266,23 @@ def endpoint(pool: FakeCognitoPool, mode: Mode, *, start_good: bool) -> Iterator
 
 
 @pytest.mark.parametrize("name", MODE_NAMES)
-def test_nothing_cached_fails_fast_with_503_then_recovers(pool: FakeCognitoPool, name: str) -> None:
+def test_nothing_cached_fails_fast_then_recovers(pool: FakeCognitoPool, name: str) -> None:
     mode = mode_named(pool, name)
     mono = ManualClock()
     cache = JwksCache(fetcher(**mode.fetch), clock=mono, cooldown=10, max_backoff=40)
     token = pool.id_token(now=NOW)
     with endpoint(pool, mode, start_good=False) as ep:
         verifier = verifier_for(pool, ep.uri, cache)
+        error, status, reason = (
+            (UnknownKeyError, 401, "no_published_keys")
+            if mode.not_published
+            else (JwksUnavailableError, 503, mode.reason)
+        )
         seconds, outcome = timed(lambda: verifier.verify(token))
         record(f"{name} (cold)", seconds)
-        assert isinstance(outcome, JwksUnavailableError), outcome
-        assert outcome.reason == mode.reason, outcome
-        assert outcome.status_code == 503
+        assert isinstance(outcome, error), outcome
+        assert outcome.reason == reason, outcome
+        assert outcome.status_code == status
         assert seconds < BOUND, f"{name}: {seconds:.2f} s"
         if mode.counts:
             assert ep.requests == 1  # one attempt, no retry loop inside a call
@@ -281,11 +291,11 @@ def test_nothing_cached_fails_fast_with_503_then_recovers(pool: FakeCognitoPool,
         # endpoint is not asked again.
         for _ in range(20):
             seconds, outcome = timed(lambda: verifier.verify(token))
-            assert isinstance(outcome, JwksUnavailableError)
-            assert outcome.reason == mode.reason
+            assert isinstance(outcome, error)
+            assert outcome.reason == reason
             assert seconds < FAST
         mono.advance(9.9)
-        assert isinstance(timed(lambda: verifier.verify(token))[1], JwksUnavailableError)
+        assert isinstance(timed(lambda: verifier.verify(token))[1], error)
         if mode.counts:
             assert ep.requests == 1
 
@@ -602,3 +612,166 @@ def test_the_test_kits_server_serves_rotated_keys(rotating_pool: FakeCognitoPool
         mono.advance(10)
         assert verifier.verify(pool.id_token(now=NOW))  # the new kid, fetched from the kit
         assert server.request_count == 2
+
+
+# -- a pool's other issuer form, on a host that serves no keys for it -----------------------
+
+
+class TwoHosts:
+    """A fetcher that sends each of the pool's real JWKS URIs to its own loopback server."""
+
+    def __init__(self, routes: dict[str, str]) -> None:
+        self.routes = routes
+        # Generous timeouts: these tests count answers, not latency, and a
+        # loaded machine must not turn a 403 into a timeout.
+        self.inner = fetcher(connect_timeout=2.0, read_timeout=2.0, total_timeout=4.0)
+
+    def fetch(self, uri: str) -> bytes:
+        return self.inner.fetch(self.routes[uri])
+
+
+@pytest.fixture
+def two_hosts_pool() -> FakeCognitoPool:
+    return FakeCognitoPool("us-east-1_TwoHosts01")
+
+
+def other_form(pool: FakeCognitoPool) -> str:
+    return pool.issuer.replace("https://cognito-idp.", "https://issuer-cognito-idp.")
+
+
+def jwks_uri(issuer: str) -> str:
+    return f"{issuer}/.well-known/jwks.json"
+
+
+@contextmanager
+def pool_on_two_hosts(
+    pool: FakeCognitoPool, classic: Behaviour, other: Behaviour, *, cooldown: float = 10.0
+) -> Iterator[tuple[CognitoJwtVerifier, HostileServer, HostileServer]]:
+    with HostileServer(classic) as classic_srv, HostileServer(other) as other_srv:
+        hosts = TwoHosts(
+            {jwks_uri(pool.issuer): classic_srv.url, jwks_uri(other_form(pool)): other_srv.url}
+        )
+        verifier = pool.verifier(
+            token_use="id", jwks_cache=JwksCache(hosts, cooldown=cooldown), clock=lambda: NOW
+        )
+        assert set(verifier.issuers) == {pool.issuer, other_form(pool)}
+        yield verifier, classic_srv, other_srv
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_the_other_issuer_form_on_a_host_without_keys_costs_one_fetch_and_answers_401(
+    two_hosts_pool: FakeCognitoPool, status: int
+) -> None:
+    pool = two_hosts_pool
+    answer = reply(status, {"Content-Type": "application/json"}, b'{"message":"Forbidden"}')
+    with pool_on_two_hosts(pool, serving(pool), answer) as (verifier, classic, other):
+        token = pool.id_token(now=NOW, iss=other_form(pool))
+        reasons: list[object] = []
+        lock = threading.Lock()
+
+        def worker() -> None:
+            for _ in range(50):
+                try:
+                    verifier.verify(token)
+                    outcome: object = "accepted"
+                except UnknownKeyError as exc:
+                    outcome = (exc.status_code, exc.reason)
+                except Exception as exc:  # pragma: no cover - reported below
+                    outcome = exc
+                with lock:
+                    reasons.append(outcome)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert reasons == [(401, "no_published_keys")] * 200
+        assert other.requests == 1  # 200 tokens, one fetch: the back-off holds the rest
+        # The classic form is unaffected.
+        assert verifier.verify(pool.id_token(now=NOW))["iss"] == pool.issuer
+        assert classic.requests == 1
+
+
+def test_a_flood_of_the_other_form_costs_at_most_one_fetch_per_cooldown_in_real_time(
+    two_hosts_pool: FakeCognitoPool,
+) -> None:
+    pool = two_hosts_pool
+    cooldown = 0.25
+    answer = reply(403, {"Content-Type": "application/json"}, b"{}")
+    with pool_on_two_hosts(pool, serving(pool), answer, cooldown=cooldown) as (verifier, _, other):
+        token = pool.id_token(now=NOW, iss=other_form(pool))
+        started = time.monotonic()
+        calls = 0
+        while time.monotonic() - started < 1.5:
+            with pytest.raises(UnknownKeyError) as info:
+                verifier.verify(token)
+            assert info.value.reason == "no_published_keys"
+            calls += 1
+        elapsed = time.monotonic() - started
+        assert calls > 100
+        assert 1 <= other.requests <= elapsed / cooldown + 1
+
+
+def test_a_server_error_on_the_other_host_stays_a_503(two_hosts_pool: FakeCognitoPool) -> None:
+    pool = two_hosts_pool
+    answer = reply(500, {"Content-Type": "text/plain"}, b"boom")
+    with pool_on_two_hosts(pool, serving(pool), answer) as (verifier, _, other):
+        token = pool.id_token(now=NOW, iss=other_form(pool))
+        for _ in range(3):
+            with pytest.raises(JwksUnavailableError) as info:
+                verifier.verify(token)
+            assert info.value.reason == "jwks_http_status"
+            assert info.value.http_status == 500
+        assert other.requests == 1
+
+
+def test_hydrate_succeeds_when_only_the_classic_host_serves_keys(
+    two_hosts_pool: FakeCognitoPool,
+) -> None:
+    pool = two_hosts_pool
+    answer = reply(403, {"Content-Type": "application/json"}, b"{}")
+    with pool_on_two_hosts(pool, serving(pool), answer) as (verifier, classic, other):
+        verifier.hydrate()
+        assert (classic.requests, other.requests) == (1, 0)
+        assert verifier.verify(pool.id_token(now=NOW))
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_hydrate_succeeds_when_only_the_other_host_serves_keys(
+    two_hosts_pool: FakeCognitoPool, status: int
+) -> None:
+    pool = two_hosts_pool
+    answer = reply(status, {"Content-Type": "application/json"}, b"{}")
+    with pool_on_two_hosts(pool, answer, serving(pool)) as (verifier, classic, other):
+        verifier.hydrate()
+        assert (classic.requests, other.requests) == (1, 1)
+        assert verifier.verify(pool.id_token(now=NOW, iss=other_form(pool)))
+        with pytest.raises(UnknownKeyError) as info:
+            verifier.verify(pool.id_token(now=NOW))
+        assert info.value.reason == "no_published_keys"
+        assert (classic.requests, other.requests) == (1, 1)  # backing off: no new fetch
+
+
+def test_hydrate_fails_when_neither_host_serves_keys(two_hosts_pool: FakeCognitoPool) -> None:
+    pool = two_hosts_pool
+    answer = reply(404, {"Content-Type": "application/json"}, b"{}")
+    with pool_on_two_hosts(pool, answer, answer) as (verifier, classic, other):
+        with pytest.raises(JwksUnavailableError) as info:
+            verifier.hydrate()
+        assert info.value.reason == "jwks_http_status"
+        assert info.value.http_status == 404
+        assert (classic.requests, other.requests) == (1, 1)
+
+
+def test_hydrate_raises_an_outage_of_the_classic_host_at_once(
+    two_hosts_pool: FakeCognitoPool,
+) -> None:
+    """Only "no keys here" (403/404) moves on; an outage is reported, not hidden."""
+    pool = two_hosts_pool
+    down = reply(503, {"Content-Type": "text/plain"}, b"down")
+    with pool_on_two_hosts(pool, down, serving(pool)) as (verifier, classic, other):
+        with pytest.raises(JwksUnavailableError) as info:
+            verifier.hydrate()
+        assert info.value.http_status == 503
+        assert (classic.requests, other.requests) == (1, 0)

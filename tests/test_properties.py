@@ -20,6 +20,7 @@ import contextlib
 import json
 import math
 import os
+import sys
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -245,18 +246,56 @@ CLAIM_STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "exp": TIME_VALUES,
     "nbf": TIME_VALUES,
     "iat": TIME_VALUES,
-    "cognito:groups": JSON_VALUES,
-    "scope": JSON_VALUES,
+    "cognito:groups": st.one_of(st.sampled_from([[], ["admin"], ["a", "b"]]), JSON_VALUES),
+    "scope": st.one_of(
+        st.sampled_from(["", "a", "a b", "a\tb", "a  b", " a", "a\u00a0b", 'a"b', "r/w x"]),
+        JSON_VALUES,
+    ),
+    "auth_time": TIME_VALUES,
 }
 CLAIMS = st.fixed_dictionaries(
-    {}, optional={**CLAIM_STRATEGIES, "sub": JSON_VALUES, "extra": JSON_VALUES}
+    {},
+    optional={
+        **CLAIM_STRATEGIES,
+        "sub": JSON_VALUES,
+        "jti": JSON_VALUES,
+        "username": JSON_VALUES,
+        "extra": JSON_VALUES,
+    },
 )
 
 
 def _number(value: Any) -> float | int | None:
-    if type(value) is int or (type(value) is float and math.isfinite(value)):
+    if type(value) is int and abs(value) <= sys.float_info.max:
+        return value
+    if type(value) is float and math.isfinite(value):
         return value
     return None
+
+
+#: RFC 6749 3.3's scope-token characters, restated.
+_SCOPE_CHARS = {chr(c) for c in range(0x21, 0x7F)} - {'"', "\\"}
+
+
+def _types_hold(claims: dict[str, Any]) -> bool:
+    """Registered and Cognito claims, when present, have their types."""
+    for name in ("sub", "jti", "client_id", "token_use", "username"):
+        if name in claims and not isinstance(claims[name], str):
+            return False
+    aud = claims.get("aud", "")
+    if not isinstance(aud, str) and not (
+        isinstance(aud, list) and aud and all(isinstance(a, str) for a in aud)
+    ):
+        return False
+    if "auth_time" in claims and _number(claims["auth_time"]) is None:
+        return False
+    groups = claims.get("cognito:groups", [])
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        return False
+    scope = claims.get("scope", "")
+    if not isinstance(scope, str):
+        return False
+    return scope == "" or all(token and set(token) <= _SCOPE_CHARS for token in scope.split(" "))
 
 
 def cognito_rules_hold(claims: dict[str, Any]) -> bool:
@@ -265,9 +304,9 @@ def cognito_rules_hold(claims: dict[str, Any]) -> bool:
     if exp is None or exp <= NOW:
         return False
     for name, value in (("nbf", nbf), ("iat", iat)):
-        if name in claims and (value is None or value > NOW):
+        if name in claims and (value is None or value > NOW + 60):  # iat_nbf_leeway
             return False
-    if claims.get("iss") != POOL.issuer:
+    if claims.get("iss") != POOL.issuer or not _types_hold(claims):
         return False
     use = claims.get("token_use")
     if use == "id":

@@ -23,11 +23,22 @@ from cognito_jwt import (
     InvalidTokenError,
     InvalidTokenUseError,
     TokenExpiredError,
+    TokenNotYetValidError,
 )
 from cognito_jwt.jwks import StaticKeySource
 from cognito_jwt.testing import b64url
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "real-cognito-tokens"
+
+def _data_dir() -> Path:
+    """`shared/real-cognito-tokens` beside the checkout, found from any depth (worktrees)."""
+    for parent in Path(__file__).resolve().parents[1:]:
+        candidate = parent / "shared" / "real-cognito-tokens"
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[2] / "shared" / "real-cognito-tokens"
+
+
+DATA = _data_dir()
 SAMPLES = sorted(DATA.glob("*.json")) if DATA.is_dir() else []
 
 pytestmark = pytest.mark.skipif(not SAMPLES, reason=f"no real Cognito tokens at {DATA}")
@@ -63,6 +74,29 @@ def test_real_token_is_rejected_when_expired_or_misused(path: Path) -> None:
     other_use = "access" if sample["token_use"] == "id" else "id"
     with pytest.raises(InvalidTokenUseError):
         verifier_for(sample, token_use=other_use).verify(sample["token"])
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_real_token_verifies_on_a_host_up_to_60_s_behind_the_issuer(path: Path) -> None:
+    """The first request after sign-in arrives at once; this host's clock may lag Cognito's."""
+    sample = load(path)
+    for lag in (0, 0.001, 1, 1.5, 10, 30, 59.999, 60):
+        claims = verifier_for(sample, clock=lambda lag=lag: sample["iat"] - lag).verify(
+            sample["token"]
+        )
+        assert claims["iat"] == sample["iat"], lag
+    for lag in (60.001, 61, 3600):
+        with pytest.raises(TokenNotYetValidError) as info:
+            verifier_for(sample, clock=lambda lag=lag: sample["iat"] - lag).verify(sample["token"])
+        assert info.value.reason == "issued_in_future", lag
+    # exp stays strict: a second before it verifies, at it does not.
+    assert verifier_for(sample, clock=lambda: sample["exp"] - 1).verify(sample["token"])
+    with pytest.raises(TokenExpiredError):
+        verifier_for(sample, clock=lambda: sample["exp"]).verify(sample["token"])
+    with pytest.raises(TokenNotYetValidError):
+        verifier_for(sample, clock=lambda: sample["iat"] - 1, iat_nbf_leeway=0).verify(
+            sample["token"]
+        )
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])

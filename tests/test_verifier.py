@@ -328,7 +328,7 @@ def test_leeway_boundaries_on_exp(pool: FakeCognitoPool) -> None:
 
 
 def test_future_nbf_and_iat(pool: FakeCognitoPool) -> None:
-    verifier = id_verifier(pool, leeway=10)
+    verifier = id_verifier(pool, leeway=10, iat_nbf_leeway=0)
     assert verifier.verify(pool.id_token(now=NOW, nbf=NOW + 10, iat=NOW + 10))
     expect(
         verifier, pool.id_token(now=NOW, nbf=NOW + 11), TokenNotYetValidError, "token_not_yet_valid"
@@ -336,6 +336,33 @@ def test_future_nbf_and_iat(pool: FakeCognitoPool) -> None:
     expect(
         verifier, pool.id_token(now=NOW, iat=NOW + 11), TokenNotYetValidError, "issued_in_future"
     )
+
+
+def test_iat_and_nbf_tolerate_a_clock_60_s_behind_by_default_and_exp_none(
+    pool: FakeCognitoPool,
+) -> None:
+    verifier = id_verifier(pool)
+    assert verifier.verify(pool.id_token(now=NOW + 60, nbf=NOW + 60))
+    expect(verifier, pool.id_token(now=NOW + 61), TokenNotYetValidError, "issued_in_future")
+    expect(
+        verifier, pool.id_token(now=NOW, nbf=NOW + 61), TokenNotYetValidError, "token_not_yet_valid"
+    )
+    # exp stays strict: expired at this very second is expired.
+    expect(verifier, pool.id_token(now=NOW - 3600), TokenExpiredError, "token_expired")
+    expect(verifier, pool.id_token(now=NOW - 60, expires_in=60), TokenExpiredError, "token_expired")
+    # A larger leeway widens both sides; iat_nbf_leeway widens only iat/nbf.
+    wide = id_verifier(pool, leeway=90)
+    assert wide.verify(pool.id_token(now=NOW + 90))
+    assert wide.verify(pool.id_token(now=NOW - 100, expires_in=20))
+    late = id_verifier(pool, iat_nbf_leeway=300)
+    assert late.verify(pool.id_token(now=NOW + 300))
+    expect(late, pool.id_token(now=NOW - 60, expires_in=59), TokenExpiredError, "token_expired")
+
+
+@pytest.mark.parametrize("value", [-1, 600, float("nan"), True, "60", None])
+def test_iat_nbf_leeway_must_be_seconds_in_range(pool: FakeCognitoPool, value: Any) -> None:
+    with pytest.raises(ConfigurationError, match="iat_nbf_leeway"):
+        id_verifier(pool, iat_nbf_leeway=value)
 
 
 @pytest.mark.parametrize("value", ["1900000000", True, None, [1], {"a": 1}])

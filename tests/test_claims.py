@@ -1,0 +1,129 @@
+"""The claim readers against independent restatements of the RFCs they follow.
+
+`oauth_scopes` against RFC 6749 3.3's grammar, `numeric_date` against the range
+of a double, `check_claim_types` against a table of each claim's JSON type.
+The verifier's own paths (signed tokens, the token cache) are covered in
+`test_attacks.py`; these pin the rules on arbitrary values.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cognito_jwt import CognitoJwtError, InvalidClaimError
+from cognito_jwt.claims import check_claim_types, numeric_date, oauth_scopes
+
+#: RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+TOKEN_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\')
+SCOPE_TOKENS = st.text(st.sampled_from(TOKEN_CHARS), min_size=1, max_size=12)
+#: Characters near the grammar's edges, and Unicode whitespace of every kind.
+EDGES = ' \t\n\r\x0b\x0c\x1f\x7f"\\\u00a0\u1680\u2000\u2028\u3000\ufeffé'
+
+
+def outcome(call: Any) -> tuple[str | None, int | None]:
+    """(reason, status) of the error ``call()`` raised, or (None, None)."""
+    try:
+        call()
+    except CognitoJwtError as exc:
+        return exc.reason, exc.status_code
+    return None, None
+
+
+def grammar_holds(scope: str) -> bool:
+    return all(token and set(token) <= set(TOKEN_CHARS) for token in scope.split(" "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(tokens=st.lists(SCOPE_TOKENS, min_size=1, max_size=6))
+def test_scope_tokens_joined_by_single_spaces_are_read_exactly(tokens: list[str]) -> None:
+    assert oauth_scopes({"scope": " ".join(tokens)}) == frozenset(tokens)
+
+
+@settings(max_examples=400, deadline=None)
+@given(scope=st.text(st.sampled_from(TOKEN_CHARS[:6] + EDGES), max_size=12))
+def test_a_scope_is_read_only_if_it_follows_the_grammar(scope: str) -> None:
+    reason, _ = outcome(lambda: oauth_scopes({"scope": scope}))
+    if scope == "":
+        assert reason is None
+        assert oauth_scopes({"scope": scope}) == frozenset()
+    elif grammar_holds(scope):
+        assert reason is None
+        assert oauth_scopes({"scope": scope}) == frozenset(scope.split(" "))
+    else:
+        assert reason == "invalid_scope"
+
+
+@pytest.mark.parametrize("value", [None, 5, 1.5, True, [], ["a"], {"a": "b"}])
+def test_a_scope_that_is_not_a_string_is_a_wrong_type(value: Any) -> None:
+    with pytest.raises(InvalidClaimError) as info:
+        oauth_scopes({"scope": value})
+    assert info.value.reason == "invalid_claim_type"
+    assert oauth_scopes({}) == frozenset()
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.integers(), st.integers(min_value=10**300, max_value=10**400)))
+def test_integer_numeric_dates_are_held_to_the_range_of_a_double(value: int) -> None:
+    within = -sys.float_info.max <= value <= sys.float_info.max
+    reason, _ = outcome(lambda: numeric_date({"exp": value}, "exp"))
+    assert reason == (None if within else "invalid_claim_type")
+    if within:
+        assert numeric_date({"exp": value}, "exp") == value
+
+
+#: What each claim must be, restated: (claim, Cognito-only, accepts(value)).
+def _is_str(v: Any) -> bool:
+    return type(v) is str
+
+
+def _is_aud(v: Any) -> bool:
+    return type(v) is str or (type(v) is list and bool(v) and all(type(a) is str for a in v))
+
+
+def _is_date(v: Any) -> bool:
+    return (type(v) is int and abs(v) <= sys.float_info.max) or (
+        type(v) is float and v == v and abs(v) != float("inf")
+    )
+
+
+def _is_groups(v: Any) -> bool:
+    return type(v) is list and all(type(g) is str for g in v)
+
+
+MODEL: dict[str, tuple[bool, Any, str]] = {
+    "sub": (False, _is_str, "invalid_claim_type"),
+    "jti": (False, _is_str, "invalid_claim_type"),
+    "client_id": (False, _is_str, "invalid_client_id"),
+    "aud": (False, _is_aud, "invalid_audience"),
+    "auth_time": (False, _is_date, "invalid_claim_type"),
+    "token_use": (True, _is_str, "invalid_token_use"),
+    "username": (True, _is_str, "invalid_claim_type"),
+    "cognito:username": (True, _is_str, "invalid_claim_type"),
+    "origin_jti": (True, _is_str, "invalid_claim_type"),
+    "event_id": (True, _is_str, "invalid_claim_type"),
+    "cognito:groups": (True, _is_groups, "invalid_claim_type"),
+}
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.sampled_from(sorted(MODEL)), value=JSON, cognito=st.booleans())
+def test_each_claim_is_type_checked_as_the_model_says(name: str, value: Any, cognito: bool) -> None:
+    cognito_only, accepts, reason = MODEL[name]
+    expected_ok = (cognito_only and not cognito) or accepts(value)
+    found = outcome(lambda: check_claim_types({name: value}, cognito=cognito))
+    assert found == ((None, None) if expected_ok else (reason, 401)), (name, value)
+
+
+def test_absent_claims_are_not_type_errors() -> None:
+    check_claim_types({}, cognito=True)
+    check_claim_types({"custom:anything": None, "email": 5}, cognito=True)
