@@ -100,7 +100,14 @@ def tests(session: nox.Session) -> None:
     """The full test suite on every supported Python (no internet: moto and JWKS
     servers run on 127.0.0.1).  The wheel tests run in ``build``."""
     session.install("-e", ".[fastapi,flask,django]", *TEST_DEPS)
-    _pytest(session, *XDIST, *NOT_WHEEL)
+    if session.posargs:  # a selection of the developer's: run just that
+        _pytest(session, *XDIST, *NOT_WHEEL)
+        return
+    _pytest(session, *XDIST, "-m", "not wheel and not slow")
+    # The slow tests next, alone in one process: the memory flood counts every
+    # allocation its process makes, so it must not share one with threads
+    # left over from a thousand other tests.
+    _pytest(session, "-m", "slow and not wheel")
 
 
 @nox.session(python=PYTHON)
@@ -176,8 +183,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the docs site with ``--strict``: a broken link, nav entry or API reference fails."""
-    session.install("-e", ".", *DOCS_DEPS)
+    """Build the docs site with ``--strict`` (a broken link, nav entry or API reference
+    fails), then check the built pages with tests/test_site.py."""
+    session.install("-e", ".", *DOCS_DEPS, "pytest>=8")
+    shutil.rmtree("site", ignore_errors=True)  # a stale page must not pass the checks
     session.run(
         "mkdocs",
         "build",
@@ -186,6 +195,10 @@ def docs(session: nox.Session) -> None:
         "site",
         *session.posargs,
         env={"NO_MKDOCS_2_WARNING": "1"},  # silence Material's end-of-life banner
+    )
+    # What the pages show: no raw reST roles, no private names, nothing remote.
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "tests/test_site.py", env={"COGNITO_JWT_SITE": "site"}
     )
 
 
