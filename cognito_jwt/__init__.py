@@ -7,8 +7,8 @@ Examples:
     ... )
     >>> # claims = verifier.verify(token)   # dict of claims, or a CognitoJwtError
 
-Everything importable from this module is public API; every other module is
-an implementation detail and may change without notice.
+What is public is stated once, in docs/api.md ("The public API"): every name
+in this module's `__all__`, and the `__all__` of the public modules named there.
 """
 
 from cognito_jwt._version import __version__
@@ -33,8 +33,22 @@ from cognito_jwt.errors import (
     UnknownKeyError,
     UnsupportedAlgorithmError,
 )
-from cognito_jwt.fetch import Fetcher, RequestsFetcher
-from cognito_jwt.jwks import DEFAULT_JWKS_CACHE, JwksCache
+from cognito_jwt.fetch import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
+    Fetcher,
+    RequestsFetcher,
+)
+from cognito_jwt.jwks import (
+    DEFAULT_COOLDOWN,
+    DEFAULT_JWKS_CACHE,
+    DEFAULT_MAX_AGE,
+    DEFAULT_MAX_BACKOFF,
+    DEFAULT_STALE_IF_ERROR,
+    JwksCache,
+)
 from cognito_jwt.token import decode_unverified, strip_bearer
 from cognito_jwt.verifier import (
     CognitoJwtVerifier,
@@ -44,7 +58,15 @@ from cognito_jwt.verifier import (
 )
 
 __all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_COOLDOWN",
     "DEFAULT_JWKS_CACHE",
+    "DEFAULT_MAX_AGE",
+    "DEFAULT_MAX_BACKOFF",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_STALE_IF_ERROR",
+    "DEFAULT_TOTAL_TIMEOUT",
     "AccessDeniedError",
     "CognitoAccessTokenClaims",
     "CognitoIdTokenClaims",

@@ -15,6 +15,15 @@ Design decisions:
 * The token is read from an argument, from stdin, or from a pasted
   ``Authorization: Bearer ...`` line, and is never printed back: terminals get
   recorded and screenshots get shared.
+* Everything printed that came from a token or a JWKS is untrusted text:
+  control characters (C0, C1), bidi overrides and other invisible format
+  characters are escaped (``\\u202e``), so a hostile claim cannot rewrite the
+  terminal or disguise itself.  A stdout that cannot encode UTF-8 gets ASCII
+  JSON, never a traceback.
+* ``--at`` replays the clock: a real token captured from a failing request
+  can be checked as of the moment it was sent, after it has expired.
+* A one-shot command reports one failure once: the library's JWKS back-off
+  log lines (meant for long-running servers) are silenced while it runs.
 * Importing this module stays cheap; ``requests`` is only imported by the
   library's fetcher when ``verify`` or ``jwks`` actually goes to the network.
 """
@@ -23,10 +32,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
@@ -38,6 +50,8 @@ from cognito_jwt.errors import (
     ConfigurationError,
     InvalidTokenError,
     JwksUnavailableError,
+    TokenExpiredError,
+    TokenNotYetValidError,
 )
 
 __all__ = [
@@ -197,6 +211,14 @@ def _span(seconds: float) -> str:
     return f"{s // 86400} d"
 
 
+def _utc(value: float) -> str:
+    """``2026-01-31T12:00:00Z``, or ``out of range`` for a time no calendar holds."""
+    try:
+        return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return "out of range"
+
+
 def _relative(claim: str, value: float, now: float) -> str:
     delta = value - now
     if claim == "exp":
@@ -204,27 +226,169 @@ def _relative(claim: str, value: float, now: float) -> str:
     return f"in {_span(delta)}" if delta > 0 else f"{_span(delta)} ago"
 
 
+def _time_value(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
 def _times(claims: dict[str, Any], now: float) -> dict[str, dict[str, str]]:
     """Human-readable forms of the time claims (UTC and relative to ``now``)."""
     out: dict[str, dict[str, str]] = {}
     for name in _TIME_CLAIMS:
-        value = claims.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        try:
-            utc = datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        except (OverflowError, OSError, ValueError):
-            utc = "out of range"
-        out[name] = {"utc": utc, "relative": _relative(name, value, now)}
+        value = _time_value(claims, name)
+        if value is not None:
+            out[name] = {"utc": _utc(value), "relative": _relative(name, value, now)}
     return out
 
 
+#: Unicode categories never printed raw: controls (C0, DEL, C1), format
+#: characters (bidi overrides and isolates, zero-width marks), line and
+#: paragraph separators, and lone surrogates (which no encoder accepts).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _unsafe(char: str) -> bool:
+    return unicodedata.category(char) in _UNSAFE_CATEGORIES
+
+
+def _escape_json(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a JSON string spells an astral character as a surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _escape_text(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _defang(text: str, escape: Callable[[str], str], *, keep: str = "") -> str:
+    """Escape every unsafe character of ``text`` except those in ``keep``."""
+    if text.isascii() and text.isprintable():
+        return text  # the common case, with no per-character work
+    return "".join(escape(c) if c not in keep and _unsafe(c) else c for c in text)
+
+
+def _encodes(text: str, stream: IO[str]) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _dump(value: object, stream: IO[str]) -> None:
-    stream.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    """Write ``value`` as JSON: readable UTF-8 where the stream takes it, ASCII otherwise.
+
+    Both forms stay valid JSON that decodes to the same values; the unsafe
+    characters are escaped in either, since JSON only ever holds them inside
+    strings.
+    """
+    # The only raw newlines in indented JSON are its own layout; a newline in a
+    # value is already spelled \\n.
+    text = _defang(json.dumps(value, indent=2, ensure_ascii=False), _escape_json, keep="\n")
+    if not _encodes(text, stream):
+        text = json.dumps(value, indent=2, ensure_ascii=True)
+    stream.write(text + "\n")
+
+
+def _say(stream: IO[str], line: str) -> None:
+    """Write one message line with untrusted parts defanged and any encoding survived."""
+    text = _defang(line, _escape_text)
+    if not _encodes(text, stream):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+        except LookupError:
+            text = text.encode("ascii", "backslashreplace").decode("ascii")
+    stream.write(f"{_PROG}: {text}\n")
 
 
 def _describe(error: CognitoJwtError) -> str:
     return f"{type(error).__name__} (reason: {error.reason}): {error.message}"
+
+
+def _diagnosis(error: CognitoJwtError, now: float) -> list[str]:
+    """What a person needs beyond the message: did the signature hold, and when.
+
+    The verifier attaches the claims to an error only once the signature has
+    verified (``include_claims_in_errors``), so their presence is the proof.
+    """
+    claims = error.claims
+    if claims is None:
+        return []
+    lines = [
+        "the signature is valid (the token is genuine); it failed a claim check"
+        if isinstance(error, InvalidTokenError)
+        else "the signature is valid (the token is genuine); access is denied"
+    ]
+    clock = f"clock {_utc(now)}"
+    if isinstance(error, TokenExpiredError):
+        exp = _time_value(claims, "exp")
+        if exp is not None:
+            lines.append(f"{_relative('exp', exp, now)} at {_utc(exp)} ({clock})")
+    elif isinstance(error, TokenNotYetValidError):
+        for name in ("nbf", "iat"):
+            value = _time_value(claims, name)
+            if value is not None and value > now:
+                lines.append(f"{name} is {_span(value - now)} ahead at {_utc(value)} ({clock})")
+    return lines
+
+
+@contextmanager
+def _quiet_library_logs() -> Iterator[None]:
+    """Silence the library's logger while a one-shot command runs.
+
+    Its JWKS warnings ("next attempt in 10.0 s") inform a long-running server's
+    operator; here the failure is already reported once, with its reason, and
+    there is no next attempt.
+    """
+    import logging
+
+    library = logging.getLogger("cognito_jwt")
+    was_disabled = library.disabled
+    library.disabled = True
+    try:
+        yield
+    finally:
+        library.disabled = was_disabled
+
+
+def _require_https(uri: str, option: str, args: argparse.Namespace) -> None:
+    """The library's https rule, with the command's own opt-in named in the hint."""
+    if not args.allow_http and uri.lower().startswith("http://"):
+        raise ConfigurationError(
+            f"{option}: expected an https URL, found {uri!r:.200}; "
+            "pass --allow-http to opt in (only for a local emulator)"
+        )
+
+
+_EPOCH = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def _moment(text: str) -> float:
+    """``--at``: epoch seconds, or ISO-8601 with a time zone (``Z`` or an offset)."""
+    if _EPOCH.fullmatch(text.strip()):
+        value = float(text)
+    else:
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected epoch seconds or an ISO-8601 time, found {text!r:.60}"
+            ) from None
+        if moment.tzinfo is None:
+            raise argparse.ArgumentTypeError(
+                f"expected a time zone (Z or +hh:mm) in the ISO-8601 time, found {text!r:.60}"
+            )
+        value = moment.timestamp()
+    if _utc(value) == "out of range":
+        raise argparse.ArgumentTypeError(f"expected a time within the calendar, found {text!r:.60}")
+    return value
 
 
 # --------------------------------------------------------------------------- commands
@@ -234,7 +398,7 @@ def _cmd_decode(args: argparse.Namespace, out: IO[str], err: IO[str], now: float
     from cognito_jwt.token import decode_unverified
 
     header, claims = decode_unverified(_read_token(args.token, args.stdin))
-    err.write(f"{_PROG}: {_UNVERIFIED}\n")
+    _say(err, _UNVERIFIED)
     _dump(
         {
             "warning": _UNVERIFIED,
@@ -257,6 +421,8 @@ def _cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str], now: float
             jwks = Path(args.jwks_file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise _UsageError(f"--jwks-file {args.jwks_file}: {exc.__class__.__name__}") from None
+    else:
+        _require_https(_jwks_uri_for(args), _uri_option(args), args)
     client_id: str | list[str] | None = None
     if not args.any_client:
         client_id = args.client_id[0] if len(args.client_id) == 1 else list(args.client_id)
@@ -273,17 +439,38 @@ def _cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str], now: float
         jwks_uri=args.jwks_uri,
         jwks=jwks,
         allow_http=args.allow_http,
+        clock=lambda: now,
+        # Claims ride on an error only once the signature has verified; the
+        # diagnosis reads them from there and never prints them whole.
+        include_claims_in_errors=True,
     )
-    claims = verifier.verify(_read_token(args.token, args.stdin))
+    token = _read_token(args.token, args.stdin)
+    try:
+        with _quiet_library_logs():
+            claims = verifier.verify(token)
+    except CognitoJwtError as exc:
+        _say(err, _describe(exc))
+        for line in _diagnosis(exc, now):
+            _say(err, line)
+        return exit_code_for(exc)
     summary = [f"token_use={claims.get('token_use')}"]
     if "sub" in claims:
         summary.append(f"sub={claims['sub']}")
-    exp = claims.get("exp")
-    if isinstance(exp, int | float) and not isinstance(exp, bool):
-        summary.append(_relative("exp", exp, now))
-    err.write(f"{_PROG}: verified ({', '.join(summary)})\n")
+    exp = _time_value(claims, "exp")
+    if exp is not None:
+        summary.append(f"{_relative('exp', exp, now)} at {_utc(exp)}")
+    if args.at is not None:
+        summary.append(f"clock set by --at to {_utc(now)}")
+    _say(err, f"verified ({', '.join(summary)})")
     _dump(claims, out)
     return EXIT_OK
+
+
+def _uri_option(args: argparse.Namespace) -> str:
+    """The option a JWKS URI came from, to name it in an error."""
+    if args.jwks_uri is not None:
+        return "--jwks-uri"
+    return "--issuer" if args.issuer is not None else "--user-pool-id"
 
 
 def _jwks_uri_for(args: argparse.Namespace) -> str:
@@ -302,7 +489,9 @@ def _cmd_jwks(args: argparse.Namespace, out: IO[str], err: IO[str], now: float) 
     from cognito_jwt.fetch import RequestsFetcher, check_jwks_uri
     from cognito_jwt.keys import parse_jwks
 
-    uri = check_jwks_uri(_jwks_uri_for(args), allow_http=args.allow_http)
+    uri = _jwks_uri_for(args)
+    _require_https(uri, _uri_option(args), args)
+    uri = check_jwks_uri(uri, allow_http=args.allow_http)
     body = RequestsFetcher(total_timeout=args.timeout).fetch(uri)
     # Parse with the verifier's own JWKS parser: what is printed here is known
     # to load in CognitoJwtVerifier(jwks=...), and unusable keys are named now
@@ -310,7 +499,7 @@ def _cmd_jwks(args: argparse.Namespace, out: IO[str], err: IO[str], now: float) 
     keyset = parse_jwks(body, source=f"JWKS from {uri}")
     document = json.loads(body)
     for kid, why in keyset.unusable.items():
-        err.write(f"{_PROG}: warning: key {kid!r} is unusable: {why}\n")
+        _say(err, f"warning: key {kid!r} is unusable: {why}")
     if not keyset.keys:
         # Bundling it would only move the failure to CognitoJwtVerifier(jwks=...).
         raise JwksUnavailableError(
@@ -318,7 +507,7 @@ def _cmd_jwks(args: argparse.Namespace, out: IO[str], err: IO[str], now: float) 
             reason="jwks_invalid",
         )
     kids = ", ".join(keyset.keys) or "none"
-    err.write(f"{_PROG}: fetched {len(keyset.keys)} usable key(s) from {uri} (kid: {kids})\n")
+    _say(err, f"fetched {len(keyset.keys)} usable key(s) from {uri} (kid: {kids})")
     _dump(document, out)
     return EXIT_OK
 
@@ -357,6 +546,13 @@ def _add_token_arg(parser: argparse.ArgumentParser) -> None:
         metavar="TOKEN",
         help="the JWT, 'Bearer <jwt>', or '-' to read it (or an 'Authorization:' line) "
         "from stdin; read from stdin when omitted and input is piped",
+    )
+    parser.add_argument(
+        "--at",
+        type=_moment,
+        metavar="EPOCH|ISO-8601",
+        help="check times as of this moment instead of now, e.g. 1767225600 or "
+        "2026-01-01T00:00:00Z (replay a captured, since expired token)",
     )
 
 
@@ -508,15 +704,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.stdin = sys.stdin
         handler: _Handler = args.handler
-        code = handler(args, out, err, time.time())
+        at: float | None = getattr(args, "at", None)  # jwks has no clock to replay
+        now = time.time() if at is None else at
+        code = handler(args, out, err, now)
         out.flush()
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except _UsageError as exc:
-        err.write(f"{_PROG}: error: {exc}\n")
+        _say(err, f"error: {exc}")
         return EXIT_USAGE
     except CognitoJwtError as exc:
-        err.write(f"{_PROG}: {_describe(exc)}\n")
+        _say(err, _describe(exc))
         return exit_code_for(exc)
     except KeyboardInterrupt:
         return 130

@@ -81,11 +81,34 @@ def check_jwks_uri(uri: str, *, allow_http: bool) -> str:
     return uri
 
 
+def _check_single_encoding(header: str | None, uri: str) -> None:
+    """Refuse a body wrapped in more than one content coding, before reading it.
+
+    A JWKS needs at most one coding (``gzip`` saves the little there is to
+    save).  A chain such as ``gzip, gzip`` is only ever a decompression bomb:
+    urllib3 before 2.6 inflated every layer but the last in full before the
+    size cap saw a byte (an 822-byte body allocated ~800 MiB).  Repeated
+    ``Content-Encoding`` lines arrive joined by commas, so one check covers
+    both spellings.  The dependency floor fixes urllib3 as well; this keeps
+    the fetcher safe under whatever urllib3 a user's lock file holds.
+    """
+    if header is None:
+        return
+    codings = [c for c in (part.strip() for part in header.split(",")) if c]
+    if len(codings) > 1:
+        raise JwksUnavailableError(
+            f"JWKS fetch from {uri}: expected at most one content coding, "
+            f"found {len(codings)} ({header!r:.60})",
+            reason="jwks_content_encoding",
+        )
+
+
 class RequestsFetcher:
     """The default fetcher, built on ``requests``.
 
     Redirects are not followed (a redirect could hand key selection to another
-    host), only ``200`` with a JSON content type is accepted, the body is read
+    host), only ``200`` with a JSON content type and at most one content
+    coding is accepted, the body is read
     in chunks up to ``max_bytes``, and the whole exchange (connect, headers,
     body) ends within ``total_timeout``.  Proxy settings from the standard
     environment variables are honoured, as ``requests`` does.
@@ -211,6 +234,7 @@ class RequestsFetcher:
                     f"JWKS fetch from {uri}: expected a JSON content type, found {ctype!r:.60}",
                     reason="jwks_content_type",
                 )
+            _check_single_encoding(response.headers.get("Content-Encoding"), uri)
             declared = response.headers.get("Content-Length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
                 raise JwksUnavailableError(

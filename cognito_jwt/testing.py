@@ -13,9 +13,10 @@ Examples:
     >>> verifier.verify(pool.id_token(groups=["admin"]))["cognito:groups"]
     ['admin']
 
-Tokens are signed with PyJWT (an independent JWS implementation), so the kit
-also cross-checks the verifier.  Keys are generated per process and never
-leave it; never use this module in production code.
+Tokens are signed with `cryptography` alone, so the kit adds no dependency to
+an install (the library's own suite cross-checks the verifier against PyJWT,
+an independent JWS implementation, separately).  Keys are generated per
+process and never leave it; never use this module in production code.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -40,6 +41,28 @@ from cognito_jwt.verifier import CognitoJwtVerifier, cognito_issuers
 __all__ = ["FakeCognitoPool", "JwksServer", "ManualClock", "b64url", "rsa_jwk"]
 
 _FETCH_OPTIONS = ("jwks_uri", "jwks_cache", "fetcher", "session")
+
+
+def _pss(digest: hashes.HashAlgorithm) -> padding.AsymmetricPadding:
+    # RFC 7518 section 3.5: the salt is as long as the hash output.
+    return padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+
+
+def _pkcs1(digest: hashes.HashAlgorithm) -> padding.AsymmetricPadding:
+    del digest  # PKCS#1 v1.5 padding takes no parameters
+    return padding.PKCS1v15()
+
+
+_RSA_SCHEMES: dict[
+    str, tuple[Callable[[hashes.HashAlgorithm], padding.AsymmetricPadding], hashes.HashAlgorithm]
+] = {
+    "RS256": (_pkcs1, hashes.SHA256()),
+    "RS384": (_pkcs1, hashes.SHA384()),
+    "RS512": (_pkcs1, hashes.SHA512()),
+    "PS256": (_pss, hashes.SHA256()),
+    "PS384": (_pss, hashes.SHA384()),
+    "PS512": (_pss, hashes.SHA512()),
+}
 
 
 def b64url(data: bytes) -> str:
@@ -239,26 +262,56 @@ class FakeCognitoPool:
         *,
         key: rsa.RSAPrivateKey | None = None,
     ) -> str:
-        """Sign ``claims`` as RS256 with exactly ``header`` (default: the ID key's).
+        """Sign ``claims`` with exactly ``header`` (default: the ID key's kid, RS256).
 
-        Uses PyJWT, imported here so that the library itself never needs it.
+        The header's ``alg`` picks the algorithm: ``RS256`` (the default),
+        ``RS384``, ``RS512`` or ``PS256``/``PS384``/``PS512``; it is written
+        into the header with the other members, sorted, and ``typ: None`` drops
+        ``typ`` (Cognito sends none).  Signing uses `cryptography` directly, so
+        the kit needs nothing the library does not already install; the test
+        suite cross-checks the verifier against PyJWT separately.
+
+        Raises:
+            ValueError: ``alg`` is not an RSA algorithm (build such a token
+                with `sign_raw` and a key of your own).
         """
-        import jwt
-
         signing_key = key if key is not None else self.id_key
         hdr: dict[str, Any] = (
             dict(header) if header is not None else {"kid": self.id_kid, "alg": "RS256"}
         )
-        alg = hdr.pop("alg", "RS256")
-        hdr.setdefault("typ", None)  # Cognito sends no typ; PyJWT drops a None typ
-        return jwt.encode(dict(claims), signing_key, algorithm=alg, headers=hdr)
+        alg = hdr.setdefault("alg", "RS256")
+        if hdr.get("typ", "") is None:
+            del hdr["typ"]
+        header_bytes = json.dumps(hdr, separators=(",", ":"), sort_keys=True).encode()
+        payload = json.dumps(dict(claims), separators=(",", ":")).encode()
+        return self.sign_raw(header_bytes, payload, key=signing_key, alg=alg)
 
     def sign_raw(
-        self, header: bytes, payload: bytes, *, key: rsa.RSAPrivateKey | None = None
+        self,
+        header: bytes,
+        payload: bytes,
+        *,
+        key: rsa.RSAPrivateKey | None = None,
+        alg: str = "RS256",
     ) -> str:
-        """RS256-sign arbitrary header and payload *bytes* (for malformed-JSON tests)."""
+        """Sign arbitrary header and payload *bytes* (for malformed-JSON tests).
+
+        ``alg`` (default ``RS256``) chooses the RSA signature scheme only; it is
+        not written anywhere, so a header that claims another algorithm can be
+        built on purpose.
+
+        Raises:
+            ValueError: ``alg`` is not one of `RS256`/`RS384`/`RS512`/`PS256`/`PS384`/`PS512`.
+        """
+        scheme = _RSA_SCHEMES.get(alg)
+        if scheme is None:
+            raise ValueError(
+                f"alg: expected one of {', '.join(_RSA_SCHEMES)}, found {alg!r:.40}; "
+                "sign other algorithms with a key and library of your own"
+            )
+        make_padding, digest = scheme
         signing_input = f"{b64url(header)}.{b64url(payload)}".encode("ascii")
-        signature = (key or self.id_key).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        signature = (key or self.id_key).sign(signing_input, make_padding(digest), digest)
         return f"{signing_input.decode('ascii')}.{b64url(signature)}"
 
     # -- verifiers and servers ---------------------------------------------

@@ -26,6 +26,7 @@ __all__ = [
     "Behaviour",
     "HostileServer",
     "black_hole",
+    "chained_gzip_bomb",
     "drip_body",
     "drip_headers",
     "free_port",
@@ -255,6 +256,29 @@ def gzip_bomb(size: int) -> Behaviour:
         h.send_response(200)
         h.send_header("Content-Type", "application/json")
         h.send_header("Content-Encoding", "gzip")
+        h.send_header("Content-Length", str(len(compressed)))
+        h.end_headers()
+        h.wfile.write(compressed)
+
+    return behave
+
+
+def chained_gzip_bomb(size: int, *, header_lines: int = 1) -> Behaviour:
+    """Spaces gzipped twice, sent as ``Content-Encoding: gzip, gzip``.
+
+    With ``header_lines=2`` the two codings come as two header lines instead,
+    which HTTP clients join into the same comma-separated value.
+    """
+    compressed = gzip.compress(_compressed_spaces(size), compresslevel=9)
+
+    def behave(h: _Handler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        if header_lines == 1:
+            h.send_header("Content-Encoding", "gzip, gzip")
+        else:
+            for _ in range(header_lines):
+                h.send_header("Content-Encoding", "gzip")
         h.send_header("Content-Length", str(len(compressed)))
         h.end_headers()
         h.wfile.write(compressed)

@@ -125,8 +125,9 @@ def assert_not_echoed(token: str, result: Result) -> None:
 def test_decode_prints_header_claims_and_marks_them_unverified(
     run: Cli, pool: FakeCognitoPool
 ) -> None:
-    token = pool.id_token(now=int(time.time()), expires_in=41 * 60 + 30)
-    result = run("decode", token)
+    now = int(time.time())
+    token = pool.id_token(now=now, expires_in=41 * 60 + 30)
+    result = run("decode", "--at", str(now), token)  # a fixed clock: no second boundary
     assert result.code == EXIT_OK
     doc = result.json()
     assert doc["verified"] is False
@@ -591,3 +592,257 @@ def test_importing_the_cli_and_decoding_does_not_import_requests(pool: FakeCogni
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "False 0"
+
+
+# --------------------------------------------------------------------------- replay clock
+
+AT = 1_800_000_000  # 2027-01-15T08:00:00Z
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [str(AT), f"{AT}.0", "2027-01-15T08:00:00Z", "2027-01-15T09:00:00+01:00"],
+    ids=["epoch", "epoch-float", "iso-z", "iso-offset"],
+)
+def test_verify_at_replays_the_clock_for_an_expired_token(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path, moment: str
+) -> None:
+    token = pool.id_token(now=AT - 600)  # expired long ago in real time
+    assert run(*verify_args(pool, jwks_file), token).code == EXIT_INVALID_TOKEN
+    result = run(*verify_args(pool, jwks_file), "--at", moment, token)
+    assert result.code == EXIT_OK, result.err
+    assert result.json()["iat"] == AT - 600
+    assert "expires in 50 min at 2027-01-15T08:50:00Z" in result.err
+    assert "clock set by --at to 2027-01-15T08:00:00Z" in result.err
+
+
+def test_verify_at_a_moment_after_expiry_fails_with_readable_times(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path
+) -> None:
+    token = pool.id_token(now=AT, expires_in=3600)
+    result = run(*verify_args(pool, jwks_file), "--at", str(AT + 4 * 3600), token)
+    assert result.code == EXIT_INVALID_TOKEN
+    assert "TokenExpiredError (reason: token_expired)" in result.err
+    assert "expired 3 h ago at 2027-01-15T09:00:00Z (clock 2027-01-15T12:00:00Z)" in result.err
+    assert_not_echoed(token, result)
+
+
+def test_verify_at_a_moment_before_issue_names_the_future_time(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path
+) -> None:
+    token = pool.id_token(now=AT)
+    result = run(*verify_args(pool, jwks_file), "--at", str(AT - 300), token)
+    assert result.code == EXIT_INVALID_TOKEN
+    assert "TokenNotYetValidError" in result.err
+    assert "iat is 5 min ahead at 2027-01-15T08:00:00Z" in result.err
+
+
+def test_decode_at_reports_times_relative_to_that_moment(run: Cli, pool: FakeCognitoPool) -> None:
+    token = pool.id_token(now=AT, expires_in=3600)
+    doc = run("decode", "--at", "2027-01-15T10:00:00Z", token).json()
+    assert doc["times"]["exp"]["relative"] == "expired 1 h ago"
+    assert doc["times"]["iat"]["relative"] == "2 h ago"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2027-01-15T08:00:00", "yesterday", "1e9", "99999999999999999"],
+    ids=["no-time-zone", "words", "exponent", "beyond-the-calendar"],
+)
+def test_an_unreadable_or_ambiguous_at_is_a_usage_error(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path, moment: str
+) -> None:
+    result = run(*verify_args(pool, jwks_file), "--at", moment, pool.id_token())
+    assert result.code == EXIT_USAGE
+    assert "--at" in result.err
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+
+@pytest.mark.parametrize(
+    ("make", "extra", "error", "reason"),
+    [
+        (lambda p: p.id_token(aud="someone-else"), [], "InvalidAudienceError", "invalid_audience"),
+        (lambda p: p.id_token(expires_in=-60), [], "TokenExpiredError", "token_expired"),
+        (lambda p: p.id_token(groups=["staff"]), ["--group", "admin"], "MissingGroupError", None),
+    ],
+    ids=["audience", "expired", "group"],
+)
+def test_a_claim_failure_says_the_signature_was_valid(
+    run: Cli,
+    pool: FakeCognitoPool,
+    jwks_file: Path,
+    make: Any,
+    extra: list[str],
+    error: str,
+    reason: str | None,
+) -> None:
+    token: str = make(pool)
+    result = run(*verify_args(pool, jwks_file), *extra, token)
+    assert result.code in (EXIT_INVALID_TOKEN, EXIT_ACCESS_DENIED)
+    assert result.err.startswith(f"cognito-jwt: {error} (reason: ")
+    if reason is not None:
+        assert f"(reason: {reason})" in result.err
+    assert "the signature is valid (the token is genuine)" in result.err
+    assert result.out == ""
+    assert_not_echoed(token, result)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [forged, lambda p: p.id_token(header_overrides={"kid": "rotated-away"})],
+    ids=["forged", "unknown-kid"],
+)
+def test_a_signature_failure_never_claims_the_signature_was_valid(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path, make: Any
+) -> None:
+    result = run(*verify_args(pool, jwks_file), make(pool))
+    assert result.code == EXIT_INVALID_TOKEN
+    assert "signature is valid" not in result.err
+
+
+@pytest.mark.parametrize("option", ["--jwks-uri", "--issuer"])
+def test_the_http_hint_names_the_allow_http_option(
+    run: Cli, pool: FakeCognitoPool, option: str
+) -> None:
+    value = "http://127.0.0.1:9/jwks.json" if option == "--jwks-uri" else "http://127.0.0.1:9/pool"
+    result = run(*pool_args(pool), option, value, pool.id_token())
+    assert result.code == EXIT_USAGE
+    assert f"ConfigurationError (reason: configuration_error): {option}: expected an https URL" in (
+        result.err
+    )
+    assert "pass --allow-http to opt in" in result.err
+    assert "allow_http=True" not in result.err
+    jwks_result = run("jwks", option, value)
+    assert jwks_result.code == EXIT_USAGE
+    assert "pass --allow-http to opt in" in jwks_result.err
+
+
+def test_a_failing_fetch_prints_one_report_and_no_back_off_log(
+    run: Cli, pool: FakeCognitoPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pool.serve_jwks() as server:
+        url = server.url
+    caplog.set_level("DEBUG", logger="cognito_jwt")
+    result = run(*pool_args(pool), "--jwks-uri", url, "--allow-http", pool.id_token())
+    assert result.code == EXIT_KEYS_UNAVAILABLE
+    assert result.err.count("\n") == 1, result.err
+    assert "next attempt" not in result.err
+    assert [r for r in caplog.records if r.name.startswith("cognito_jwt")] == []
+    import logging
+
+    assert logging.getLogger("cognito_jwt").disabled is False  # restored afterwards
+
+
+def test_the_library_logs_stay_silenced_only_while_the_command_runs() -> None:
+    """Run as a real process: the back-off warning would reach stderr via lastResort."""
+    with FakeCognitoPool().serve_jwks() as server:
+        url = server.url
+    pool = FakeCognitoPool()
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "cognito_jwt", *pool_args(pool)),
+            *("--jwks-uri", url, "--allow-http", pool.id_token()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert proc.returncode == EXIT_KEYS_UNAVAILABLE, proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert "next attempt" not in proc.stderr
+
+
+# --------------------------------------------------------------------------- hostile text
+
+#: Characters a hostile token or JWKS may carry to rewrite or disguise output:
+#: ESC (C0), CSI (C1), DEL, bidi override and isolate, zero-width joiner-likes,
+#: the line separator, a lone surrogate and an astral format character.
+HOSTILE = "\x1b[2J\x9b31m\x7f\u202egnp.exe\u2066\u200b\u2028\udcff\U000e0001"
+UNSAFE_CHARS = set(HOSTILE) - set("[2J31mgnp.exe")
+
+
+def test_decode_escapes_control_and_bidi_characters_from_claims_and_header(
+    run: Cli, pool: FakeCognitoPool
+) -> None:
+    extra: dict[str, Any] = {"custom:note": HOSTILE, HOSTILE: "key"}
+    token = pool.id_token(**extra, header_overrides={"x": HOSTILE})
+    result = run("decode", token)
+    assert result.code == EXIT_OK
+    assert not set(result.out) & UNSAFE_CHARS
+    assert "\\u202e" in result.out
+    assert "\\udb40\\udc01" in result.out  # astral: a surrogate pair, as JSON spells it
+    doc = result.json()
+    assert doc["claims"]["custom:note"] == HOSTILE  # escaped, not altered
+    assert doc["claims"][HOSTILE] == "key"
+    assert doc["header"]["x"] == HOSTILE
+
+
+def test_verify_output_and_messages_escape_hostile_characters(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path
+) -> None:
+    good = run(*verify_args(pool, jwks_file), pool.id_token(sub=HOSTILE))
+    assert good.code == EXIT_OK, good.err
+    assert not set(good.out + good.err) & UNSAFE_CHARS
+    assert good.json()["sub"] == HOSTILE
+    bad = run(*verify_args(pool, jwks_file), pool.id_token(aud=HOSTILE))
+    assert bad.code == EXIT_INVALID_TOKEN
+    assert not set(bad.err) & UNSAFE_CHARS
+    assert "InvalidAudienceError" in bad.err
+
+
+def test_jwks_messages_escape_hostile_key_ids(run: Cli, pool: FakeCognitoPool) -> None:
+    document = pool.jwks
+    document["keys"][0]["kid"] = HOSTILE
+    document["keys"][1]["kid"] = HOSTILE + "2"
+    document["keys"][1]["use"] = "enc"
+    server = JwksServer(lambda: json.dumps(document).encode())
+    try:
+        result = run("jwks", "--jwks-uri", server.url, "--allow-http")
+    finally:
+        server.close()
+    assert result.code == EXIT_OK, result.err
+    assert "unusable" in result.err
+    assert "fetched 1 usable key(s)" in result.err
+    assert not set(result.out + result.err) & UNSAFE_CHARS
+    assert result.err.count("\n") == 2  # no line forged by a separator in a kid
+    assert result.json() == document
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252"])
+def test_a_non_utf8_stdout_gets_ascii_json_instead_of_a_crash(
+    pool: FakeCognitoPool, encoding: str
+) -> None:
+    extra: dict[str, Any] = {"custom:name": "Zoë 日本 \U0001f600", "custom:note": HOSTILE}
+    token = pool.id_token(**extra)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cognito_jwt", "decode", "-"],
+        input=token.encode("ascii"),
+        capture_output=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONIOENCODING": encoding},
+    )
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert b"Traceback" not in proc.stderr
+    doc = json.loads(proc.stdout.decode(encoding))
+    assert doc["claims"]["custom:name"] == "Zoë 日本 \U0001f600"
+    assert doc["claims"]["custom:note"] == HOSTILE
+
+
+def test_a_non_utf8_stderr_message_is_escaped_not_a_crash(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = io.BytesIO()
+    stderr = io.TextIOWrapper(raw, encoding="ascii")
+    monkeypatch.setattr(sys, "stderr", stderr)
+    code = main([*verify_args(pool, jwks_file), pool.id_token(aud="Zoë")])
+    stderr.flush()
+    assert code == EXIT_INVALID_TOKEN
+    text = raw.getvalue().decode("ascii")
+    assert "InvalidAudienceError" in text
+    assert "Zo\\xeb" in text or "Zo\\u00eb" in text

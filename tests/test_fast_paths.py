@@ -14,8 +14,9 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from test_properties import budget  # one home for example counts: nox -s fuzz raises them
 
 from cognito_jwt import MalformedTokenError, claims
 from cognito_jwt.errors import CognitoJwtError
@@ -72,13 +73,13 @@ def test_every_character_in_every_position(char: str) -> None:
             assert decoded(segment) == expected(segment), repr(segment)
 
 
-@settings(max_examples=3000, deadline=None)
+@budget(1000)
 @given(st.text(alphabet=st.sampled_from("AQgwBz09-_+/= .\n\t\x00é"), max_size=24))
 def test_generated_segments(segment: str) -> None:
     assert decoded(segment) == expected(segment)
 
 
-@settings(max_examples=500, deadline=None)
+@budget(500)
 @given(st.binary(max_size=64))
 def test_round_trip(data: bytes) -> None:
     assert b64url_decode(b64url(data), "x") == data
@@ -154,7 +155,7 @@ def test_json_cases(raw: bytes) -> None:
     assert parsed_json(raw) == reference_json(raw)
 
 
-@settings(max_examples=1500, deadline=None)
+@budget(500)
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=5),

@@ -36,6 +36,7 @@ from hostile_servers import (
     Behaviour,
     HostileServer,
     black_hole,
+    chained_gzip_bomb,
     drip_body,
     drip_headers,
     free_port,
@@ -215,6 +216,14 @@ def _modes(pool: FakeCognitoPool) -> list[Mode]:
         Mode("50 MB, Content-Length", huge_body(50 * MB, declare_length=True), "jwks_too_large"),
         Mode("50 MB, no length", huge_body(50 * MB, declare_length=False), "jwks_too_large"),
         Mode("gzip bomb 50 MB", gzip_bomb(50 * MB), "jwks_too_large"),
+        # Refused from the headers: urllib3 before 2.6 inflated all but the last
+        # layer of a chain in full, before any size cap could apply.
+        Mode("gzip, gzip bomb 50 MB", chained_gzip_bomb(50 * MB), "jwks_content_encoding"),
+        Mode(
+            "two Content-Encoding lines",
+            chained_gzip_bomb(50 * MB, header_lines=2),
+            "jwks_content_encoding",
+        ),
     ]
 
 

@@ -35,9 +35,10 @@ import cognito_jwt
 from cognito_jwt.testing import FakeCognitoPool
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNTIME_DEPS = {"cryptography", "requests", "urllib3", "pyjwt"}
+RUNTIME_DEPS = {"cryptography", "requests", "urllib3"}
 #: Building a wheel and a venv takes ~10 s; ``-m "not slow"`` skips it locally.
-slow = pytest.mark.slow
+#: ``nox -s build`` runs these against the wheel it built, and the ``tests``
+#: session deselects them (``-m "not wheel"``), so CI builds one wheel.
 
 
 def _changelog_versions() -> list[str]:
@@ -143,7 +144,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     return Installed(wheel, python, _bin(venv, "cognito-jwt"), workdir)
 
 
-@slow
+@pytest.mark.slow
+@pytest.mark.wheel
 def test_wheel_contents(installed: Installed) -> None:
     """py.typed, the CLI and __main__ ship; tests and docs do not."""
     with zipfile.ZipFile(installed.wheel) as zf:
@@ -159,7 +161,8 @@ def test_wheel_contents(installed: Installed) -> None:
     assert "cognito-jwt = cognito_jwt.cli:main" in entry_points
 
 
-@slow
+@pytest.mark.slow
+@pytest.mark.wheel
 def test_installed_package_is_the_wheel(installed: Installed) -> None:
     """The venv imports the wheel's copy (with py.typed beside it), not the checkout."""
     code = (
@@ -189,7 +192,8 @@ def _requirement_names(metadata: str) -> set[str]:
     return names
 
 
-@slow
+@pytest.mark.slow
+@pytest.mark.wheel
 def test_every_import_of_the_core_is_a_declared_dependency(installed: Installed) -> None:
     """Each third-party module the core imports (lazily too) comes from a Requires-Dist.
 
@@ -214,11 +218,12 @@ def test_every_import_of_the_core_is_a_declared_dependency(installed: Installed)
     providers = importlib.metadata.packages_distributions()
     needed = {_canonical(dist) for module in third_party for dist in providers[module]}
     declared = _requirement_names(metadata)
-    assert declared >= RUNTIME_DEPS
+    assert declared == RUNTIME_DEPS, f"runtime dependencies: {sorted(declared)}"
     assert needed <= declared, f"imported but not declared: {sorted(needed - declared)}"
 
 
-@slow
+@pytest.mark.slow
+@pytest.mark.wheel
 def test_declared_dependencies_resolve_in_the_venv(installed: Installed) -> None:
     """Every unconditional Requires-Dist is installed where the wheel runs."""
     code = (
@@ -236,7 +241,8 @@ def test_declared_dependencies_resolve_in_the_venv(installed: Installed) -> None
         assert check.returncode == 0, f"{requirement}: {check.stderr}"
 
 
-@slow
+@pytest.mark.slow
+@pytest.mark.wheel
 def test_console_script_help(installed: Installed) -> None:
     proc = installed.run(str(installed.script), "--help")
     assert proc.returncode == 0, proc.stderr
@@ -246,7 +252,8 @@ def test_console_script_help(installed: Installed) -> None:
     assert "exit codes:" in proc.stdout
 
 
-@slow
+@pytest.mark.slow
+@pytest.mark.wheel
 def test_console_script_verifies_against_static_jwks(installed: Installed) -> None:
     """The installed command verifies a real signed token offline, from stdin."""
     pool = FakeCognitoPool()

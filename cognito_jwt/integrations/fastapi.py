@@ -53,7 +53,7 @@ from cognito_jwt.integrations._common import (
     deny,
 )
 
-__all__ = ["Claims", "CognitoAuth", "ClaimsDependency", "OptionalClaimsDependency"]
+__all__ = ["Claims", "ClaimsDependency", "CognitoAuth", "OptionalClaimsDependency"]
 
 #: The verified claims, as returned by :meth:`CognitoJwtVerifier.verify_async`.
 Claims = dict[str, Any]
