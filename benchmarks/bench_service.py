@@ -645,7 +645,7 @@ def main() -> None:
     args = parser.parse_args()
     args.seconds = args.seconds or (2.0 if args.quick else 5.0)
     args.repeats = args.repeats or (1 if args.quick else 3)
-    args.warmup = 1.0
+    args.warmup = 1.0 if args.quick else 2.0
     sections = set(args.only.split(","))
     USE_WRK = shutil.which("wrk") is not None and not args.python_load
     print(
