@@ -145,6 +145,9 @@ def _build_verifier(config: Mapping[str, Any]) -> SyncVerifier:
 
 _lock = threading.Lock()
 _verifier: SyncVerifier | None = None
+#: `USER_GETTER`, resolved with the verifier (rather than read from the
+#: settings on every request) and dropped with it when the setting changes.
+_getter: Callable[[dict[str, Any]], Any] | None = None
 
 #: The requirement every authenticated request meets (well-formed claims only).
 _ANY_CALLER = Requirement()
@@ -160,19 +163,26 @@ def get_verifier() -> SyncVerifier:
     Raises:
         ImproperlyConfigured: the setting is missing or invalid.
     """
-    global _verifier  # noqa: PLW0603 - a deliberate per-process singleton
+    global _verifier, _getter  # noqa: PLW0603 - a deliberate per-process singleton
+    verifier = _verifier
+    if verifier is not None:  # every request but the first: no lock needed to read
+        return verifier
     with _lock:
         if _verifier is None:
-            _verifier = _build_verifier(_config())
+            config = _config()
+            built = _build_verifier(config)
+            _getter = _resolve_user_getter(config)
+            _verifier = built
         return _verifier
 
 
 def _reset_verifier(*, setting: str, **_: Any) -> None:
     """Drop the cached verifier when ``COGNITO_JWT`` is overridden or restored."""
-    global _verifier  # noqa: PLW0603
+    global _verifier, _getter  # noqa: PLW0603
     if setting == SETTINGS_NAME:
         with _lock:
             _verifier = None
+            _getter = None
 
 
 def warm_up() -> bool:
@@ -205,9 +215,9 @@ def _realm() -> str | None:
     return check_realm(realm)
 
 
-def _user_getter() -> Callable[[dict[str, Any]], Any] | None:
+def _resolve_user_getter(config: Mapping[str, Any]) -> Callable[[dict[str, Any]], Any] | None:
     """The configured ``USER_GETTER`` (callable or dotted path), if any."""
-    getter = _config().get("USER_GETTER")
+    getter = config.get("USER_GETTER")
     if getter is None:
         return None
     resolved = import_string(getter) if isinstance(getter, str) else getter
@@ -373,7 +383,7 @@ class CognitoJwtAuthentication(BaseAuthentication):
             _ANY_CALLER.check(claims)  # a malformed cognito:groups is a 401 on every route
         except CognitoJwtError as error:
             _raise_denial(request, deny(error, realm=_realm()))
-        getter = _user_getter()
+        getter = _getter
         user = getter(claims) if getter is not None else CognitoUser(claims)
         if user is None:
             unknown = InvalidTokenError("no user for this token", reason="unknown_user")

@@ -217,7 +217,9 @@ def require_auth(
             state = _state()
             active_verifier = state.verifier
             active_realm = realm if realm is not None else state.realm
-        token = bearer_token(request.headers.get("Authorization"))
+        # The WSGI environ directly: `request.headers` would first build an
+        # EnvironHeaders view and translate the name, for the same string.
+        token = bearer_token(request.environ.get("HTTP_AUTHORIZATION"))
         if token is None:
             _abort(None, active_realm, requirement)
         try:
