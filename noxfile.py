@@ -334,3 +334,26 @@ def profile(session: nox.Session) -> None:
     """Where the microseconds of one verify go: stage breakdown and cProfile."""
     session.install("-e", ".")
     session.run("python", "benchmarks/profile_verify.py", *session.posargs)
+
+
+# Benchmark-only servers and peers of the service benchmark (never runtime deps).
+BENCH_SERVICE_DEPS = [
+    "uvicorn>=0.30",
+    "uvloop>=0.19",
+    "httptools>=0.6",
+    "gunicorn>=22",
+    "fastapi-cloudauth>=0.4.3",
+    "PyJWT[crypto]>=2.8",
+]
+
+
+@nox.session(python=PYTHON)
+def bench_service(session: nox.Session) -> None:
+    """FastAPI, Flask and DRF services side by side: floors, cognito_jwt and peers.
+
+    Servers and load generator pinned to different CPUs (`taskset`); uses `wrk`
+    when installed (Debian package `wrk`), else a Python load generator, and
+    says which.  Not in `.ci/run`; ``-- --quick`` for a smoke run.
+    """
+    session.install("-e", ".[fastapi,flask,django]", *BENCH_SERVICE_DEPS)
+    session.run("python", "benchmarks/bench_service.py", *session.posargs)

@@ -21,7 +21,10 @@ two calls.  What is and is not remembered (see ``_VerifierBase._cached``):
   token's payload again, so a token seen once costs the first-sight path no
   copy at all.
 
-Bounded by entry count (LRU eviction).  Under the GIL no lock is taken (see
+Bounded by entry count (LRU eviction), and scan-resistant: after
+``2 * maxsize`` lookups in a row without a hit, a verified token is
+remembered only one time in 16 until the next hit (see
+:meth:`TokenCache.put`).  Under the GIL no lock is taken (see
 :class:`TokenCache` for why that is safe, and why a lock would cost 4x
 throughput at two threads); a free-threaded build locks each mutation.
 """
@@ -49,6 +52,12 @@ __all__ = ["DEFAULT_CACHE_SIZE", "CachedToken", "TokenCache", "copy_json"]
 #: default bounds the cache near 4 MB: the tokens of a thousand users active at
 #: once, each resending theirs.  A miss only costs one full verification.
 DEFAULT_CACHE_SIZE = 1024
+
+#: A cache with this many times ``maxsize`` lookups in a row and no hit is
+#: "cold": its whole content was replaced twice over without serving anyone.
+_COLD_AFTER = 2
+#: While cold, one verified token in this many is remembered.
+_COLD_SAMPLE = 16
 
 #: False only on a free-threaded build running without its GIL (3.13+).
 _GIL: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
@@ -160,19 +169,24 @@ class TokenCache:
     mutation instead.
     """
 
-    __slots__ = ("_entries", "_lock", "maxsize")
+    __slots__ = ("_entries", "_lock", "_misses", "maxsize")
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self._entries: OrderedDict[str, CachedToken] = OrderedDict()
         self._lock = None if _GIL else threading.Lock()
+        # Lookups since the last hit.  Updated without a lock: a lost update
+        # only shifts when the cache counts as cold, never what a hit returns.
+        self._misses = 0
 
     def get(self, token: str) -> CachedToken | None:
         """The entry for ``token`` (marking it recently used), or ``None``."""
         entries = self._entries
         entry = entries.get(token)
         if entry is None:
+            self._misses += 1
             return None
+        self._misses = 0
         lock = self._lock
         try:
             if lock is None:
@@ -185,7 +199,19 @@ class TokenCache:
         return entry
 
     def put(self, token: str, entry: CachedToken) -> None:
-        """Remember ``entry``, evicting the least recently used beyond ``maxsize``."""
+        """Remember ``entry``, evicting the least recently used beyond ``maxsize``.
+
+        Unless the cache is cold (``2 * maxsize`` misses in a row): then only
+        one token in 16 is remembered.  A workload that never repeats a token
+        within the cache's reach (more distinct tokens between two uses of one
+        than the cache holds) would otherwise pay, on every request, for an
+        entry that is evicted unused, and would flush whatever could still
+        hit.  A token that is resent is still remembered after a few sightings,
+        and its first hit ends the cold spell.
+        """
+        misses = self._misses
+        if misses > _COLD_AFTER * self.maxsize and misses % _COLD_SAMPLE:
+            return
         if self._lock is None:
             self._put(token, entry)
         else:

@@ -37,3 +37,34 @@ def printed_after_importing_cognito_jwt(expression: str) -> str:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     return result.stdout.strip()
+
+
+def configure_django(urlconf: str) -> None:
+    """Configure Django once per process with the minimum DRF needs, no database.
+
+    Whichever test module imports first configures it; the others get the same
+    settings (views set their own DRF classes, and a module that serves URLs
+    other than ``urlconf``'s overrides ``ROOT_URLCONF``).
+    """
+    import django
+    from django.conf import settings
+
+    if settings.configured:
+        return
+    settings.configure(
+        SECRET_KEY="tests-only",
+        ALLOWED_HOSTS=["testserver"],
+        ROOT_URLCONF=urlconf,
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework"],
+        MIDDLEWARE=[],
+        DATABASES={},
+        REST_FRAMEWORK={
+            "DEFAULT_AUTHENTICATION_CLASSES": [
+                "cognito_jwt.integrations.drf.CognitoJwtAuthentication",
+            ],
+            "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        },
+        COGNITO_JWT={},
+    )
+    django.setup()

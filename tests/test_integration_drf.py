@@ -16,6 +16,7 @@ import pytest
 from integration_support import (
     bearer,
     closed_port_uri,
+    configure_django,
     printed_after_importing_cognito_jwt,
     tampered,
 )
@@ -23,27 +24,10 @@ from integration_support import (
 pytest.importorskip("django")
 pytest.importorskip("rest_framework")
 
-import django
 from django.conf import settings
 
-if not settings.configured:
-    settings.configure(
-        SECRET_KEY="tests-only",
-        ALLOWED_HOSTS=["testserver"],
-        ROOT_URLCONF=__name__,
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "rest_framework"],
-        MIDDLEWARE=[],
-        DATABASES={},
-        REST_FRAMEWORK={
-            "DEFAULT_AUTHENTICATION_CLASSES": [
-                "cognito_jwt.integrations.drf.CognitoJwtAuthentication",
-            ],
-            "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-        },
-        COGNITO_JWT={},
-    )
-    django.setup()
+if not settings.configured:  # by another test module, or a docs page
+    configure_django(__name__)
 
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings

@@ -12,13 +12,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from cognito_jwt.claims import check_groups, check_scopes
-from cognito_jwt.errors import CognitoJwtError, ConfigurationError, MissingScopeError
+from cognito_jwt.claims import check_groups, check_scopes, cognito_groups
+from cognito_jwt.errors import (
+    CognitoJwtError,
+    ConfigurationError,
+    JwksUnavailableError,
+    MissingScopeError,
+)
 
 __all__ = [
     "AsyncVerifier",
+    "OPTIONAL_SETTINGS",
+    "REQUIRED_SETTINGS",
     "Denial",
     "Requirement",
     "SyncVerifier",
@@ -29,6 +36,10 @@ __all__ = [
     "claim_scopes",
     "deny",
     "log_denial",
+    "requirement_class",
+    "verifier_from_settings",
+    "warm_up",
+    "warm_up_async",
 ]
 
 logger = logging.getLogger("cognito_jwt.integrations")
@@ -98,16 +109,17 @@ def _as_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
 
 
 def claim_groups(claims: Mapping[str, Any]) -> frozenset[str]:
-    """The token's Cognito groups (``cognito:groups``), for display and user objects.
+    """The token's Cognito groups (`cognito:groups`), for display and user objects.
 
-    Cognito emits a JSON array of strings; anything else yields no group, so
-    that code reading groups from here fails closed.  Authorisation decisions
-    go through :class:`Requirement`, which rejects such a claim outright.
+    Reads through `cognito_jwt.claims.cognito_groups`, the library's one reader
+    of the claim, so an integration can never disagree with the verifier or the
+    Lambda authorizer about a user's groups.
+
+    Raises:
+        InvalidClaimError: the claim is present but not a list of strings
+            (401, `invalid_claim_type`); a genuine Cognito token never has that.
     """
-    raw = claims.get("cognito:groups")
-    if isinstance(raw, list):
-        return frozenset(item for item in raw if isinstance(item, str))
-    return frozenset()
+    return cognito_groups(claims)
 
 
 def claim_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
@@ -174,6 +186,13 @@ class Requirement:
         ``groups=`` / ``scopes=``, so a route requirement and a verifier-wide one
         can never disagree about what "has the group" means.
 
+        Every integration runs this on every authenticated request, the empty
+        requirement included: a `cognito:groups` claim that is not a list of
+        strings is refused (401) on every route, not only on group-protected
+        ones, because application code reading `claims["cognito:groups"]`
+        itself would otherwise meet a string, where `"admin" in groups` is a
+        substring test.
+
         Raises:
             MissingGroupError: the required group(s) are absent (403).
             MissingScopeError: the required scope(s) are absent (403).
@@ -181,6 +200,8 @@ class Requirement:
         """
         if self.groups:
             check_groups(claims, self.groups, require_all=self.require_all_groups)
+        elif "cognito:groups" in claims:
+            cognito_groups(claims)  # validates the claim's shape (raises if malformed)
         if self.scopes:
             check_scopes(claims, self.scopes, require_all=self.require_all_scopes)
 
@@ -314,3 +335,159 @@ def log_denial(error: CognitoJwtError | None) -> None:
         logger.warning("request failed (%s): %s", error.reason, error.message)
     else:
         logger.error("request failed (%s): %s", error.reason, error.message)
+
+
+# --------------------------------------------------------------------------
+# Settings: one table for every integration configured by keys (Flask, DRF)
+# --------------------------------------------------------------------------
+
+#: Setting name (after the integration's prefix) -> `CognitoJwtVerifier` keyword.
+#: `TOKEN_USE` is required on purpose: which token an API accepts is a security
+#: decision, not a default.
+REQUIRED_SETTINGS = {
+    "USER_POOL_ID": "user_pool_id",
+    "CLIENT_ID": "client_id",
+    "TOKEN_USE": "token_use",
+}
+#: Optional settings; absent ones are not passed, so the verifier's defaults apply.
+OPTIONAL_SETTINGS = {
+    "JWKS_URI": "jwks_uri",
+    "ISSUER": "issuer",
+    "JWKS": "jwks",
+    "LEEWAY": "leeway",
+    "GROUPS": "groups",
+    "SCOPES": "scopes",
+    "REQUIRE_ALL_GROUPS": "require_all_groups",
+    "REQUIRE_ALL_SCOPES": "require_all_scopes",
+    "ALLOW_HTTP": "allow_http",
+}
+
+
+def verifier_from_settings(config: Mapping[str, Any], *, prefix: str, where: str) -> SyncVerifier:
+    """A `CognitoJwtVerifier` built from `prefix + name` keys of `config`.
+
+    Flask reads `app.config["COGNITO_USER_POOL_ID"]` (prefix `COGNITO_`), DRF
+    `settings.COGNITO_JWT["USER_POOL_ID"]` (no prefix); both go through this one
+    table, so a setting added here reaches both.
+
+    Args:
+        config: the mapping holding the settings.
+        prefix: what precedes each setting's name in `config`.
+        where: how the error messages name `config` (`"Flask config"`).
+
+    Raises:
+        ConfigurationError: a required key is missing, or the verifier rejected
+            a value; raised at start-up rather than on the first request.
+    """
+    from cognito_jwt import CognitoJwtVerifier
+
+    missing = [prefix + key for key in REQUIRED_SETTINGS if prefix + key not in config]
+    if missing:
+        raise ConfigurationError(
+            f"{where} is missing {', '.join(missing)} (needed to verify Cognito tokens; "
+            f"{prefix}TOKEN_USE may be 'id', 'access' or None for both)"
+        )
+    table = {**REQUIRED_SETTINGS, **OPTIONAL_SETTINGS}
+    kwargs = {arg: config[prefix + key] for key, arg in table.items() if prefix + key in config}
+    try:
+        verifier: SyncVerifier = CognitoJwtVerifier(**kwargs)
+    except ConfigurationError as error:
+        raise ConfigurationError(f"{where}: {error.message}", reason=error.reason) from error
+    return verifier
+
+
+# --------------------------------------------------------------------------
+# Permission classes made per call (DRF's `require_groups` / `require_scopes`)
+# --------------------------------------------------------------------------
+
+_Permission = TypeVar("_Permission", bound=type)
+
+
+def requirement_class(
+    base: _Permission,
+    *,
+    kind: str,
+    values: Sequence[str],
+    require_all: bool,
+    raise_exception: bool,
+) -> _Permission:
+    """A subclass of `base` requiring `values` (groups or scopes), named after them.
+
+    The one factory behind DRF's `require_groups` and `require_scopes`: it
+    validates the values exactly as route requirements are validated and sets
+    `required_<kind>`, `require_all` and `raise_exception` on the new class.
+
+    Args:
+        base: the permission class to subclass.
+        kind: `"groups"` or `"scopes"`.
+        values: what the route requires.
+        require_all: demand every value rather than any one.
+        raise_exception: answer a denial with a 403 challenge (else return False).
+
+    Raises:
+        ConfigurationError: no value, or an empty one, was given.
+    """
+    requirement = Requirement.build(**{kind: values})  # type: ignore[arg-type]
+    checked: tuple[str, ...] = getattr(requirement, kind)
+    if not checked:
+        raise ConfigurationError(f"require_{kind}() needs at least one {kind[:-1]}")
+    name = f"{base.__name__}{list(checked)}"
+    attributes = {
+        f"required_{kind}": checked,
+        "require_all": require_all,
+        "raise_exception": raise_exception,
+        "__qualname__": name,
+        "__module__": base.__module__,
+    }
+    made: _Permission = type(base)(name, (base,), attributes)
+    return made
+
+
+# --------------------------------------------------------------------------
+# Start-up: load the keys before the first request, failing soft
+# --------------------------------------------------------------------------
+
+
+def warm_up(verifier: object) -> bool:
+    """Load `verifier`'s signing keys now: `True` once loaded, `False` if not.
+
+    Called at application start-up so that the first request does not pay
+    for the JWKS fetch.  It fails *soft*: with the JWKS endpoint down the
+    service still starts, the failure is logged at WARNING, and requests fetch
+    the keys themselves once the endpoint recovers (after the key cache's
+    back-off), answering 503 until then.  A verifier without `hydrate` (a
+    test double) is left alone.
+    """
+    hydrate = getattr(verifier, "hydrate", None)
+    if not callable(hydrate):
+        return False
+    try:
+        hydrate()
+    except JwksUnavailableError as error:
+        _log_warm_up_failure(error)
+        return False
+    return True
+
+
+async def warm_up_async(verifier: object) -> bool:
+    """`warm_up` without blocking the event loop (uses `hydrate_async`)."""
+    hydrate = getattr(verifier, "hydrate_async", None)
+    if not callable(hydrate):
+        import asyncio
+
+        return await asyncio.to_thread(warm_up, verifier)
+    try:
+        await hydrate()
+    except JwksUnavailableError as error:
+        _log_warm_up_failure(error)
+        return False
+    return True
+
+
+def _log_warm_up_failure(error: JwksUnavailableError) -> None:
+    logger.warning(
+        "could not load the signing keys at start-up (%s): %s; requests will fetch them "
+        "once the JWKS endpoint answers, and get 503 until then",
+        error.reason,
+        error.message,
+    )

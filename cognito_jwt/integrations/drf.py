@@ -82,7 +82,10 @@ from cognito_jwt.integrations._common import (
     claim_groups,
     claim_scopes,
     deny,
+    requirement_class,
+    verifier_from_settings,
 )
+from cognito_jwt.integrations._common import warm_up as _warm_up
 
 __all__ = [
     "SETTINGS_NAME",
@@ -97,6 +100,7 @@ __all__ = [
     "get_verifier",
     "require_groups",
     "require_scopes",
+    "warm_up",
 ]
 
 #: Name of the Django setting (a dict) this module reads.
@@ -105,26 +109,6 @@ SETTINGS_NAME = "COGNITO_JWT"
 #: Attribute on the DRF request where a rejected token's error waits for
 #: :meth:`CognitoJwtAuthentication.authenticate_header` (see there for why).
 _ERROR_ATTR = "_cognito_jwt_error"
-
-#: ``COGNITO_JWT`` key -> ``CognitoJwtVerifier`` keyword; absent keys use the
-#: verifier's defaults.
-_REQUIRED_KEYS = {
-    "USER_POOL_ID": "user_pool_id",
-    "CLIENT_ID": "client_id",
-    "TOKEN_USE": "token_use",
-}
-_OPTIONAL_KEYS = {
-    "JWKS_URI": "jwks_uri",
-    "ISSUER": "issuer",
-    "JWKS": "jwks",
-    "LEEWAY": "leeway",
-    "GROUPS": "groups",
-    "SCOPES": "scopes",
-    "REQUIRE_ALL_GROUPS": "require_all_groups",
-    "REQUIRE_ALL_SCOPES": "require_all_scopes",
-    "ALLOW_HTTP": "allow_http",
-}
-
 
 # --------------------------------------------------------------------------
 # Settings and the shared verifier
@@ -153,25 +137,20 @@ def _build_verifier(config: Mapping[str, Any]) -> SyncVerifier:
         result: SyncVerifier = verifier
         return result
 
-    from cognito_jwt import CognitoJwtVerifier
-
-    missing = [key for key in _REQUIRED_KEYS if key not in config]
-    if missing:
-        raise ImproperlyConfigured(
-            f"settings.{SETTINGS_NAME} is missing {', '.join(missing)} "
-            "(TOKEN_USE may be 'id', 'access' or None for both)"
-        )
-    kwargs: dict[str, Any] = {arg: config[key] for key, arg in _REQUIRED_KEYS.items()}
-    kwargs.update({arg: config[key] for key, arg in _OPTIONAL_KEYS.items() if key in config})
     try:
-        built: SyncVerifier = CognitoJwtVerifier(**kwargs)
+        return verifier_from_settings(config, prefix="", where=f"settings.{SETTINGS_NAME}")
     except ConfigurationError as error:
-        raise ImproperlyConfigured(f"settings.{SETTINGS_NAME}: {error.message}") from error
-    return built
+        raise ImproperlyConfigured(error.message) from error
 
 
 _lock = threading.Lock()
 _verifier: SyncVerifier | None = None
+#: `USER_GETTER`, resolved with the verifier (rather than read from the
+#: settings on every request) and dropped with it when the setting changes.
+_getter: Callable[[dict[str, Any]], Any] | None = None
+
+#: The requirement every authenticated request meets (well-formed claims only).
+_ANY_CALLER = Requirement()
 
 
 def get_verifier() -> SyncVerifier:
@@ -184,19 +163,46 @@ def get_verifier() -> SyncVerifier:
     Raises:
         ImproperlyConfigured: the setting is missing or invalid.
     """
-    global _verifier  # noqa: PLW0603 - a deliberate per-process singleton
+    global _verifier, _getter  # noqa: PLW0603 - a deliberate per-process singleton
+    verifier = _verifier
+    if verifier is not None:  # every request but the first: no lock needed to read
+        return verifier
     with _lock:
         if _verifier is None:
-            _verifier = _build_verifier(_config())
+            config = _config()
+            built = _build_verifier(config)
+            _getter = _resolve_user_getter(config)
+            _verifier = built
         return _verifier
 
 
 def _reset_verifier(*, setting: str, **_: Any) -> None:
     """Drop the cached verifier when ``COGNITO_JWT`` is overridden or restored."""
-    global _verifier  # noqa: PLW0603
+    global _verifier, _getter  # noqa: PLW0603
     if setting == SETTINGS_NAME:
         with _lock:
             _verifier = None
+            _getter = None
+
+
+def warm_up() -> bool:
+    """Build the process's verifier and load its signing keys now.
+
+    Django has no start-up hook of its own for a library that is not an
+    installed app, so call this from your `AppConfig.ready()` (or at the end
+    of `wsgi.py`): the first request then neither builds the verifier nor
+    waits for the JWKS fetch.  It fails soft: with the JWKS endpoint down the
+    service still starts, a WARNING is logged, and requests fetch the keys
+    once the endpoint answers (503 until then).
+
+    Returns:
+        `True` if the keys are loaded, `False` if loading failed.
+
+    Raises:
+        ImproperlyConfigured: the setting is missing or invalid (that one is
+            not soft: a service that cannot verify anything must not start).
+    """
+    return _warm_up(get_verifier())
 
 
 setting_changed.connect(_reset_verifier, dispatch_uid="cognito_jwt.integrations.drf")
@@ -209,9 +215,9 @@ def _realm() -> str | None:
     return check_realm(realm)
 
 
-def _user_getter() -> Callable[[dict[str, Any]], Any] | None:
+def _resolve_user_getter(config: Mapping[str, Any]) -> Callable[[dict[str, Any]], Any] | None:
     """The configured ``USER_GETTER`` (callable or dotted path), if any."""
-    getter = _config().get("USER_GETTER")
+    getter = config.get("USER_GETTER")
     if getter is None:
         return None
     resolved = import_string(getter) if isinstance(getter, str) else getter
@@ -374,9 +380,10 @@ class CognitoJwtAuthentication(BaseAuthentication):
             return None
         try:
             claims = get_verifier().verify(token)
+            _ANY_CALLER.check(claims)  # a malformed cognito:groups is a 401 on every route
         except CognitoJwtError as error:
             _raise_denial(request, deny(error, realm=_realm()))
-        getter = _user_getter()
+        getter = _getter
         user = getter(claims) if getter is not None else CognitoUser(claims)
         if user is None:
             unknown = InvalidTokenError("no user for this token", reason="unknown_user")
@@ -506,17 +513,13 @@ def require_groups(
     Raises:
         ConfigurationError: no group, or an empty one, was given.
     """
-    checked = Requirement.build(groups=groups).groups
-    if not checked:
-        raise ConfigurationError("require_groups() needs at least one group")
-
-    class RequiredGroups(HasCognitoGroup):
-        required_groups = checked
-
-    RequiredGroups.require_all = require_all
-    RequiredGroups.raise_exception = raise_exception
-    RequiredGroups.__name__ = RequiredGroups.__qualname__ = f"HasCognitoGroup{list(checked)}"
-    return RequiredGroups
+    return requirement_class(
+        HasCognitoGroup,
+        kind="groups",
+        values=groups,
+        require_all=require_all,
+        raise_exception=raise_exception,
+    )
 
 
 def require_scopes(
@@ -529,14 +532,10 @@ def require_scopes(
     Raises:
         ConfigurationError: no scope, or an empty one, was given.
     """
-    checked = Requirement.build(scopes=scopes).scopes
-    if not checked:
-        raise ConfigurationError("require_scopes() needs at least one scope")
-
-    class RequiredScopes(HasScope):
-        required_scopes = checked
-
-    RequiredScopes.require_all = require_all
-    RequiredScopes.raise_exception = raise_exception
-    RequiredScopes.__name__ = RequiredScopes.__qualname__ = f"HasScope{list(checked)}"
-    return RequiredScopes
+    return requirement_class(
+        HasScope,
+        kind="scopes",
+        values=scopes,
+        require_all=require_all,
+        raise_exception=raise_exception,
+    )

@@ -25,18 +25,23 @@ never blocks other requests.  Rejections are raised as
 a ``{"error": ..., "reason": ...}`` detail), so an application that already
 customises HTTPException rendering keeps one place to do it.
 
+Start-up: ``FastAPI(lifespan=auth.lifespan)`` (or ``await auth.warm_up()`` in
+a lifespan of your own) loads the signing keys before the first request, and
+fails soft when the JWKS endpoint is down.
+
 This module deliberately avoids ``from __future__ import annotations``: FastAPI
-reads the dependency signatures at runtime, including ``Depends(self)`` built
-inside :meth:`CognitoAuth.require`, which a string annotation could not
-resolve.
+reads the dependencies' ``__call__`` signatures at runtime.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
 
 try:
-    from fastapi import Depends, HTTPException
-    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+    from fastapi import HTTPException
+    from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+    from fastapi.security.base import SecurityBase
+    from starlette.requests import HTTPConnection
 except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without the extra
     if exc.name not in ("fastapi", "starlette"):
         raise
@@ -44,13 +49,14 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'cognito_jwt.integrations.fastapi needs FastAPI: pip install "cognito-jwt[fastapi]"'
     ) from exc
 
-from cognito_jwt.errors import AccessDeniedError, CognitoJwtError
+from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.integrations._common import (
     AsyncVerifier,
     Requirement,
     bearer_token,
     check_realm,
     deny,
+    warm_up_async,
 )
 
 __all__ = ["Claims", "ClaimsDependency", "CognitoAuth", "OptionalClaimsDependency"]
@@ -62,27 +68,38 @@ ClaimsDependency = Callable[..., Awaitable[Claims]]
 #: What :meth:`CognitoAuth.optional` returns: claims, or ``None`` without a token.
 OptionalClaimsDependency = Callable[..., Awaitable[Claims | None]]
 
-# auto_error=False: a missing token must be answered by us (a bare Bearer
-# challenge and our JSON body), not by HTTPBearer's own 403/401.  Declaring the
-# scheme still documents bearer auth in the OpenAPI schema ("Authorize" button).
-_bearer = HTTPBearer(
-    auto_error=False,
+#: The security scheme every dependency of this module declares in OpenAPI
+#: (the "Authorize" button of `/docs`).  FastAPI documents a dependency as a
+#: security scheme when it is a `SecurityBase`: ours are, so they need no
+#: `HTTPBearer` sub-dependency (one dependency per request, not two).
+_SCHEME_NAME = "CognitoBearer"
+_SCHEME = HTTPBearerModel(
     bearerFormat="JWT",
-    scheme_name="CognitoBearer",
     description="An Amazon Cognito ID or access token: `Authorization: Bearer <jwt>`.",
 )
 
-BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+#: Where a request's verified claims are kept for the other dependencies of the
+#: same request (`scope[_CLAIMS_KEY][auth] = claims`).
+_CLAIMS_KEY = "cognito_jwt.claims"
+
+#: What every verified token must also meet: well-formed `cognito:groups`.
+_ANY_CALLER = Requirement()
 
 
-class CognitoAuth:
+class CognitoAuth(SecurityBase):
     """A FastAPI dependency verifying the request's Cognito bearer token.
 
     ``Depends(auth)`` yields the verified claims or answers 401 / 403 / 503.
     One instance per verifier is enough for a whole application; per-route
-    requirements are built with :meth:`require`, and FastAPI's per-request
-    dependency cache guarantees the token is verified once per request even
-    when a route combines several of them.
+    requirements are built with :meth:`require`.  The token is verified once
+    per request even when a route combines several of these dependencies: the
+    claims are kept in the request's scope for the others.
+
+    It is a single dependency that reads the `Authorization` header and awaits
+    `verify_async` itself, declared to OpenAPI as the `CognitoBearer` HTTP
+    bearer scheme.  (Stacking it on FastAPI's `HTTPBearer` cost a second
+    dependency resolution per request, which measured more than the library's
+    own work on a cache hit; see docs/performance.md.)
 
     Args:
         verifier: a :class:`~cognito_jwt.CognitoJwtVerifier` (or any object with
@@ -96,13 +113,12 @@ class CognitoAuth:
     def __init__(self, verifier: AsyncVerifier, *, realm: str | None = None) -> None:
         self.verifier = verifier
         self.realm = check_realm(realm)
+        self.model = _SCHEME
+        self.scheme_name = _SCHEME_NAME
 
-    async def __call__(self, credentials: BearerCredentials) -> Claims:
+    async def __call__(self, request: HTTPConnection) -> Claims:
         """Verify the bearer token; the claims on success, else an HTTPException."""
-        token = bearer_token(_header_value(credentials))
-        if token is None:
-            raise self._http_error(None)
-        return await self._verify(token)
+        return await self._claims(request, _ANY_CALLER)
 
     def require(
         self,
@@ -129,15 +145,7 @@ class CognitoAuth:
             require_all_groups=require_all_groups,
             require_all_scopes=require_all_scopes,
         )
-
-        async def dependency(claims: Annotated[Claims, Depends(self)]) -> Claims:
-            try:
-                requirement.check(claims)
-            except AccessDeniedError as error:
-                raise self._http_error(error, requirement) from error
-            return claims
-
-        return dependency
+        return _Required(self, requirement)
 
     def optional(self) -> OptionalClaimsDependency:
         """A dependency for routes that also serve anonymous callers.
@@ -146,21 +154,61 @@ class CognitoAuth:
         (a bad one is 401, not silently anonymous: a client with a broken token
         should learn about it rather than get a degraded page).
         """
+        return _Optional(self)
 
-        async def dependency(credentials: BearerCredentials) -> Claims | None:
-            token = bearer_token(_header_value(credentials))
+    async def warm_up(self) -> bool:
+        """Load the verifier's signing keys now, without blocking the event loop.
+
+        Await it at start-up (or use :meth:`lifespan`) so the first request does
+        not wait for the JWKS fetch.  Fails soft: with the JWKS endpoint down it
+        logs a WARNING and returns `False`, the application still starts, and
+        requests fetch the keys themselves once the endpoint answers (503
+        until then).
+
+        Returns:
+            `True` if the keys are loaded.
+        """
+        return await warm_up_async(self.verifier)
+
+    @asynccontextmanager
+    async def lifespan(self, app: object) -> AsyncIterator[None]:  # noqa: ARG002
+        """A FastAPI lifespan that loads the keys at start-up: `FastAPI(lifespan=auth.lifespan)`.
+
+        An application with a lifespan of its own awaits :meth:`warm_up` in it
+        instead.
+        """
+        await self.warm_up()
+        yield
+
+    async def _claims(self, request: HTTPConnection, requirement: Requirement) -> Claims:
+        """The request's verified claims meeting ``requirement``, or an HTTPException."""
+        scope = request.scope
+        verified: dict[CognitoAuth, Claims] | None = scope.get(_CLAIMS_KEY)
+        claims = verified.get(self) if verified is not None else None
+        if claims is None:
+            token = bearer_token(request.headers.get("authorization"))
             if token is None:
-                return None
-            return await self._verify(token)
-
-        return dependency
+                raise self._http_error(None)
+            claims = await self._verify(token)
+            if verified is None:
+                scope[_CLAIMS_KEY] = {self: claims}
+            else:
+                verified[self] = claims
+        if requirement is not _ANY_CALLER:
+            try:
+                requirement.check(claims)
+            except CognitoJwtError as error:
+                raise self._http_error(error, requirement) from error
+        return claims
 
     async def _verify(self, token: str) -> Claims:
-        """Run the verifier, translating library errors into HTTP errors."""
+        """Run the verifier (and the shape check on groups), translating errors."""
         try:
-            return await self.verifier.verify_async(token)
+            claims = await self.verifier.verify_async(token)
+            _ANY_CALLER.check(claims)
         except CognitoJwtError as error:
             raise self._http_error(error) from error
+        return claims
 
     def _http_error(
         self, error: CognitoJwtError | None, requirement: Requirement | None = None
@@ -170,8 +218,30 @@ class CognitoAuth:
         return HTTPException(denial.status, detail=denial.body, headers=denial.headers or None)
 
 
-def _header_value(credentials: HTTPAuthorizationCredentials | None) -> str | None:
-    """Rebuild the header value HTTPBearer parsed, for the shared bearer parser."""
-    if credentials is None:
-        return None
-    return f"{credentials.scheme} {credentials.credentials}"
+class _Required(SecurityBase):
+    """The dependency :meth:`CognitoAuth.require` returns: claims meeting a requirement."""
+
+    def __init__(self, auth: CognitoAuth, requirement: Requirement) -> None:
+        self.auth = auth
+        self.requirement = requirement
+        self.model = _SCHEME
+        self.scheme_name = _SCHEME_NAME
+
+    async def __call__(self, request: HTTPConnection) -> Claims:
+        """Verify (or reuse this request's verified claims), then check the requirement."""
+        return await self.auth._claims(request, self.requirement)
+
+
+class _Optional(SecurityBase):
+    """The dependency :meth:`CognitoAuth.optional` returns: claims, or `None` without a token."""
+
+    def __init__(self, auth: CognitoAuth) -> None:
+        self.auth = auth
+        self.model = _SCHEME
+        self.scheme_name = _SCHEME_NAME
+
+    async def __call__(self, request: HTTPConnection) -> Claims | None:
+        """`None` if no bearer token was sent, else the verified claims (or a 401)."""
+        if bearer_token(request.headers.get("authorization")) is None:
+            return None
+        return await self.auth._claims(request, _ANY_CALLER)

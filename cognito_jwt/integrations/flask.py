@@ -51,13 +51,15 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'cognito_jwt.integrations.flask needs Flask: pip install "cognito-jwt[flask]"'
     ) from exc
 
-from cognito_jwt.errors import CognitoJwtError, ConfigurationError
+from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.integrations._common import (
     Requirement,
     SyncVerifier,
     bearer_token,
     check_realm,
     deny,
+    verifier_from_settings,
+    warm_up,
 )
 
 __all__ = ["EXTENSION_NAME", "CognitoJwt", "current_claims", "require_auth", "verifier_from_config"]
@@ -67,25 +69,6 @@ R = TypeVar("R")
 
 #: Key of this extension's state in ``app.extensions``.
 EXTENSION_NAME = "cognito_jwt"
-
-#: ``app.config`` key -> ``CognitoJwtVerifier`` keyword.  Keys absent from the
-#: config are not passed, so the verifier's own defaults apply.
-_OPTIONAL_CONFIG = {
-    "COGNITO_JWKS_URI": "jwks_uri",
-    "COGNITO_ISSUER": "issuer",
-    "COGNITO_JWKS": "jwks",
-    "COGNITO_LEEWAY": "leeway",
-    "COGNITO_GROUPS": "groups",
-    "COGNITO_SCOPES": "scopes",
-    "COGNITO_REQUIRE_ALL_GROUPS": "require_all_groups",
-    "COGNITO_REQUIRE_ALL_SCOPES": "require_all_scopes",
-    "COGNITO_ALLOW_HTTP": "allow_http",
-}
-_REQUIRED_CONFIG = {
-    "COGNITO_USER_POOL_ID": "user_pool_id",
-    "COGNITO_CLIENT_ID": "client_id",
-    "COGNITO_TOKEN_USE": "token_use",
-}
 
 
 def verifier_from_config(config: Mapping[str, Any]) -> SyncVerifier:
@@ -99,23 +82,15 @@ def verifier_from_config(config: Mapping[str, Any]) -> SyncVerifier:
     Optional keys: ``COGNITO_JWKS_URI``, ``COGNITO_ISSUER``, ``COGNITO_JWKS``
     (static JWKS, dict or JSON text, never fetched), ``COGNITO_LEEWAY``,
     ``COGNITO_GROUPS``, ``COGNITO_SCOPES``, ``COGNITO_REQUIRE_ALL_GROUPS``,
-    ``COGNITO_REQUIRE_ALL_SCOPES``, ``COGNITO_ALLOW_HTTP``.
+    ``COGNITO_REQUIRE_ALL_SCOPES``, ``COGNITO_ALLOW_HTTP``: the table DRF's
+    ``COGNITO_JWT`` setting shares (``_common.REQUIRED_SETTINGS`` and
+    ``OPTIONAL_SETTINGS``).
 
     Raises:
         ConfigurationError: a required key is missing, or the verifier rejected
             the settings; raised at start-up rather than on the first request.
     """
-    from cognito_jwt import CognitoJwtVerifier
-
-    missing = [key for key in _REQUIRED_CONFIG if key not in config]
-    if missing:
-        raise ConfigurationError(
-            f"Flask config is missing {', '.join(missing)} (needed to verify Cognito tokens)"
-        )
-    kwargs: dict[str, Any] = {arg: config[key] for key, arg in _REQUIRED_CONFIG.items()}
-    kwargs.update({arg: config[key] for key, arg in _OPTIONAL_CONFIG.items() if key in config})
-    verifier: SyncVerifier = CognitoJwtVerifier(**kwargs)
-    return verifier
+    return verifier_from_settings(config, prefix="COGNITO_", where="Flask config")
 
 
 class _State:
@@ -141,6 +116,11 @@ class CognitoJwt:
             or a generic :class:`~cognito_jwt.JwtVerifier`).
         realm: optional ``realm`` for the ``WWW-Authenticate`` challenge;
             defaults to ``app.config["COGNITO_REALM"]`` when set.
+        warm_up: load the signing keys in ``init_app`` (Flask's start-up, in
+            the application factory), so the first request does not wait for
+            the JWKS fetch.  Fails soft: with the endpoint down the app still
+            starts (a WARNING is logged) and requests fetch the keys once it
+            answers.  Defaults to ``app.config["COGNITO_WARM_UP"]``, else off.
     """
 
     def __init__(
@@ -149,9 +129,11 @@ class CognitoJwt:
         *,
         verifier: SyncVerifier | None = None,
         realm: str | None = None,
+        warm_up: bool | None = None,
     ) -> None:
         self._verifier = verifier
         self._realm = realm
+        self._warm_up = warm_up
         if app is not None:
             self.init_app(app)
 
@@ -167,6 +149,11 @@ class CognitoJwt:
         )
         realm = check_realm(self._realm or app.config.get("COGNITO_REALM"))
         app.extensions[EXTENSION_NAME] = _State(verifier, realm)
+        load_keys = self._warm_up
+        if load_keys is None:
+            load_keys = bool(app.config.get("COGNITO_WARM_UP", False))
+        if load_keys:
+            warm_up(verifier)
 
     def require(
         self,
@@ -230,7 +217,9 @@ def require_auth(
             state = _state()
             active_verifier = state.verifier
             active_realm = realm if realm is not None else state.realm
-        token = bearer_token(request.headers.get("Authorization"))
+        # The WSGI environ directly: `request.headers` would first build an
+        # EnvironHeaders view and translate the name, for the same string.
+        token = bearer_token(request.environ.get("HTTP_AUTHORIZATION"))
         if token is None:
             _abort(None, active_realm, requirement)
         try:
