@@ -11,7 +11,9 @@ Everything importable from this module is public API; every other module is
 an implementation detail and may change without notice.
 """
 
+from cognito_jwt._alb_keys import AlbKeyCache
 from cognito_jwt._version import __version__
+from cognito_jwt.alb import AlbJwtVerifier
 from cognito_jwt.claims import CognitoAccessTokenClaims, CognitoIdTokenClaims
 from cognito_jwt.errors import (
     AccessDeniedError,
@@ -46,6 +48,8 @@ from cognito_jwt.verifier import (
 __all__ = [
     "DEFAULT_JWKS_CACHE",
     "AccessDeniedError",
+    "AlbJwtVerifier",
+    "AlbKeyCache",
     "CognitoAccessTokenClaims",
     "CognitoIdTokenClaims",
     "CognitoJwtError",

@@ -102,6 +102,8 @@ class RequestsFetcher:
         >>> fetcher = RequestsFetcher(total_timeout=2.0)
     """
 
+    _accept = "application/json"
+
     def __init__(
         self,
         session: requests.Session | None = None,
@@ -191,7 +193,7 @@ class RequestsFetcher:
                 timeout=(self.connect_timeout, self.read_timeout),
                 allow_redirects=False,
                 stream=True,
-                headers={"Accept": "application/json"},
+                headers={"Accept": self._accept},
             )
         except transport_errors as exc:
             raise JwksUnavailableError(
@@ -199,17 +201,7 @@ class RequestsFetcher:
                 reason="jwks_fetch_failed",
             ) from exc
         try:
-            if response.status_code != 200:
-                raise JwksUnavailableError(
-                    f"JWKS fetch from {uri}: expected HTTP 200, found {response.status_code}",
-                    reason="jwks_http_status",
-                )
-            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if ctype not in _JSON_TYPES and not ctype.endswith("+json"):
-                raise JwksUnavailableError(
-                    f"JWKS fetch from {uri}: expected a JSON content type, found {ctype!r:.60}",
-                    reason="jwks_content_type",
-                )
+            self._check_response(response, uri)
             declared = response.headers.get("Content-Length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
                 raise JwksUnavailableError(
@@ -225,6 +217,20 @@ class RequestsFetcher:
             ) from exc
         finally:
             response.close()
+
+    def _check_response(self, response: requests.Response, uri: str) -> None:
+        """Accept only ``200`` with a JSON content type (a subclass may widen this)."""
+        if response.status_code != 200:
+            raise JwksUnavailableError(
+                f"JWKS fetch from {uri}: expected HTTP 200, found {response.status_code}",
+                reason="jwks_http_status",
+            )
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype not in _JSON_TYPES and not ctype.endswith("+json"):
+            raise JwksUnavailableError(
+                f"JWKS fetch from {uri}: expected a JSON content type, found {ctype!r:.60}",
+                reason="jwks_content_type",
+            )
 
     def _read_body(self, response: requests.Response, uri: str, started: float) -> bytes:
         # read1 returns after a single socket read, so the deadline below is

@@ -366,3 +366,12 @@ class JwksServer:
         """Stop serving and release the port."""
         self._server.shutdown()
         self._server.server_close()
+
+
+# -- Application Load Balancer tokens ------------------------------------------
+# The ALB part of the kit lives in its own module; it is re-exported here so
+# that tests import everything from cognito_jwt.testing.
+
+from cognito_jwt._testing_alb import AlbKeyServer, FakeAlb, alb_segment  # noqa: E402
+
+__all__ += ["AlbKeyServer", "FakeAlb", "alb_segment"]

@@ -10,6 +10,8 @@ from cognito_jwt import errors
 
 EXPECTED = {
     "AccessDeniedError",
+    "AlbJwtVerifier",
+    "AlbKeyCache",
     "CognitoAccessTokenClaims",
     "CognitoIdTokenClaims",
     "CognitoJwtError",
