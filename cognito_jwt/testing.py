@@ -375,3 +375,21 @@ class JwksServer:
 from cognito_jwt._testing_alb import AlbKeyServer, FakeAlb, alb_segment  # noqa: E402
 
 __all__ += ["AlbKeyServer", "FakeAlb", "alb_segment"]
+
+
+# -- Resource-bound access tokens -----------------------------------------------
+
+
+def resource_bound_access_token(
+    pool: FakeCognitoPool, resource: str | list[str], **kwargs: Any
+) -> str:
+    """An access token of `pool` bound to `resource` (RFC 8707), as Cognito issues it.
+
+    Cognito puts the requested resource in `aud`, next to `client_id`, in access
+    tokens from the authorization-code and implicit grants; client-credentials
+    tokens never carry it.  Other keyword arguments are `access_token`'s.
+    """
+    return pool.access_token(aud=resource, **kwargs)
+
+
+__all__ += ["resource_bound_access_token"]

@@ -139,6 +139,8 @@ class _Rules(NamedTuple):
     require_all_groups: bool
     scopes: frozenset[str] | None
     require_all_scopes: bool
+    #: Cognito access tokens bound to a resource (RFC 8707) carry it in ``aud``.
+    resources: frozenset[str] | None = None
 
     def check(self, claims: dict[str, Any]) -> None:
         if self.cognito:
@@ -148,6 +150,8 @@ class _Rules(NamedTuple):
                     _claims.check_audience(claims, self.audiences, allow_list=False)
                 else:
                     _claims.check_client_id(claims, self.audiences)
+            if self.resources is not None:
+                _claims.check_audience(claims, self.resources, allow_list=True)
         elif self.audiences is not None:
             _claims.check_audience(claims, self.audiences, allow_list=True)
         if self.groups is not None:
@@ -486,6 +490,10 @@ class CognitoJwtVerifier(_VerifierBase):
             ``require_all_groups``); missing → 403.
         scopes: OAuth scopes required in ``scope`` (any, or all with
             ``require_all_scopes``); missing → 403.
+        resource: resource server identifier(s) of which an access token's
+            ``aud`` must hold one (RFC 8707 resource indicators), checked in
+            addition to ``client_id``; requires ``token_use="access"``.
+            ``None`` (the default) checks no ``aud`` in access tokens.
         leeway: seconds of clock skew tolerated on ``exp``/``nbf``/``iat``.
         custom_check: ``f(header, claims)``, run last; raise or return ``False``
             to reject.
@@ -525,6 +533,7 @@ class CognitoJwtVerifier(_VerifierBase):
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
+        resource: str | Sequence[str] | None = None,
         leeway: float = 0,
         custom_check: CustomCheck | None = None,
         issuer: str | None = None,
@@ -554,6 +563,11 @@ class CognitoJwtVerifier(_VerifierBase):
                 "client_id: expected the app client id(s) (or None, explicitly, for any), "
                 "found it missing"
             )
+        if resource is not None and token_use != "access":  # noqa: S105
+            raise ConfigurationError(
+                f"resource: expected token_use='access' (only access tokens are bound to a "
+                f"resource), found token_use={token_use!r}"
+            )
         super().__init__(
             algorithms=("RS256",),
             leeway=leeway,
@@ -581,6 +595,7 @@ class CognitoJwtVerifier(_VerifierBase):
             require_all_groups=require_all_groups,
             scopes=_string_set("scopes", scopes, allow_none=True),
             require_all_scopes=require_all_scopes,
+            resources=_string_set("resource", resource, allow_none=True),
         )
         self._routes = {
             iss: _Route(
