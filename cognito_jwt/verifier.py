@@ -616,7 +616,8 @@ class JwtVerifier(_VerifierBase):
         audience: allowed ``aud`` value(s) (a token's list ``aud`` passes if
             any entry matches), or ``None`` to skip the check on purpose.
         jwks_uri: defaults to ``<issuer>/.well-known/jwks.json``.
-        algorithms: allowed JWS algorithms (RS*, PS*, ES*); default ``RS256``.
+        algorithms: allowed JWS algorithms (RS*, PS*, ES*, and ``EdDSA``,
+            ``Ed25519``, ``Ed448`` for OKP keys); default ``RS256``.
         scopes: required ``scope`` entries (any, or all with ``require_all_scopes``).
 
     Other arguments are as for :class:`CognitoJwtVerifier`.
