@@ -12,6 +12,7 @@ an implementation detail and may change without notice.
 """
 
 from cognito_jwt._alb_keys import AlbKeyCache
+from cognito_jwt._events import Event
 from cognito_jwt._version import __version__
 from cognito_jwt.alb import AlbJwtVerifier
 from cognito_jwt.claims import CognitoAccessTokenClaims, CognitoIdTokenClaims
@@ -55,6 +56,7 @@ __all__ = [
     "CognitoJwtError",
     "CognitoJwtVerifier",
     "ConfigurationError",
+    "Event",
     "Fetcher",
     "InvalidAudienceError",
     "InvalidClaimError",

@@ -36,6 +36,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cognito_jwt import _events
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -82,6 +83,7 @@ DEFAULT_MAX_PEM_BYTES = 8 * 1024
 KEY_NOT_FOUND = "alb_key_not_found"
 
 _PEM_HEADER = b"-----BEGIN PUBLIC KEY-----"
+_UNKNOWN = frozenset({"unknown_kid", "unusable_key"})
 
 
 class PemFetcher(RequestsFetcher):
@@ -199,6 +201,8 @@ class AlbKeyCache:
         fetch_budget: requests allowed per `budget_window` seconds.
         budget_window: the window of `fetch_budget`.
         clock: monotonic seconds; replaceable for tests.
+        on_event: `f(event)`, told of each fetch, refresh, failed fetch,
+            throttled fetch (`"backoff"`) and stale serve; see `Event`.
     """
 
     def __init__(
@@ -213,7 +217,9 @@ class AlbKeyCache:
         fetch_budget: int = DEFAULT_FETCH_BUDGET,
         budget_window: float = DEFAULT_BUDGET_WINDOW,
         clock: Callable[[], float] = time.monotonic,
+        on_event: _events.EventHook | None = None,
     ) -> None:
+        self._on_event = _events.make_hook(on_event)
         if fetcher is not None and not callable(getattr(fetcher, "fetch", None)):
             raise ConfigurationError("fetcher: expected an object with a fetch(uri) method")
         if not callable(clock):
@@ -269,7 +275,16 @@ class AlbKeyCache:
             leader = flight is None
             if flight is None:
                 if not self._spend(now):
+                    _events.notify(
+                        self._on_event,
+                        "backoff",
+                        reason="alb_key_fetch_throttled",
+                        status=503,
+                        kid=kid,
+                        uri=url,
+                    )
                     if stale is not None:
+                        _events.notify(self._on_event, "stale", kid=kid, uri=url)
                         return stale
                     raise JwksUnavailableError(
                         f"key for kid {kid!r:.60}: expected a fetch within the budget of "
@@ -280,17 +295,19 @@ class AlbKeyCache:
         if not leader:
             flight.done.wait()
             return flight.outcome()
+        started = time.perf_counter()
         try:
             flight.key = self._load(url, kid, now)
-        except UnknownKeyError as exc:
-            flight.error = exc
-            raise
-        except JwksUnavailableError as exc:
-            if stale is not None:
+        except (UnknownKeyError, JwksUnavailableError) as exc:
+            self._fetched(url, kid, started, exc.reason)
+            if stale is not None and isinstance(exc, JwksUnavailableError):
+                _events.notify(self._on_event, "stale", kid=kid, uri=url)
                 flight.key = stale
                 return stale
             flight.error = exc
             raise
+        else:
+            self._fetched(url, kid, started, None, refresh=cached is not None)
         finally:
             with self._lock:
                 del self._flights[url]
@@ -304,6 +321,27 @@ class AlbKeyCache:
             self._negative = {}
 
     # -- internals ---------------------------------------------------------
+
+    def _fetched(
+        self, url: str, kid: str, started: float, reason: str | None, *, refresh: bool = False
+    ) -> None:
+        """Report one key fetch to the `on_event` hook (nothing without one)."""
+        if self._on_event is None:
+            return
+        kind: _events.EventKind = (
+            "fetch_failed" if reason is not None else "refresh" if refresh else "fetch"
+        )
+        self._on_event(
+            _events.Event(
+                kind,
+                reason=reason,
+                status=None if reason is None else 401 if reason in _UNKNOWN else 503,
+                kid=kid,
+                uri=url,
+                duration=time.perf_counter() - started,
+                outcome="ok" if reason is None else "failed",
+            )
+        )
 
     def _spend(self, now: float) -> bool:
         """Take one request from the budget, if any is left (call under `_lock`)."""

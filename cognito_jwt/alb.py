@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from cognito_jwt import _events
 from cognito_jwt import claims as _claims
 from cognito_jwt._alb_keys import AlbKeyCache, PemFetcher
 from cognito_jwt.errors import (
@@ -154,6 +155,9 @@ class AlbJwtVerifier:
         clock: returns the current epoch seconds (tests, replays).
         max_token_length: size cap in characters.
         include_claims_in_errors: attach verified claims to claim errors.
+        on_event: `f(event)`, told of every rejection (reason, status,
+            issuer, kid; never the token or a claim value); see `Event`.  A
+            private key cache (for `fetcher`/`session`) reports to it too.
 
     Raises:
         ConfigurationError: a setting is missing or invalid.
@@ -184,7 +188,9 @@ class AlbJwtVerifier:
         clock: Callable[[], float] | None = None,
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
+        on_event: _events.EventHook | None = None,
     ) -> None:
+        self._on_event = _events.make_hook(on_event)
         if issuer is _REQUIRED:
             raise ConfigurationError(
                 "issuer: expected the identity provider's issuer (or None, explicitly, for any), "
@@ -232,7 +238,9 @@ class AlbJwtVerifier:
             self._keys = key_cache
         elif fetcher is not None or session is not None:
             # A caller-specific transport gets a cache of its own, as in the JWKS case.
-            self._keys = AlbKeyCache(fetcher if fetcher is not None else PemFetcher(session))
+            self._keys = AlbKeyCache(
+                fetcher if fetcher is not None else PemFetcher(session), on_event=self._on_event
+            )
         else:
             self._keys = DEFAULT_ALB_KEY_CACHE
         self._issuer = issuer
@@ -263,21 +271,43 @@ class AlbJwtVerifier:
                 and `reason` say why.
             JwksUnavailableError: (503) the signing key could not be obtained.
         """
-        signed = self._parse(token)
-        keys = self._keys
-        key = keys.peek(signed.key_url) or keys.get_key(signed.key_url, signed.kid)
-        return self._finish(signed, key)
+        try:
+            signed = self._parse(token)
+            keys = self._keys
+            key = keys.peek(signed.key_url) or keys.get_key(signed.key_url, signed.kid)
+            return self._finish(signed, key)
+        except CognitoJwtError as exc:
+            if self._on_event is not None:
+                self._report(exc, token)
+            raise
 
     async def verify_async(self, token: str) -> dict[str, Any]:
         """Like `verify`, without blocking the event loop on a key fetch."""
-        signed = self._parse(token)
-        keys = self._keys
-        key = keys.peek(signed.key_url)
-        if key is None:
-            import asyncio
+        try:
+            signed = self._parse(token)
+            keys = self._keys
+            key = keys.peek(signed.key_url)
+            if key is None:
+                import asyncio
 
-            key = await asyncio.to_thread(keys.get_key, signed.key_url, signed.kid)
-        return self._finish(signed, key)
+                key = await asyncio.to_thread(keys.get_key, signed.key_url, signed.kid)
+            return self._finish(signed, key)
+        except CognitoJwtError as exc:
+            if self._on_event is not None:
+                self._report(exc, token)
+            raise
+
+    def _report(self, error: CognitoJwtError, token: str) -> None:
+        """Tell the `on_event` hook about a rejection: the kid and issuer only once checked."""
+        assert self._on_event is not None  # the caller checked
+        try:
+            signed = self._parse(token)
+        except CognitoJwtError:
+            _events.rejection(self._on_event, error)
+            return
+        iss = signed.parsed.header.raw.get("iss")
+        issuer = self._issuer if self._issuer is not None and iss == self._issuer else None
+        _events.rejection(self._on_event, error, issuer=issuer, kid=signed.kid)
 
     def _parse(self, token: str) -> _Signed:
         if type(token) is not str or len(token) > self._max_token_length:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
+from cognito_jwt import _events
 from cognito_jwt import claims as _claims
 from cognito_jwt._cache import DEFAULT_CACHE_SIZE, CachedToken, TokenCache
 from cognito_jwt.errors import (
@@ -174,6 +175,7 @@ class _VerifierBase:
 
     _routes: dict[str, _Route]
     _algorithms: frozenset[str]
+    _on_event: _events.Hook | None = None
 
     def __init__(
         self,
@@ -189,6 +191,7 @@ class _VerifierBase:
         max_token_length: int,
         include_claims_in_errors: bool,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        on_event: _events.EventHook | None = None,
     ) -> None:
         if isinstance(algorithms, str):
             algorithms = (algorithms,)
@@ -231,6 +234,7 @@ class _VerifierBase:
             raise ConfigurationError("fetcher: give it to the JwksCache you pass, not both")
         if session is not None and (fetcher is not None or jwks_cache is not None):
             raise ConfigurationError("session: give it to your fetcher or JwksCache instead")
+        self._on_event = _events.make_hook(on_event)
         self._algorithms = algs
         self._leeway = float(leeway)
         self._custom_check = custom_check
@@ -247,7 +251,7 @@ class _VerifierBase:
         elif fetcher is not None or session is not None:
             # A caller-specific transport gets a cache of its own: sharing one
             # would let the first verifier's transport serve everyone.
-            self._keys = JwksCache(fetcher or RequestsFetcher(session))
+            self._keys = JwksCache(fetcher or RequestsFetcher(session), on_event=self._on_event)
         else:
             self._keys = DEFAULT_JWKS_CACHE
 
@@ -362,13 +366,18 @@ class _VerifierBase:
             AccessDeniedError: (403) valid, but lacks a required group or scope.
             JwksUnavailableError: (503) the keys could not be obtained.
         """
-        claims = self._lookup(token)
-        if claims is not None:
-            return claims
-        parsed, route, kid = self._parse(token)
-        source = route.owner._keys
-        key = source.peek(route.jwks_uri, kid) or source.get_key(route.jwks_uri, kid)
-        return self._complete(token, parsed, route, kid, key)
+        try:
+            claims = self._lookup(token)
+            if claims is not None:
+                return claims
+            parsed, route, kid = self._parse(token)
+            source = route.owner._keys
+            key = source.peek(route.jwks_uri, kid) or source.get_key(route.jwks_uri, kid)
+            return self._complete(token, parsed, route, kid, key)
+        except CognitoJwtError as exc:
+            if self._on_event is not None:
+                self._report(exc, token)
+            raise
 
     async def verify_async(self, token: str) -> dict[str, Any]:
         """Like :meth:`verify`, without blocking the event loop on a JWKS fetch.
@@ -376,17 +385,30 @@ class _VerifierBase:
         A cached key is used inline (the RSA check takes ~30 µs); a fetch runs
         in a worker thread, where concurrent callers share it.
         """
-        claims = self._lookup(token)
-        if claims is not None:
-            return claims
-        parsed, route, kid = self._parse(token)
-        source = route.owner._keys
-        key = source.peek(route.jwks_uri, kid)
-        if key is None:
-            import asyncio  # only here: it costs ~30 ms of import time
+        try:
+            claims = self._lookup(token)
+            if claims is not None:
+                return claims
+            parsed, route, kid = self._parse(token)
+            source = route.owner._keys
+            key = source.peek(route.jwks_uri, kid)
+            if key is None:
+                import asyncio  # only here: it costs ~30 ms of import time
 
-            key = await asyncio.to_thread(source.get_key, route.jwks_uri, kid)
-        return self._complete(token, parsed, route, kid, key)
+                key = await asyncio.to_thread(source.get_key, route.jwks_uri, kid)
+            return self._complete(token, parsed, route, kid, key)
+        except CognitoJwtError as exc:
+            if self._on_event is not None:
+                self._report(exc, token)
+            raise
+
+    def _report(self, error: CognitoJwtError, token: str) -> None:
+        """Tell the `on_event` hook about a rejection (see `_events.py`)."""
+        assert self._on_event is not None  # the caller checked
+        issuer, kid = _events.routing_of(
+            token, self._routes, self._max_token_length, self._header_cache
+        )
+        _events.rejection(self._on_event, error, issuer=issuer, kid=kid)
 
     # -- the verified-token cache (see _cache.py for what it may remember) ---
 
@@ -512,6 +534,11 @@ class CognitoJwtVerifier(_VerifierBase):
             token seen again skips the signature check; ``exp``/``nbf``, the
             key still being published and ``custom_check`` are re-checked on
             every hit.  ``0`` turns the cache off.
+        on_event: ``f(event)``, told of every rejection with an immutable
+            `Event` (reason, status, issuer, kid; never the token or a claim
+            value).  It cannot change a result: what it raises is logged once
+            and swallowed.  JWKS fetch events come from the `JwksCache`'s own
+            ``on_event`` (a cache made for ``fetcher``/``session`` gets this one).
 
     Raises:
         ConfigurationError: a setting is missing or invalid.
@@ -548,6 +575,7 @@ class CognitoJwtVerifier(_VerifierBase):
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        on_event: _events.EventHook | None = None,
     ) -> None:
         if token_use is _REQUIRED:
             raise ConfigurationError(
@@ -580,6 +608,7 @@ class CognitoJwtVerifier(_VerifierBase):
             max_token_length=max_token_length,
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
+            on_event=on_event,
         )
         self.user_pool_id = user_pool_id
         issuers = cognito_issuers(user_pool_id, additional_regions)
@@ -646,6 +675,7 @@ class JwtVerifier(_VerifierBase):
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        on_event: _events.EventHook | None = None,
     ) -> None:
         if audience is _REQUIRED:
             raise ConfigurationError(
@@ -666,6 +696,7 @@ class JwtVerifier(_VerifierBase):
             max_token_length=max_token_length,
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
+            on_event=on_event,
         )
         rules = _Rules(
             cognito=False,
@@ -702,7 +733,12 @@ class MultiIssuerVerifier(_VerifierBase):
         ... ])
     """
 
-    def __init__(self, verifiers: Sequence[CognitoJwtVerifier | JwtVerifier]) -> None:
+    def __init__(
+        self,
+        verifiers: Sequence[CognitoJwtVerifier | JwtVerifier],
+        *,
+        on_event: _events.EventHook | None = None,
+    ) -> None:
         if not verifiers:
             raise ConfigurationError("verifiers: expected at least one verifier, found none")
         routes: dict[str, _Route] = {}
@@ -716,6 +752,7 @@ class MultiIssuerVerifier(_VerifierBase):
                 if iss in routes:
                     raise ConfigurationError(f"verifiers: issuer {iss!r} is configured twice")
                 routes[iss] = route
+        self._on_event = _events.make_hook(on_event)
         self._verifiers = tuple(verifiers)
         self._routes = routes
         self._algorithms = frozenset().union(*(v._algorithms for v in verifiers))

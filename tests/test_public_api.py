@@ -18,6 +18,7 @@ EXPECTED = {
     "CognitoJwtVerifier",
     "ConfigurationError",
     "DEFAULT_JWKS_CACHE",
+    "Event",
     "Fetcher",
     "InvalidAudienceError",
     "InvalidClaimError",
