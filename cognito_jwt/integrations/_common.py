@@ -10,7 +10,7 @@ imports a web framework.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,8 +22,10 @@ __all__ = [
     "Denial",
     "Requirement",
     "SyncVerifier",
+    "ALB_TOKEN_HEADER",
     "bearer_token",
     "build_challenge",
+    "request_token",
     "check_realm",
     "claim_groups",
     "claim_scopes",
@@ -78,6 +80,30 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return credentials.strip() or None
+
+
+#: The header an Application Load Balancer puts its signed user-claims token in.
+ALB_TOKEN_HEADER = "x-amzn-oidc-data"  # noqa: S105 - a header name, not a secret
+
+
+def request_token(verifier: object, header: Callable[[str], str | None]) -> str | None:
+    """The token `verifier` should see: where it comes from depends on who signed it.
+
+    An `AlbJwtVerifier` verifies the token the load balancer put in
+    `x-amzn-oidc-data` (a bare JWT, no scheme); every other verifier the
+    `Authorization: Bearer` credentials.  `header(name)` reads one request
+    header (case-insensitively) or returns `None`.
+
+    Returns:
+        The token text, or `None` when the request carries none (answered with
+        a bare challenge, as for a missing bearer token).
+    """
+    from cognito_jwt.alb import AlbJwtVerifier
+
+    if isinstance(verifier, AlbJwtVerifier):
+        value = header(ALB_TOKEN_HEADER)
+        return value.strip() or None if value else None
+    return bearer_token(header("Authorization"))
 
 
 def _as_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:

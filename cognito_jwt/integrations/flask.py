@@ -55,9 +55,9 @@ from cognito_jwt.errors import CognitoJwtError, ConfigurationError
 from cognito_jwt.integrations._common import (
     Requirement,
     SyncVerifier,
-    bearer_token,
     check_realm,
     deny,
+    request_token,
 )
 
 __all__ = ["EXTENSION_NAME", "CognitoJwt", "current_claims", "require_auth", "verifier_from_config"]
@@ -230,7 +230,7 @@ def require_auth(
             state = _state()
             active_verifier = state.verifier
             active_realm = realm if realm is not None else state.realm
-        token = bearer_token(request.headers.get("Authorization"))
+        token = request_token(active_verifier, request.headers.get)
         if token is None:
             _abort(None, active_realm, requirement)
         try:
