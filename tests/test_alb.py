@@ -849,3 +849,68 @@ def test_negative_cache_holds_at_most_max_negative() -> None:
 def test_invalid_key_cache_settings_are_configuration_errors(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         AlbKeyCache(**kwargs)
+
+
+def test_stale_key_serves_while_the_budget_is_spent(alb: FakeAlb) -> None:
+    pem = alb.pem(alb.kid)
+    assert pem is not None
+    fetcher = CannedFetcher(pem)
+    ticks = ManualClock()
+    cache = AlbKeyCache(fetcher, max_age=100, fetch_budget=1, budget_window=1000, clock=ticks)
+    key = cache.get_key(url(alb.kid), alb.kid)
+    assert cache.get_key(url(alb.kid), alb.kid) is key  # fresh: no fetch
+    ticks.advance(150)
+    assert cache.get_key(url(alb.kid), alb.kid) is key  # stale, and no budget left to refresh
+    assert len(fetcher.urls) == 1
+
+
+def test_kid_published_after_it_was_unknown_is_found_once_the_ttl_passes(alb: FakeAlb) -> None:
+    pem = alb.pem(alb.kid)
+    assert pem is not None
+    fetcher = CannedFetcher(not_found())
+    ticks = ManualClock()
+    cache = AlbKeyCache(fetcher, negative_ttl=60, clock=ticks)
+    with pytest.raises(UnknownKeyError):
+        cache.get_key(url(alb.kid), alb.kid)
+    fetcher.answer = pem
+    with pytest.raises(UnknownKeyError):
+        cache.get_key(url(alb.kid), alb.kid)  # still remembered as unknown
+    ticks.advance(61)
+    assert cache.get_key(url(alb.kid), alb.kid).kid == alb.kid
+    assert url(alb.kid) not in cache._negative
+    assert len(fetcher.urls) == 2
+
+
+def test_clear_forgets_keys_and_unknown_kids(alb: FakeAlb) -> None:
+    pem = alb.pem(alb.kid)
+    assert pem is not None
+    fetcher = CannedFetcher(pem)
+    cache = AlbKeyCache(fetcher)
+    cache.get_key(url(alb.kid), alb.kid)
+    cache.clear()
+    assert cache.peek(url(alb.kid)) is None
+    cache.get_key(url(alb.kid), alb.kid)
+    assert len(fetcher.urls) == 2
+
+
+def test_verifier_reports_its_issuer(alb: FakeAlb, verifier: AlbJwtVerifier) -> None:
+    assert verifier.issuer == alb.issuer
+
+
+def test_fetcher_and_session_together_are_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError):
+        AlbJwtVerifier(
+            alb_arn=EU_ARN,
+            issuer="https://i",
+            client_id=None,
+            fetcher=CannedFetcher(b""),
+            session=object(),
+        )
+
+
+def test_coroutine_custom_check_is_a_configuration_error() -> None:
+    async def check(header: dict[str, Any], claims: dict[str, Any]) -> None:
+        return None
+
+    with pytest.raises(ConfigurationError):
+        AlbJwtVerifier(alb_arn=EU_ARN, issuer="https://i", client_id=None, custom_check=check)

@@ -390,3 +390,12 @@ def alb_and_server() -> Any:
     alb = FakeAlb()
     with alb.serve_keys() as server:
         yield alb, server
+
+
+def test_alb_verify_async_reports_rejections(alb_and_server: tuple[FakeAlb, Any]) -> None:
+    alb, server = alb_and_server
+    seen = Recorder()
+    verifier = alb.verifier(server, clock=clock, on_event=seen)
+    with pytest.raises(TokenExpiredError):
+        asyncio.run(verifier.verify_async(alb.token(now=NOW - 3600)))
+    assert [(e.reason, e.kid) for e in seen.events] == [("token_expired", alb.kid)]
