@@ -56,7 +56,7 @@ __all__ = ["AlbJwtVerifier", "alb_key_endpoint"]
 
 _ARN_RE = re.compile(
     r"arn:(?P<partition>aws[a-z-]*):elasticloadbalancing:"
-    r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:loadbalancer/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}"
+    r"(?P<region>[a-z]{2,}(?:-[a-z]+)+-\d+):\d{12}:loadbalancer/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}"
 )
 _UUID_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -73,7 +73,7 @@ def alb_key_endpoint(alb_arn: str) -> str:
     Commercial regions use `https://public-keys.auth.elb.<region>.amazonaws.com`;
     the GovCloud regions use an S3 bucket,
     `https://s3-<region>.amazonaws.com/aws-elb-public-keys-prod-<region>`.
-    AWS documents no endpoint for other partitions (China, ISO): give
+    AWS documents no endpoint for other partitions (China, EUSC, ISO): give
     `key_endpoint=` to the verifier there.
 
     Raises:

@@ -614,6 +614,8 @@ def test_each_signer_fetches_from_its_own_region() -> None:
     "arn",
     [
         CN_ARN,
+        "arn:aws-eusc:elasticloadbalancing:eusc-de-east-1:123456789012:"
+        "loadbalancer/app/x/0123456789abcdef",
         "arn:aws:elasticloadbalancing:us-gov-west-1:123456789012:loadbalancer/app/x/0123456789abcdef",
         "arn:aws-us-gov:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/0123456789abcdef",
     ],
