@@ -418,11 +418,136 @@ class Table:
             )
 
 
+# -- the on_event hook and the ALB path ------------------------------------------------------
+
+
+def hook_and_alb_contenders(pool: FakeCognitoPool) -> tuple[dict[str, Runner], dict[str, Runner]]:
+    """Two groups, each with its floor first.
+
+    * The ``on_event`` hook: the same accepted token and the same rejected
+      (expired) token, through a verifier with no hook and one with a hook
+      feeding a ``collections.Counter``.  Cache off, so every call does the
+      full path.
+    * The ALB path: ``AlbJwtVerifier`` on a cached key against ``cryptography``'s
+      ES256 verify (DER signature and signing input prepared, the ALB floor),
+      next to the Cognito RS256 path.
+    """
+    from collections import Counter
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from cognito_jwt import AlbKeyCache, Event
+    from cognito_jwt.testing import FakeAlb
+
+    def repeat(call: Callable[[], Any]) -> Runner:
+        def run(n: int) -> None:
+            for _ in range(n):
+                call()
+
+        return run
+
+    accepted = pool.id_token()
+    expired = pool.id_token(now=int(time.time()) - 7200)
+    reasons: Counter[str] = Counter()
+
+    def count(event: Event) -> None:
+        reasons[event.reason or event.kind] += 1
+
+    unset = pool.verifier(ID, cache_size=0)
+    counted = pool.verifier(ID, cache_size=0, on_event=count)
+
+    def rejects(verifier: Any) -> Callable[[], None]:
+        def call() -> None:
+            try:  # noqa: SIM105 - suppress() would add its own cost to what is timed
+                verifier.verify(expired)
+            except cognito_jwt.TokenExpiredError:
+                pass
+
+        return call
+
+    hook = {
+        "accepted, no hook (floor)": repeat(lambda: unset.verify(accepted)),
+        "accepted, Counter hook": repeat(lambda: counted.verify(accepted)),
+        "rejected (expired), no hook": repeat(rejects(unset)),
+        "rejected (expired), Counter hook": repeat(rejects(counted)),
+    }
+
+    alb = FakeAlb()
+    token = alb.token()
+    header, payload, signature = token.split(".")
+    raw = base64.urlsafe_b64decode(signature)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    signing_input = f"{header}.{payload}".encode()
+    public_key, sha256 = alb.key.public_key(), ec.ECDSA(hashes.SHA256())
+    key_url = f"https://keys.invalid/{alb.kid}"
+    pem = alb.pem(alb.kid)
+
+    class Canned:
+        def fetch(self, uri: str) -> bytes:
+            del uri  # one key only
+            assert pem is not None
+            return pem
+
+    verifier = cognito_jwt.AlbJwtVerifier(
+        alb_arn=alb.alb_arn,
+        issuer=alb.issuer,
+        client_id=alb.client_id,
+        key_endpoint="https://keys.invalid",
+        key_cache=AlbKeyCache(Canned()),
+    )
+    verifier.verify(token)
+    assert verifier._keys.peek(key_url) is not None  # the key is cached: no I/O below
+    rs256 = pool.verifier(ID, cache_size=0)
+    alb_path = {
+        "cryptography ES256 verify (ALB floor)": repeat(
+            lambda: public_key.verify(der, signing_input, sha256)
+        ),
+        "AlbJwtVerifier, key cached": repeat(lambda: verifier.verify(token)),
+        "CognitoJwtVerifier RS256, cache off": repeat(lambda: rs256.verify(accepted)),
+    }
+    return hook, alb_path
+
+
+def show_group(table: Table, title: str, results: dict[str, list[float]]) -> dict[str, float]:
+    """Print one group measured against its first entry; return the ratios."""
+    floor = next(iter(results.values()))
+    ratios = {
+        name: statistics.median(v / f for v, f in zip(values, floor, strict=True))
+        for name, values in results.items()
+    }
+    table.show(
+        title,
+        ["path", "µs/verify", "vs first row"],
+        [
+            [name, f"{statistics.median(values):.2f}", f"{ratios[name]:.3f}x"]
+            for name, values in results.items()
+        ],
+    )
+    return ratios
+
+
+def report_hook_and_alb(table: Table, pool: FakeCognitoPool, rounds: int) -> None:
+    """Measure and print the on_event hook's cost and the ALB path."""
+    hook_group, alb_group = hook_and_alb_contenders(pool)
+    hook_ratios = show_group(
+        table, "The on_event hook: cost on the full path (cache off)", measure(hook_group, rounds)
+    )
+    show_group(table, "The ALB path, key cached", measure(alb_group, rounds))
+    rejected_cost = (
+        hook_ratios["rejected (expired), Counter hook"] / hook_ratios["rejected (expired), no hook"]
+    )
+    print(
+        f"\non_event: accepted tokens with a hook set {hook_ratios['accepted, Counter hook']:.3f}x "
+        f"(unset = 1); rejected tokens with a Counter hook {rejected_cost:.3f}x of unset"
+    )
+
+
 def verdict(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
 
 
-def main() -> None:
+def main() -> None:  # noqa: PLR0915 - one report, read top to bottom
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     parser.add_argument("--markdown", action="store_true", help="print markdown tables")
@@ -516,6 +641,8 @@ def main() -> None:
         ["what", "bytes"],
         [[name, f"{value:,.0f}"] for name, value in memory.items()],
     )
+
+    report_hook_and_alb(table, pool, rounds)
 
     same = ratios["cognito_jwt, cache off, same token"]
     first = ratios["cognito_jwt, cache off, new tokens"]

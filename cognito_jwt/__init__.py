@@ -11,7 +11,10 @@ What is public is stated once, in docs/api.md ("The public API"): every name
 in this module's `__all__`, and the `__all__` of the public modules named there.
 """
 
+from cognito_jwt._alb_keys import AlbKeyCache
+from cognito_jwt._events import Event
 from cognito_jwt._version import __version__
+from cognito_jwt.alb import AlbJwtVerifier
 from cognito_jwt.claims import CognitoAccessTokenClaims, CognitoIdTokenClaims
 from cognito_jwt.errors import (
     AccessDeniedError,
@@ -68,11 +71,14 @@ __all__ = [
     "DEFAULT_STALE_IF_ERROR",
     "DEFAULT_TOTAL_TIMEOUT",
     "AccessDeniedError",
+    "AlbJwtVerifier",
+    "AlbKeyCache",
     "CognitoAccessTokenClaims",
     "CognitoIdTokenClaims",
     "CognitoJwtError",
     "CognitoJwtVerifier",
     "ConfigurationError",
+    "Event",
     "Fetcher",
     "InvalidAudienceError",
     "InvalidClaimError",

@@ -125,6 +125,8 @@ class RequestsFetcher:
         >>> fetcher = RequestsFetcher(total_timeout=2.0)
     """
 
+    _accept = "application/json"
+
     def __init__(
         self,
         session: requests.Session | None = None,
@@ -214,7 +216,7 @@ class RequestsFetcher:
                 timeout=(self.connect_timeout, self.read_timeout),
                 allow_redirects=False,
                 stream=True,
-                headers={"Accept": "application/json"},
+                headers={"Accept": self._accept},
             )
         except transport_errors as exc:
             raise JwksUnavailableError(
@@ -222,18 +224,7 @@ class RequestsFetcher:
                 reason="jwks_fetch_failed",
             ) from exc
         try:
-            if response.status_code != 200:
-                raise JwksUnavailableError(
-                    f"JWKS fetch from {uri}: expected HTTP 200, found {response.status_code}",
-                    reason="jwks_http_status",
-                    http_status=response.status_code,
-                )
-            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if ctype not in _JSON_TYPES and not ctype.endswith("+json"):
-                raise JwksUnavailableError(
-                    f"JWKS fetch from {uri}: expected a JSON content type, found {ctype!r:.60}",
-                    reason="jwks_content_type",
-                )
+            self._check_response(response, uri)
             _check_single_encoding(response.headers.get("Content-Encoding"), uri)
             declared = response.headers.get("Content-Length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
@@ -250,6 +241,21 @@ class RequestsFetcher:
             ) from exc
         finally:
             response.close()
+
+    def _check_response(self, response: requests.Response, uri: str) -> None:
+        """Accept only ``200`` with a JSON content type (a subclass may widen this)."""
+        if response.status_code != 200:
+            raise JwksUnavailableError(
+                f"JWKS fetch from {uri}: expected HTTP 200, found {response.status_code}",
+                reason="jwks_http_status",
+                http_status=response.status_code,
+            )
+        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype not in _JSON_TYPES and not ctype.endswith("+json"):
+            raise JwksUnavailableError(
+                f"JWKS fetch from {uri}: expected a JSON content type, found {ctype!r:.60}",
+                reason="jwks_content_type",
+            )
 
     def _read_body(self, response: requests.Response, uri: str, started: float) -> bytes:
         # read1 returns after a single socket read, so the deadline below is

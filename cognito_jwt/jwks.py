@@ -42,6 +42,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from cognito_jwt import _events
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
 from cognito_jwt.fetch import Fetcher, RequestsFetcher
 from cognito_jwt.keys import KeySet, VerificationKey, parse_jwks
@@ -188,6 +189,9 @@ class JwksCache:
             while fetches fail.
         max_backoff: upper bound of the back-off between failing attempts.
         clock: monotonic seconds; replaceable for tests.
+        on_event: ``f(event)``, told of each fetch, refresh, failed fetch,
+            back-off and stale serve (URI, duration, outcome; see `Event`).
+            What it raises is logged once and swallowed.
 
     Examples:
         >>> cache = JwksCache(max_age=600)
@@ -203,7 +207,9 @@ class JwksCache:
         stale_if_error: float = DEFAULT_STALE_IF_ERROR,
         max_backoff: float = DEFAULT_MAX_BACKOFF,
         clock: Callable[[], float] = time.monotonic,
+        on_event: _events.EventHook | None = None,
     ) -> None:
+        self._on_event = _events.make_hook(on_event)
         for name, value in (
             ("max_age", max_age),
             ("cooldown", cooldown),
@@ -278,6 +284,7 @@ class JwksCache:
             if now < entry.next_retry or entry.lock.locked():
                 # Backing off, or another caller is already refreshing: serve stale.
                 if key is not None:
+                    _events.notify(self._on_event, "stale", uri=uri, kid=kid)
                     return key
                 raise _unknown(uri, kid, keyset)
             try:
@@ -285,11 +292,20 @@ class JwksCache:
             except JwksUnavailableError:
                 if key is not None:
                     logger.warning("JWKS refresh failed for %s; serving cached keys", uri)
+                    _events.notify(self._on_event, "stale", uri=uri, kid=kid)
                     return key
                 raise
             return self._lookup_after_fetch(uri, kid, entry)
         if now < entry.next_retry and entry.last_error is not None and not entry.lock.locked():
-            raise self._still_failing(uri, entry)
+            error = self._still_failing(uri, entry)
+            _events.notify(
+                self._on_event,
+                "backoff",
+                uri=uri,
+                reason=error.reason,
+                status=503,
+            )
+            raise error
         self._refresh(uri, entry, seen, wait=True, kid=kid)
         return self._lookup_after_fetch(uri, kid, entry)
 
@@ -429,6 +445,8 @@ class JwksCache:
             if gated and now < entry.unknown_kid_until:
                 return  # another caller's fetch has just answered "no such kid"
             entry.last_attempt = now
+            first = entry.keyset is None
+            started = time.perf_counter() if self._on_event is not None else 0.0
             try:
                 body = self.fetcher.fetch(uri)
                 keyset = parse_jwks(body, source=f"JWKS at {uri}")
@@ -453,6 +471,7 @@ class JwksCache:
                     exc.reason,
                     backoff,
                 )
+                self._fetched(uri, started, exc.reason)
                 raise
             except Exception as exc:  # a user-supplied fetcher broke its contract
                 entry.failures += 1
@@ -464,12 +483,36 @@ class JwksCache:
                     reason="jwks_fetch_failed",
                 )
                 entry.generation += 1
+                self._fetched(uri, started, entry.last_error.reason)
                 raise entry.last_error from exc
             self._install(entry, keyset, now)
             self._note_missing_kid(entry, kid)
             logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
+            if self._on_event is not None:
+                self._fetched(uri, started, None, kind="fetch" if first else "refresh")
         finally:
             entry.lock.release()
+
+    def _fetched(
+        self,
+        uri: str,
+        started: float,
+        reason: str | None,
+        *,
+        kind: _events.EventKind = "fetch_failed",
+    ) -> None:
+        """Report one fetch to the `on_event` hook (nothing without one)."""
+        if self._on_event is not None:
+            self._on_event(
+                _events.Event(
+                    kind,
+                    reason=reason,
+                    status=503 if reason is not None else None,
+                    uri=uri,
+                    duration=time.perf_counter() - started,
+                    outcome="ok" if reason is None else "failed",
+                )
+            )
 
 
 class StaticKeySource:

@@ -23,7 +23,14 @@ from cognito_jwt.token import b64url_decode
 
 if TYPE_CHECKING:  # pragma: no cover
     from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+    PublicKey = (
+        rsa.RSAPublicKey
+        | ec.EllipticCurvePublicKey
+        | ed25519.Ed25519PublicKey
+        | ed448.Ed448PublicKey
+    )
 
 __all__ = [
     "MIN_RSA_BITS",
@@ -45,9 +52,33 @@ _CURVES: dict[str, tuple[str, int]] = {
 }
 _JWK_CURVES = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 
+#: EdDSA (RFC 8037): for each OKP curve, its raw public-key and signature sizes
+#: in bytes, and the algorithms that may use it.  RFC 9864 deprecates the
+#: polymorphic ``EdDSA`` in favour of the fully specified ``Ed25519`` and
+#: ``Ed448``; both spellings are accepted, and the key's ``crv`` decides which
+#: curve verifies, so an ``Ed448`` token can never be checked with an Ed25519
+#: key (nor the reverse).
+_OKP_CURVES: dict[str, tuple[int, int, frozenset[str]]] = {
+    "Ed25519": (32, 64, frozenset({"EdDSA", "Ed25519"})),
+    "Ed448": (57, 114, frozenset({"EdDSA", "Ed448"})),
+}
+
 #: Every algorithm a verifier may be configured with.
 SUPPORTED_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+    {
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "EdDSA",
+        "Ed25519",
+        "Ed448",
+    }
 )
 
 Verify = Callable[[bytes, bytes], bool]
@@ -114,6 +145,21 @@ def _ec_verifier(key: ec.EllipticCurvePublicKey, alg: str) -> Verify:
     return verify
 
 
+def _okp_verifier(key: ed25519.Ed25519PublicKey | ed448.Ed448PublicKey, size: int) -> Verify:
+    from cryptography.exceptions import InvalidSignature
+
+    def verify(signature: bytes, data: bytes) -> bool:
+        if len(signature) != size:
+            return False
+        try:
+            key.verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+
+    return verify
+
+
 class VerificationKey:
     """One usable public key from a JWKS, with its verifiers prepared per algorithm.
 
@@ -129,7 +175,7 @@ class VerificationKey:
     kty: str
     alg: str | None
     algorithms: frozenset[str]
-    public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+    public_key: PublicKey
     _verifiers: dict[str, Verify]
 
     def __init__(
@@ -138,7 +184,7 @@ class VerificationKey:
         kty: str,
         alg: str | None,
         algorithms: frozenset[str],
-        public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
+        public_key: PublicKey,
         *,
         verifiers: dict[str, Verify],
     ) -> None:
@@ -204,6 +250,35 @@ def _build_ec(jwk: Mapping[str, Any]) -> tuple[ec.EllipticCurvePublicKey, frozen
     return key, frozenset({alg})
 
 
+def _build_okp(
+    jwk: Mapping[str, Any],
+) -> tuple[ed25519.Ed25519PublicKey | ed448.Ed448PublicKey, frozenset[str], Verify]:
+    crv = jwk.get("crv")
+    curve = _OKP_CURVES.get(crv) if isinstance(crv, str) else None
+    if curve is None:
+        raise ValueError(f"unsupported OKP curve {crv!r:.20} (Ed25519 or Ed448 expected)")
+    key_size, signature_size, algorithms = curve
+    x = jwk.get("x")
+    if not isinstance(x, str) or not x:
+        raise ValueError("x is missing or not a string")
+    try:
+        raw = b64url_decode(x, "jwk x")
+    except MalformedTokenError:
+        raise ValueError("x is not base64url") from None
+    if len(raw) != key_size:
+        raise ValueError(f"x holds {len(raw)} bytes, expected {key_size} for {crv}")
+    if "d" in jwk:
+        raise ValueError("the JWK holds a private key (d); publish only the public half")
+    from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
+
+    key: ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+    if crv == "Ed25519":
+        key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
+    else:
+        key = ed448.Ed448PublicKey.from_public_bytes(raw)
+    return key, algorithms, _okp_verifier(key, signature_size)
+
+
 #: The members of RFC 7517 4 and RFC 7518 6 that a JWK may carry.  None of them
 #: has `null` among its values, so a `null` one is a broken key, never "absent".
 _REGISTERED_MEMBERS = (
@@ -230,10 +305,14 @@ def _build_key(jwk: Mapping[str, Any]) -> VerificationKey:
     kty = jwk.get("kty")
     rsa_key: rsa.RSAPublicKey | None = None
     ec_key: ec.EllipticCurvePublicKey | None = None
+    okp_verify: Verify | None = None
+    okp_key: ed25519.Ed25519PublicKey | ed448.Ed448PublicKey | None = None
     if kty == "RSA":
         rsa_key, algorithms = _build_rsa(jwk)
     elif kty == "EC":
         ec_key, algorithms = _build_ec(jwk)
+    elif kty == "OKP":
+        okp_key, algorithms, okp_verify = _build_okp(jwk)
     else:
         raise ValueError(f"kty {kty!r:.20} is not supported")
     if jwk_alg is not None:
@@ -247,7 +326,9 @@ def _build_key(jwk: Mapping[str, Any]) -> VerificationKey:
             verifiers[alg] = _rsa_verifier(rsa_key, alg)
         elif ec_key is not None:
             verifiers[alg] = _ec_verifier(ec_key, alg)
-    public_key = rsa_key if rsa_key is not None else ec_key
+        elif okp_verify is not None:
+            verifiers[alg] = okp_verify  # one curve, one verification, whichever name
+    public_key: PublicKey | None = rsa_key or ec_key or okp_key
     assert public_key is not None  # one branch above built it
     return VerificationKey(kid, kty, jwk_alg, algorithms, public_key, verifiers=verifiers)
 

@@ -419,3 +419,62 @@ class JwksServer:
         """Stop serving and release the port."""
         self._server.shutdown()
         self._server.server_close()
+
+
+# -- Application Load Balancer tokens ------------------------------------------
+# The ALB part of the kit lives in its own module; it is re-exported here so
+# that tests import everything from cognito_jwt.testing.
+
+from cognito_jwt._testing_alb import AlbKeyServer, FakeAlb, alb_segment  # noqa: E402
+
+__all__ += ["AlbKeyServer", "FakeAlb", "alb_segment"]
+
+
+# -- Resource-bound access tokens -----------------------------------------------
+
+
+def resource_bound_access_token(
+    pool: FakeCognitoPool, resource: str | list[str], **kwargs: Any
+) -> str:
+    """An access token of `pool` bound to `resource` (RFC 8707), as Cognito issues it.
+
+    Cognito puts the requested resource in `aud`, next to `client_id`, in access
+    tokens from the authorization-code and implicit grants; client-credentials
+    tokens never carry it.  Other keyword arguments are `access_token`'s.
+    """
+    return pool.access_token(aud=resource, **kwargs)
+
+
+__all__ += ["resource_bound_access_token"]
+
+
+# -- EdDSA keys -------------------------------------------------------------------
+
+
+def okp_jwk(public_key: Any, kid: str, *, alg: str | None = None) -> dict[str, str]:
+    """The JWK (RFC 8037: `kty` `OKP`, `crv`, `x`) of an Ed25519 or Ed448 public key."""
+    from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
+
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        crv = "Ed25519"
+    elif isinstance(public_key, ed448.Ed448PublicKey):
+        crv = "Ed448"
+    else:
+        raise TypeError(f"expected an Ed25519 or Ed448 public key, found {type(public_key)}")
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    jwk = {"kty": "OKP", "crv": crv, "kid": kid, "use": "sig", "x": b64url(raw)}
+    if alg is not None:
+        jwk["alg"] = alg
+    return jwk
+
+
+def sign_okp(private_key: Any, header: Mapping[str, Any], claims: Mapping[str, Any]) -> str:
+    """A compact JWS of `claims` with exactly `header`, signed by an Ed25519/Ed448 key."""
+    signing_input = (
+        f"{b64url(json.dumps(dict(header)).encode())}.{b64url(json.dumps(dict(claims)).encode())}"
+    )
+    signature = private_key.sign(signing_input.encode("ascii"))
+    return f"{signing_input}.{b64url(signature)}"
+
+
+__all__ += ["okp_jwk", "sign_okp"]

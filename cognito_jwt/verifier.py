@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
+from cognito_jwt import _events
 from cognito_jwt import claims as _claims
 from cognito_jwt._cache import DEFAULT_CACHE_SIZE, CachedToken, TokenCache
 from cognito_jwt._partitions import dns_suffix
@@ -150,6 +151,8 @@ class _Rules(NamedTuple):
     require_all_groups: bool
     scopes: frozenset[str] | None
     require_all_scopes: bool
+    #: Cognito access tokens bound to a resource (RFC 8707) carry it in ``aud``.
+    resources: frozenset[str] | None = None
 
     def check(self, claims: dict[str, Any]) -> None:
         _claims.check_claim_types(claims, cognito=self.cognito)
@@ -160,6 +163,8 @@ class _Rules(NamedTuple):
                     _claims.check_audience(claims, self.audiences, allow_list=False)
                 else:
                     _claims.check_client_id(claims, self.audiences)
+            if self.resources is not None:
+                _claims.check_audience(claims, self.resources, allow_list=True)
         elif self.audiences is not None:
             _claims.check_audience(claims, self.audiences, allow_list=True)
         if self.groups is not None:
@@ -182,6 +187,7 @@ class _VerifierBase:
 
     _routes: dict[str, _Route]
     _algorithms: frozenset[str]
+    _on_event: _events.Hook | None = None
 
     def __init__(
         self,
@@ -198,6 +204,7 @@ class _VerifierBase:
         max_token_length: int,
         include_claims_in_errors: bool,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        on_event: _events.EventHook | None = None,
     ) -> None:
         if isinstance(algorithms, str):
             algorithms = (algorithms,)
@@ -245,6 +252,7 @@ class _VerifierBase:
             raise ConfigurationError("fetcher: give it to the JwksCache you pass, not both")
         if session is not None and (fetcher is not None or jwks_cache is not None):
             raise ConfigurationError("session: give it to your fetcher or JwksCache instead")
+        self._on_event = _events.make_hook(on_event)
         self._algorithms = algs
         self._leeway = float(leeway)
         # What claims.check_time allows on iat/nbf: leeway never narrows it.
@@ -263,7 +271,7 @@ class _VerifierBase:
         elif fetcher is not None or session is not None:
             # A caller-specific transport gets a cache of its own: sharing one
             # would let the first verifier's transport serve everyone.
-            self._keys = JwksCache(fetcher or RequestsFetcher(session))
+            self._keys = JwksCache(fetcher or RequestsFetcher(session), on_event=self._on_event)
         else:
             self._keys = DEFAULT_JWKS_CACHE
 
@@ -367,13 +375,18 @@ class _VerifierBase:
             AccessDeniedError: (403) valid, but lacks a required group or scope.
             JwksUnavailableError: (503) the keys could not be obtained.
         """
-        claims = self._lookup(token)
-        if claims is not None:
-            return claims
-        parsed, route, kid = self._parse(token)
-        source = route.owner._keys
-        key = source.peek(route.jwks_uri, kid) or source.get_key(route.jwks_uri, kid)
-        return self._complete(token, parsed, route, kid, key)
+        try:
+            claims = self._lookup(token)
+            if claims is not None:
+                return claims
+            parsed, route, kid = self._parse(token)
+            source = route.owner._keys
+            key = source.peek(route.jwks_uri, kid) or source.get_key(route.jwks_uri, kid)
+            return self._complete(token, parsed, route, kid, key)
+        except CognitoJwtError as exc:
+            if self._on_event is not None:
+                self._report(exc, token)
+            raise
 
     async def verify_async(self, token: str) -> dict[str, Any]:
         """Like :meth:`verify`, without blocking the event loop on a JWKS fetch.
@@ -381,17 +394,30 @@ class _VerifierBase:
         A cached key is used inline (the RSA check takes ~30 µs); a fetch runs
         in a worker thread, where concurrent callers share it.
         """
-        claims = self._lookup(token)
-        if claims is not None:
-            return claims
-        parsed, route, kid = self._parse(token)
-        source = route.owner._keys
-        key = source.peek(route.jwks_uri, kid)
-        if key is None:
-            import asyncio  # only here: it costs ~30 ms of import time
+        try:
+            claims = self._lookup(token)
+            if claims is not None:
+                return claims
+            parsed, route, kid = self._parse(token)
+            source = route.owner._keys
+            key = source.peek(route.jwks_uri, kid)
+            if key is None:
+                import asyncio  # only here: it costs ~30 ms of import time
 
-            key = await asyncio.to_thread(source.get_key, route.jwks_uri, kid)
-        return self._complete(token, parsed, route, kid, key)
+                key = await asyncio.to_thread(source.get_key, route.jwks_uri, kid)
+            return self._complete(token, parsed, route, kid, key)
+        except CognitoJwtError as exc:
+            if self._on_event is not None:
+                self._report(exc, token)
+            raise
+
+    def _report(self, error: CognitoJwtError, token: str) -> None:
+        """Tell the `on_event` hook about a rejection (see `_events.py`)."""
+        assert self._on_event is not None  # the caller checked
+        issuer, kid = _events.routing_of(
+            token, self._routes, self._max_token_length, self._header_cache
+        )
+        _events.rejection(self._on_event, error, issuer=issuer, kid=kid)
 
     # -- the verified-token cache (see _cache.py for what it may remember) ---
 
@@ -497,6 +523,10 @@ class CognitoJwtVerifier(_VerifierBase):
             ``require_all_groups``); missing → 403.
         scopes: OAuth scopes required in ``scope`` (any, or all with
             ``require_all_scopes``); missing → 403.
+        resource: resource server identifier(s) of which an access token's
+            ``aud`` must hold one (RFC 8707 resource indicators), checked in
+            addition to ``client_id``; requires ``token_use="access"``.
+            ``None`` (the default) checks no ``aud`` in access tokens.
         leeway: seconds of clock skew tolerated on ``exp`` (and at least as
             much on ``nbf``/``iat``); default 0, so a token is refused the
             moment it expires.
@@ -520,6 +550,11 @@ class CognitoJwtVerifier(_VerifierBase):
             token seen again skips the signature check; ``exp``/``nbf``, the
             key still being published and ``custom_check`` are re-checked on
             every hit.  ``0`` turns the cache off.
+        on_event: ``f(event)``, told of every rejection with an immutable
+            `Event` (reason, status, issuer, kid; never the token or a claim
+            value).  It cannot change a result: what it raises is logged once
+            and swallowed.  JWKS fetch events come from the `JwksCache`'s own
+            ``on_event`` (a cache made for ``fetcher``/``session`` gets this one).
 
     Raises:
         ConfigurationError: a setting is missing or invalid.
@@ -541,6 +576,7 @@ class CognitoJwtVerifier(_VerifierBase):
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
+        resource: str | Sequence[str] | None = None,
         leeway: float = 0,
         iat_nbf_leeway: float = _claims.DEFAULT_IAT_NBF_LEEWAY,
         custom_check: CustomCheck | None = None,
@@ -556,6 +592,7 @@ class CognitoJwtVerifier(_VerifierBase):
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        on_event: _events.EventHook | None = None,
     ) -> None:
         if token_use is _REQUIRED:
             raise ConfigurationError(
@@ -571,6 +608,11 @@ class CognitoJwtVerifier(_VerifierBase):
                 "client_id: expected the app client id(s) (or None, explicitly, for any), "
                 "found it missing"
             )
+        if resource is not None and token_use != "access":  # noqa: S105
+            raise ConfigurationError(
+                f"resource: expected token_use='access' (only access tokens are bound to a "
+                f"resource), found token_use={token_use!r}"
+            )
         super().__init__(
             algorithms=("RS256",),
             leeway=leeway,
@@ -584,6 +626,7 @@ class CognitoJwtVerifier(_VerifierBase):
             max_token_length=max_token_length,
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
+            on_event=on_event,
         )
         self.user_pool_id = user_pool_id
         if issuer is None:
@@ -601,6 +644,7 @@ class CognitoJwtVerifier(_VerifierBase):
             require_all_groups=require_all_groups,
             scopes=_string_set("scopes", scopes, allow_none=True),
             require_all_scopes=require_all_scopes,
+            resources=_string_set("resource", resource, allow_none=True),
         )
         self._routes = {
             iss: _Route(
@@ -621,7 +665,8 @@ class JwtVerifier(_VerifierBase):
         audience: allowed ``aud`` value(s) (a token's list ``aud`` passes if
             any entry matches), or ``None`` to skip the check on purpose.
         jwks_uri: defaults to ``<issuer>/.well-known/jwks.json``.
-        algorithms: allowed JWS algorithms (RS*, PS*, ES*); default ``RS256``.
+        algorithms: allowed JWS algorithms (RS*, PS*, ES*, and ``EdDSA``,
+            ``Ed25519``, ``Ed448`` for OKP keys); default ``RS256``.
         scopes: required ``scope`` entries (any, or all with ``require_all_scopes``).
 
     Other arguments are as for :class:`CognitoJwtVerifier`.
@@ -651,6 +696,7 @@ class JwtVerifier(_VerifierBase):
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        on_event: _events.EventHook | None = None,
     ) -> None:
         if audience is _REQUIRED:
             raise ConfigurationError(
@@ -672,6 +718,7 @@ class JwtVerifier(_VerifierBase):
             max_token_length=max_token_length,
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
+            on_event=on_event,
         )
         rules = _Rules(
             cognito=False,
@@ -708,7 +755,12 @@ class MultiIssuerVerifier(_VerifierBase):
         ... ])
     """
 
-    def __init__(self, verifiers: Sequence[CognitoJwtVerifier | JwtVerifier]) -> None:
+    def __init__(
+        self,
+        verifiers: Sequence[CognitoJwtVerifier | JwtVerifier],
+        *,
+        on_event: _events.EventHook | None = None,
+    ) -> None:
         if not verifiers:
             raise ConfigurationError("verifiers: expected at least one verifier, found none")
         routes: dict[str, _Route] = {}
@@ -722,6 +774,7 @@ class MultiIssuerVerifier(_VerifierBase):
                 if iss in routes:
                     raise ConfigurationError(f"verifiers: issuer {iss!r} is configured twice")
                 routes[iss] = route
+        self._on_event = _events.make_hook(on_event)
         self._verifiers = tuple(verifiers)
         self._routes = routes
         self._algorithms = frozenset().union(*(v._algorithms for v in verifiers))

@@ -17,6 +17,8 @@ from cognito_jwt import errors
 
 EXPECTED = {
     "AccessDeniedError",
+    "AlbJwtVerifier",
+    "AlbKeyCache",
     "CognitoAccessTokenClaims",
     "CognitoIdTokenClaims",
     "CognitoJwtError",
@@ -31,6 +33,7 @@ EXPECTED = {
     "DEFAULT_READ_TIMEOUT",
     "DEFAULT_STALE_IF_ERROR",
     "DEFAULT_TOTAL_TIMEOUT",
+    "Event",
     "Fetcher",
     "InvalidAudienceError",
     "InvalidClaimError",

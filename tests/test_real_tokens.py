@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cognito_jwt import (
     CognitoJwtVerifier,
@@ -129,4 +130,5 @@ def test_every_published_jwks_sample_loads() -> None:
         source = StaticKeySource(sample["jwks"])
         assert len(source.keyset.keys) == len(sample["jwks"]["keys"]), sample["user_pool_id"]
         for kid, key in source.keyset.keys.items():
+            assert isinstance(key.public_key, rsa.RSAPublicKey), kid
             assert key.public_key.key_size >= 2048, kid

@@ -10,7 +10,7 @@ imports a web framework.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -23,9 +23,10 @@ from cognito_jwt.errors import (
 )
 
 __all__ = [
-    "AsyncVerifier",
+    "ALB_TOKEN_HEADER",
     "OPTIONAL_SETTINGS",
     "REQUIRED_SETTINGS",
+    "AsyncVerifier",
     "Denial",
     "Requirement",
     "SyncVerifier",
@@ -36,6 +37,7 @@ __all__ = [
     "claim_scopes",
     "deny",
     "log_denial",
+    "request_token",
     "requirement_class",
     "verifier_from_settings",
     "warm_up",
@@ -89,6 +91,30 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return credentials.strip() or None
+
+
+#: The header an Application Load Balancer puts its signed user-claims token in.
+ALB_TOKEN_HEADER = "x-amzn-oidc-data"  # noqa: S105 - a header name, not a secret
+
+
+def request_token(verifier: object, header: Callable[[str], str | None]) -> str | None:
+    """The token `verifier` should see: where it comes from depends on who signed it.
+
+    An `AlbJwtVerifier` verifies the token the load balancer put in
+    `x-amzn-oidc-data` (a bare JWT, no scheme); every other verifier the
+    `Authorization: Bearer` credentials.  `header(name)` reads one request
+    header (case-insensitively) or returns `None`.
+
+    Returns:
+        The token text, or `None` when the request carries none (answered with
+        a bare challenge, as for a missing bearer token).
+    """
+    from cognito_jwt.alb import AlbJwtVerifier
+
+    if isinstance(verifier, AlbJwtVerifier):
+        value = header(ALB_TOKEN_HEADER)
+        return value.strip() or None if value else None
+    return bearer_token(header("Authorization"))
 
 
 def _as_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:

@@ -76,12 +76,12 @@ from cognito_jwt.integrations._common import (
     Denial,
     Requirement,
     SyncVerifier,
-    bearer_token,
     build_challenge,
     check_realm,
     claim_groups,
     claim_scopes,
     deny,
+    request_token,
     requirement_class,
     verifier_from_settings,
 )
@@ -359,6 +359,20 @@ class CognitoUser:
         return hash(self.pk)
 
 
+def _header_reader(request: Request) -> Callable[[str], str | None]:
+    """Read one request header by name, as `request_token` asks for it."""
+
+    def read(name: str) -> str | None:
+        if name == "Authorization":
+            # The header arrives as bytes (ISO-8859-1 by HTTP); latin-1 never fails
+            # to decode, and a non-ASCII token then fails verification as malformed.
+            return get_authorization_header(request).decode("latin-1")
+        value = request.headers.get(name)
+        return value if isinstance(value, str) else None
+
+    return read
+
+
 class CognitoJwtAuthentication(BaseAuthentication):
     """Authenticate ``Authorization: Bearer <Cognito JWT>`` requests.
 
@@ -372,14 +386,12 @@ class CognitoJwtAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, dict[str, Any]] | None:
         """Verify the bearer token, if any; see the class docstring."""
-        # The header arrives as bytes (ISO-8859-1 by HTTP); latin-1 never fails
-        # to decode, and a non-ASCII token then fails verification as malformed.
-        header = get_authorization_header(request).decode("latin-1")
-        token = bearer_token(header)
+        verifier = get_verifier()
+        token = request_token(verifier, _header_reader(request))
         if token is None:
             return None
         try:
-            claims = get_verifier().verify(token)
+            claims = verifier.verify(token)
             _ANY_CALLER.check(claims)  # a malformed cognito:groups is a 401 on every route
         except CognitoJwtError as error:
             _raise_denial(request, deny(error, realm=_realm()))

@@ -55,9 +55,9 @@ from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.integrations._common import (
     Requirement,
     SyncVerifier,
-    bearer_token,
     check_realm,
     deny,
+    request_token,
     verifier_from_settings,
     warm_up,
 )
@@ -219,7 +219,10 @@ def require_auth(
             active_realm = realm if realm is not None else state.realm
         # The WSGI environ directly: `request.headers` would first build an
         # EnvironHeaders view and translate the name, for the same string.
-        token = bearer_token(request.environ.get("HTTP_AUTHORIZATION"))
+        environ = request.environ
+        token = request_token(
+            active_verifier, lambda name: environ.get("HTTP_" + name.upper().replace("-", "_"))
+        )
         if token is None:
             _abort(None, active_realm, requirement)
         try:

@@ -1,0 +1,172 @@
+"""Flask and DRF accept an `AlbJwtVerifier`: it reads `x-amzn-oidc-data`, not `Authorization`.
+
+Real ALB-shaped tokens from `FakeAlb`, served keys on 127.0.0.1; each rejection
+asserts the status and the reason on the wire."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cognito_jwt.integrations._common import ALB_TOKEN_HEADER, request_token
+from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
+
+
+@pytest.fixture(scope="module")
+def alb() -> FakeAlb:
+    return FakeAlb()
+
+
+@pytest.fixture(scope="module")
+def server(alb: FakeAlb) -> Iterator[AlbKeyServer]:
+    with alb.serve_keys() as serving:
+        yield serving
+
+
+# -- the shared rule -------------------------------------------------------------
+
+
+def test_alb_verifier_reads_the_alb_header_and_nothing_else(
+    alb: FakeAlb, server: AlbKeyServer
+) -> None:
+    verifier = alb.verifier(server)
+    headers = {ALB_TOKEN_HEADER: " abc.def.ghi ", "Authorization": "Bearer other"}
+    assert request_token(verifier, headers.get) == "abc.def.ghi"
+    assert request_token(verifier, {"Authorization": "Bearer other"}.get) is None
+    assert request_token(verifier, {ALB_TOKEN_HEADER: "  "}.get) is None
+
+
+def test_other_verifiers_read_the_bearer_token(pool: FakeCognitoPool) -> None:
+    verifier = pool.verifier(token_use="id")
+    headers = {ALB_TOKEN_HEADER: "alb.token.here", "Authorization": "Bearer a.b.c"}
+    assert request_token(verifier, headers.get) == "a.b.c"
+    assert request_token(verifier, {ALB_TOKEN_HEADER: "alb.token.here"}.get) is None
+
+
+# -- Flask -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def flask_client(alb: FakeAlb, server: AlbKeyServer) -> Any:
+    pytest.importorskip("flask")
+    from flask import Flask, g
+
+    from cognito_jwt.integrations.flask import require_auth
+
+    app = Flask(__name__)
+    verifier = alb.verifier(server)
+
+    @app.get("/me")
+    @require_auth(verifier)
+    def me() -> dict[str, Any]:
+        return {"email": g.cognito_claims["email"]}
+
+    return app.test_client()
+
+
+def test_flask_accepts_the_alb_token(alb: FakeAlb, flask_client: Any) -> None:
+    response = flask_client.get("/me", headers={ALB_TOKEN_HEADER: alb.token()})
+    assert response.status_code == 200
+    assert response.get_json() == {"email": "alice@example.com"}
+
+
+def test_flask_without_the_alb_header_answers_a_bare_challenge(
+    alb: FakeAlb, flask_client: Any
+) -> None:
+    response = flask_client.get("/me", headers={"Authorization": f"Bearer {alb.token()}"})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    ("wrong", "reason"),
+    [
+        ({"header_overrides": {"exp": 1}}, "token_expired"),
+        ({"header_overrides": {"client": "other"}}, "invalid_client"),
+        ({"header_overrides": {"signer": "arn:aws:elasticloadbalancing:x"}}, "invalid_signer"),
+        ({"key": "other"}, "invalid_signature"),
+    ],
+)
+def test_flask_rejects_a_bad_alb_token_with_its_reason(
+    alb: FakeAlb, flask_client: Any, wrong: dict[str, Any], reason: str
+) -> None:
+    if wrong.get("key") == "other":
+        wrong = {"key": FakeAlb().key}
+    response = flask_client.get("/me", headers={ALB_TOKEN_HEADER: alb.token(**wrong)})
+    assert response.status_code == 401
+    assert response.get_json()["reason"] == reason
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_flask_answers_503_when_the_key_endpoint_fails(alb: FakeAlb) -> None:
+    pytest.importorskip("flask")
+    from flask import Flask
+
+    from cognito_jwt.integrations.flask import require_auth
+
+    failing = AlbKeyServer(lambda kid: 500)
+    try:
+        app = Flask(__name__)
+
+        @app.get("/me")
+        @require_auth(alb.verifier(failing))
+        def me() -> str:
+            return "ok"
+
+        response = app.test_client().get("/me", headers={ALB_TOKEN_HEADER: alb.token()})
+        assert response.status_code == 503
+        assert response.get_json()["reason"] == "jwks_http_status"
+    finally:
+        failing.close()
+
+
+# -- Django REST framework ------------------------------------------------------------
+
+
+@pytest.fixture
+def drf_authenticate(alb: FakeAlb, server: AlbKeyServer) -> Iterator[Any]:
+    pytest.importorskip("django")
+    pytest.importorskip("rest_framework")
+    # That module configures Django for the whole process (its own URLconf);
+    # importing it first keeps a single configuration whichever test runs first.
+    import test_integration_drf  # noqa: F401
+    from django.test import override_settings
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from cognito_jwt.integrations.drf import CognitoJwtAuthentication
+
+    factory = APIRequestFactory()
+
+    def authenticate(**headers: str) -> Any:
+        meta: dict[str, Any] = {
+            "HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()
+        }
+        return CognitoJwtAuthentication().authenticate(Request(factory.get("/", **meta)))
+
+    with override_settings(COGNITO_JWT={"VERIFIER": alb.verifier(server)}):
+        yield authenticate
+
+
+def test_drf_authenticates_the_alb_token(alb: FakeAlb, drf_authenticate: Any) -> None:
+    user, claims = drf_authenticate(**{ALB_TOKEN_HEADER: alb.token()})
+    assert claims["email"] == "alice@example.com"
+    assert user.pk == claims["sub"]
+
+
+def test_drf_without_the_alb_header_leaves_it_to_the_next_authenticator(
+    alb: FakeAlb, drf_authenticate: Any
+) -> None:
+    assert drf_authenticate(Authorization=f"Bearer {alb.token()}") is None
+
+
+def test_drf_rejects_a_bad_alb_token_with_its_reason(alb: FakeAlb, drf_authenticate: Any) -> None:
+    from rest_framework.exceptions import AuthenticationFailed
+
+    with pytest.raises(AuthenticationFailed) as info:
+        drf_authenticate(**{ALB_TOKEN_HEADER: alb.token(header_overrides={"client": "x"})})
+    assert info.value.status_code == 401
+    detail: Any = info.value.detail
+    assert "invalid_client" in str(detail)
