@@ -1042,3 +1042,17 @@ def test_unsafe_or_unknown_configurations_are_refused_with_the_fix(
 ) -> None:
     with pytest.raises(ConfigurationError, match=re.escape(fix)):
         make_handler(verifier, **options)
+
+
+@pytest.mark.parametrize("arn_method", ["DELETE", "ANY"])
+def test_a_custom_domain_base_path_does_not_hide_the_route_from_the_rule(
+    arn_method: str, verifier: CognitoJwtVerifier, reader_token: str
+) -> None:
+    """HTTP API 1.0's `path` carries an API mapping's base path; the ARN's path does not."""
+    event = http_v1_event({"Authorization": reader_token}, "DELETE")
+    event["path"] = event["requestContext"]["path"] = "/v1/news"
+    event["methodArn"] = f"{HTTP_PREFIX}/{arn_method}/news"
+    request = describe_request(event)
+    assert "/news" in request.all_paths
+    handler = make_handler(verifier, rule={"DELETE /news": "admin"}, authorizer_cache="off")
+    assert not policy_allows(handler(event, None), event["methodArn"])

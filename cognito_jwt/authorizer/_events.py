@@ -272,7 +272,10 @@ def describe_request(event: Mapping[str, Any]) -> ApiRequest:
     route_key = _str(event.get("routeKey")) or _str(context.get("routeKey")) or None
     stage = _str(context.get("stage")) or (parsed.stage if parsed else "")
     arn_method = parsed.method if parsed else ""
-    arn_path = parsed.path if parsed and names else ""
+    # The ARN's path is a candidate whenever it is a path and not a template,
+    # even on an `ANY` route: a request path that carries a custom domain's
+    # base path (HTTP API 1.0 `path`) then still meets the keys for `/news`.
+    arn_path = parsed.path if parsed and "{" not in parsed.path and "}" not in parsed.path else ""
 
     if kind == "websocket":
         method = arn_method if arn_method.startswith("$") else (route_key or "")
