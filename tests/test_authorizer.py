@@ -503,19 +503,25 @@ def test_require_groups_for() -> None:
     assert rule(_request("POST", "/news/1"), nobody)
     assert rule(_request("GET", "/users/admin"), nobody)  # the method does not cross into paths
     parsed = parse_execute_api_arn(GET_ARN)
-    assert rule.denied_resources(parsed, admin) == [
-        f"{REST_PREFIX}/POST/news",
-        f"{REST_PREFIX}/ANY/news",
-        f"{REST_PREFIX}/ANY/*{{*",
-        f"{REST_PREFIX}/POST/*{{*",
-        f"{REST_PREFIX}/$default",
-        f"{REST_PREFIX}/$default/*",
+    assert [r.removeprefix(f"{REST_PREFIX}/") for r in rule.denied_resources(parsed, admin)] == [
+        "POST/news",
+        "POST/news/",
+        "POST /news",
+        "ANY/news",
+        "ANY/*{*",
+        "POST/*{*",
+        "ANY /news",
+        "ANY /*{*",
+        "POST /*{*",
+        "$default",
+        "$default/*",
     ]
     denied = rule.denied_resources(parsed, nobody)
-    assert denied[:3] == [
+    assert denied[:4] == [
         f"{REST_PREFIX}/DELETE/*",
+        f"{REST_PREFIX}/DELETE /*",
         f"{REST_PREFIX}/ANY/*",
-        f"{REST_PREFIX}/$default",
+        f"{REST_PREFIX}/ANY /*",
     ]
     assert f"{REST_PREFIX}/GET/admin" in denied
     assert f"{REST_PREFIX}/HEAD/admin/*" in denied
@@ -1056,3 +1062,12 @@ def test_a_custom_domain_base_path_does_not_hide_the_route_from_the_rule(
     assert "/news" in request.all_paths
     handler = make_handler(verifier, rule={"DELETE /news": "admin"}, authorizer_cache="off")
     assert not policy_allows(handler(event, None), event["methodArn"])
+
+
+def test_group_values_and_unmatched_are_validated() -> None:
+    with pytest.raises(ConfigurationError, match="expected group names"):
+        require_groups_for({"DELETE": 5})  # type: ignore[dict-item]
+    with pytest.raises(ConfigurationError, match="unmatched"):
+        require_groups_for({"DELETE": "admin"}, unmatched="Deny")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="unmatched"):
+        GroupRule([], unmatched="Deny")  # type: ignore[arg-type]
