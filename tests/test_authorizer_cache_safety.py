@@ -523,3 +523,31 @@ def test_unmatched_deny_refuses_one_segment_templates_and_greedy_ones_need_a_seg
     api = ApiModel(kind="rest-token", routes=REST_ROUTES, handler=handler)
     assert api.request("GET", "/news", tokens["editor"]).status == 200
     assert api.request("GET", "/", tokens["editor"]).status == 403
+
+
+def test_per_route_simple_answers_with_unmatched_deny_need_the_whole_route_covered(
+    verifier: CognitoJwtVerifier, tokens: dict[str, str]
+) -> None:
+    rule = require_groups_for({"GET /news": "editors", "GET /news/{x+}": "admin"}, unmatched="deny")
+    handler = make_handler(
+        verifier, rule=rule, response_format="simple", authorizer_cache="per-route"
+    )
+    api = ApiModel(
+        kind="http-v2", routes=ANY_ROUTES, handler=handler, cache="per-route", simple_responses=True
+    )
+    assert api.request("GET", "/news", tokens["editor"]).status == 200  # GET /news: covered
+    assert api.request("GET", "/news/7", tokens["editor"]).status == 403  # ANY route: not covered
+    assert api.request("GET", "/news/7", tokens["both"]).status == 403  # POST /news/7 is unlisted
+    other = require_groups_for({"* /admin/*": "editors"}, unmatched="deny")
+    handler = make_handler(
+        verifier, rule=other, response_format="simple", authorizer_cache="per-route"
+    )
+    api = ApiModel(
+        kind="http-v2",
+        routes=[*ANY_ROUTES, ModelRoute("ANY", "/admin/{proxy+}")],
+        handler=handler,
+        cache="per-route",
+        simple_responses=True,
+    )
+    assert api.request("GET", "/news/7", tokens["editor"]).status == 403  # /admin/* is elsewhere
+    assert api.request("PUT", "/admin/x", tokens["editor"]).status == 200
