@@ -551,3 +551,14 @@ def test_per_route_simple_answers_with_unmatched_deny_need_the_whole_route_cover
     )
     assert api.request("GET", "/news/7", tokens["editor"]).status == 403  # /admin/* is elsewhere
     assert api.request("PUT", "/admin/x", tokens["editor"]).status == 200
+
+
+def test_a_met_key_does_not_allow_route_shaped_arns_under_unmatched_deny(
+    verifier: CognitoJwtVerifier, tokens: dict[str, str]
+) -> None:
+    """With route-shaped ARNs, allowing `ANY/...` for a met `PUT` key would open its `GET`."""
+    rule = require_groups_for({"PUT /{proxy+}": "admin", "$connect": "admin"}, unmatched="deny")
+    handler = make_handler(verifier, rule=rule, response_format="policy")
+    api = ApiModel(kind="http-v2", routes=HTTP_ROUTES, handler=handler, arn_form="route")
+    assert api.request("GET", "/news/7", tokens["admin"]).status == 403
+    assert api.request("GET", "/other/x", tokens["admin"]).status == 403
