@@ -503,19 +503,25 @@ def test_require_groups_for() -> None:
     assert rule(_request("POST", "/news/1"), nobody)
     assert rule(_request("GET", "/users/admin"), nobody)  # the method does not cross into paths
     parsed = parse_execute_api_arn(GET_ARN)
-    assert rule.denied_resources(parsed, admin) == [
-        f"{REST_PREFIX}/POST/news",
-        f"{REST_PREFIX}/ANY/news",
-        f"{REST_PREFIX}/ANY/*{{*",
-        f"{REST_PREFIX}/POST/*{{*",
-        f"{REST_PREFIX}/$default",
-        f"{REST_PREFIX}/$default/*",
+    assert [r.removeprefix(f"{REST_PREFIX}/") for r in rule.denied_resources(parsed, admin)] == [
+        "POST/news",
+        "POST/news/",
+        "POST /news",
+        "ANY/news",
+        "ANY/*{*",
+        "POST/*{*",
+        "ANY /news",
+        "ANY /*{*",
+        "POST /*{*",
+        "$default",
+        "$default/*",
     ]
     denied = rule.denied_resources(parsed, nobody)
-    assert denied[:3] == [
+    assert denied[:4] == [
         f"{REST_PREFIX}/DELETE/*",
+        f"{REST_PREFIX}/DELETE /*",
         f"{REST_PREFIX}/ANY/*",
-        f"{REST_PREFIX}/$default",
+        f"{REST_PREFIX}/ANY /*",
     ]
     assert f"{REST_PREFIX}/GET/admin" in denied
     assert f"{REST_PREFIX}/HEAD/admin/*" in denied
@@ -1042,3 +1048,26 @@ def test_unsafe_or_unknown_configurations_are_refused_with_the_fix(
 ) -> None:
     with pytest.raises(ConfigurationError, match=re.escape(fix)):
         make_handler(verifier, **options)
+
+
+@pytest.mark.parametrize("arn_method", ["DELETE", "ANY"])
+def test_a_custom_domain_base_path_does_not_hide_the_route_from_the_rule(
+    arn_method: str, verifier: CognitoJwtVerifier, reader_token: str
+) -> None:
+    """HTTP API 1.0's `path` carries an API mapping's base path; the ARN's path does not."""
+    event = http_v1_event({"Authorization": reader_token}, "DELETE")
+    event["path"] = event["requestContext"]["path"] = "/v1/news"
+    event["methodArn"] = f"{HTTP_PREFIX}/{arn_method}/news"
+    request = describe_request(event)
+    assert "/news" in request.all_paths
+    handler = make_handler(verifier, rule={"DELETE /news": "admin"}, authorizer_cache="off")
+    assert not policy_allows(handler(event, None), event["methodArn"])
+
+
+def test_group_values_and_unmatched_are_validated() -> None:
+    with pytest.raises(ConfigurationError, match="expected group names"):
+        require_groups_for({"DELETE": 5})  # type: ignore[dict-item]
+    with pytest.raises(ConfigurationError, match="unmatched"):
+        require_groups_for({"DELETE": "admin"}, unmatched="Deny")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="unmatched"):
+        GroupRule([], unmatched="Deny")  # type: ignore[arg-type]

@@ -21,9 +21,11 @@ Two facts shape it (sources in `docs/lambda-authorizer.md`):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, NoReturn, TypeAlias
+from urllib.parse import unquote
 
 __all__ = [
     "HTTP_METHODS",
@@ -44,6 +46,7 @@ EventKind: TypeAlias = Literal["rest-token", "rest-request", "http-v1", "http-v2
 #: The HTTP methods API Gateway routes (`ANY` stands for all of them).
 HTTP_METHODS: Final = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 _HTTP_METHOD_SET: Final = frozenset(HTTP_METHODS)
+_DOUBLE_SLASHES: Final = re.compile("/{2,}")
 
 
 # --------------------------------------------------------------------------- 401
@@ -245,6 +248,25 @@ def _without_stage(path: str, stage: str) -> str | None:
     return None
 
 
+def _spellings(path: str | None) -> list[str]:
+    """`path` and the spellings API Gateway may route the same way.
+
+    Percent-encoded characters decoded, doubled slashes folded, one trailing
+    slash dropped (`/news/` reaches the `/news` resource): a key for `/news`
+    must apply to each of them, so a client cannot step around it.
+    """
+    if not path or not path.startswith("/"):
+        return []
+    spellings = [path]
+    for variant in (unquote(path), _DOUBLE_SLASHES.sub("/", unquote(path))):
+        if variant not in spellings:
+            spellings.append(variant)
+    for variant in list(spellings):
+        if len(variant) > 1 and variant.endswith("/") and variant[:-1] not in spellings:
+            spellings.append(variant[:-1])
+    return spellings
+
+
 def _arn_names(arn: ExecuteApiArn | None, kind: EventKind) -> bool:
     if arn is None:
         return False
@@ -272,7 +294,14 @@ def describe_request(event: Mapping[str, Any]) -> ApiRequest:
     route_key = _str(event.get("routeKey")) or _str(context.get("routeKey")) or None
     stage = _str(context.get("stage")) or (parsed.stage if parsed else "")
     arn_method = parsed.method if parsed else ""
-    arn_path = parsed.path if parsed and names else ""
+    # The ARN's path is a candidate whenever it is a path: a REST ARN's always
+    # (AWS documents it as the request's, so even an odd one is kept), an HTTP
+    # API's unless it is a route template; even on an `ANY` route, so that a
+    # request path carrying a custom domain's base path (HTTP API 1.0 `path`)
+    # still meets the keys for `/news`.
+    arn_path = parsed.path if parsed else ""
+    if kind.startswith("http") and ("{" in arn_path or "}" in arn_path):
+        arn_path = ""
 
     if kind == "websocket":
         method = arn_method if arn_method.startswith("$") else (route_key or "")
@@ -304,8 +333,9 @@ def describe_request(event: Mapping[str, Any]) -> ApiRequest:
         # `path` never does (its `requestContext.path` would).
         stripped = _without_stage(candidate, stage) if kind.startswith("http") else None
         for path in (stripped, candidate):
-            if path and path.startswith("/") and path not in paths:
-                paths.append(path)
+            for variant in _spellings(path):
+                if variant not in paths:
+                    paths.append(variant)
     if not paths:
         paths.append("/")
     return ApiRequest(kind, method, paths[0], arn, route_key, tuple(paths), names)

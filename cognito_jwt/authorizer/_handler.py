@@ -259,6 +259,21 @@ class LambdaAuthorizer:
         blocked = any(wildcard_match(r, arn) for r in denied) or not any(
             wildcard_match(r, arn) for r in allowed
         )
+        if not here and not blocked:
+            # The event's fields say the rule denies this request, but its ARN is
+            # not one the patterns name (a route key, another spelling of the
+            # path, a method outside the seven).  Deny that ARN too: a cached
+            # answer reaches it again only for a request with the same ARN.
+            denied = [*denied, arn]
+            blocked = True
+            logger.warning(
+                "authorizer denied %s %s by its own ARN %s, which its rule's patterns do not "
+                "name; if this is a route of your API, list it in the rule",
+                request.method or "-",
+                request.path or "-",
+                arn.partition("/")[2],
+                extra={"reason": "rule_denied", "route": request.route_key or ""},
+            )
         if here and blocked:
             self._warn_once(
                 request,

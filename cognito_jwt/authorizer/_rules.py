@@ -45,9 +45,12 @@ _ANY_METHOD: Final = frozenset({"*", "ANY"})
 _CONNECT: Final = "$connect"
 _LITERAL_SEGMENT = re.compile(r"[A-Za-z0-9._~%:@!&'()+,;=-]+")
 _TEMPLATE_SEGMENT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(\+?)\}")
+_ONE_SEGMENT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 #: Route-key ARNs an HTTP API might evaluate instead of the request's own:
 #: any `ANY` route, a path template, and the `$default` route.
 _TEMPLATED = "*{*"
+#: A path template: one or more characters, `/` included (IAM has nothing narrower).
+_TEMPLATE: Final = "?*"
 _DEFAULT_ROUTE: Final = ("$default", "$default/*")
 
 
@@ -84,7 +87,7 @@ class _Requirement:
 
 @lru_cache(maxsize=1024)
 def _patterns_overlap(first: str, second: str) -> bool:
-    """Whether some string matches both IAM patterns (`*` only; no `?` is ever written)."""
+    """Whether some string matches both IAM patterns (`*` any run, `?` one character)."""
     if not first or not second:
         return first.strip("*") == "" and second.strip("*") == ""
     head, tail = first[0], second[0]
@@ -92,7 +95,7 @@ def _patterns_overlap(first: str, second: str) -> bool:
         return _patterns_overlap(first[1:], second) or _patterns_overlap(first, second[1:])
     if tail == "*":
         return _patterns_overlap(first, second[1:]) or _patterns_overlap(first[1:], second)
-    return head == tail and _patterns_overlap(first[1:], second[1:])
+    return (head == tail or "?" in (head, tail)) and _patterns_overlap(first[1:], second[1:])
 
 
 def _targets(request: ApiRequest, paths: Sequence[str]) -> list[str]:
@@ -123,6 +126,8 @@ class GroupRule:
     def __init__(
         self, requirements: Sequence[_Requirement], unmatched: Unmatched = "allow"
     ) -> None:
+        if unmatched not in ("allow", "deny"):
+            raise ConfigurationError(f"unmatched: expected 'allow' or 'deny', found {unmatched!r}")
         self.requirements: tuple[_Requirement, ...] = tuple(requirements)
         self.unmatched: Unmatched = unmatched
 
@@ -237,7 +242,7 @@ def _pattern_contains(outer: str, inner: str) -> bool:
     """
     if outer in (inner, "*"):
         return True
-    if outer.endswith("*") and "*" not in outer[:-1]:
+    if outer.endswith("*") and "*" not in outer[:-1] and "?" not in outer:
         return inner.startswith(outer[:-1])
     return False
 
@@ -278,7 +283,7 @@ def _path_patterns(key: str, path: str) -> tuple[str, ...]:
         if template is not None:
             if template.group(1) and (not last or covers_below):
                 raise _key_error(key, f"a greedy {segment} must be the last segment")
-            translated.append("*")
+            translated.append(_TEMPLATE)
         elif _LITERAL_SEGMENT.fullmatch(segment):
             translated.append(segment)
         elif segment == "":
@@ -292,7 +297,10 @@ def _path_patterns(key: str, path: str) -> tuple[str, ...]:
     if not translated:  # "/*"
         return ("*",)
     base = "/".join(translated)
-    return (base, f"{base}/*") if covers_below else (base,)
+    if covers_below:
+        return (base, f"{base}/*")
+    # `/news/` reaches the `/news` resource too; a template's `*` already covers it.
+    return (base,) if base.endswith("*") else (base, f"{base}/")
 
 
 def _methods(key: str, token: str) -> tuple[str, ...] | None:
@@ -308,7 +316,7 @@ def _methods(key: str, token: str) -> tuple[str, ...] | None:
         return None
     if upper not in HTTP_METHODS:
         raise _key_error(key, f"unknown method {token!r}")
-    # API Gateway answers HEAD from the GET method, with the same headers.
+    # A HEAD request reads what a GET would, headers included (RFC 9110 9.3.2).
     return ("GET", "HEAD") if upper == "GET" else (upper,)
 
 
@@ -331,9 +339,15 @@ def _parse_key(key: object) -> tuple[str, tuple[str, ...], bool, tuple[str, ...]
         return key, ("*",), True, ()
     every = methods or HTTP_METHODS
     patterns = tuple(f"{m}/{p}" for m in every for p in paths)
-    route = [f"ANY/{p}" for p in paths]
-    if paths != ("*",):
-        route += [f"ANY/{_TEMPLATED}", *(f"{m}/{_TEMPLATED}" for m in every)]
+    # Route-shaped ARNs: `.../ANY/news` (method/path) or `.../DELETE /news`
+    # (the route key itself, AWS's `api-id/stage/route-key` form).
+    # Route keys have no trailing slash: the `/`-twins are for requests only.
+    keyed = tuple(p for p in paths if not p.endswith("/"))
+    route = [f"{m} /{p}" for m in every for p in keyed]  # the request's own route key
+    for separator in ("/", " /"):
+        route += [f"ANY{separator}{p}" for p in keyed]
+        if paths != ("*",):
+            route += [f"{m}{separator}{_TEMPLATED}" for m in ("ANY", *every)]
     route += _DEFAULT_ROUTE
     return key, patterns, False, tuple(dict.fromkeys(route))
 
@@ -351,9 +365,16 @@ def require_groups_for(
       `*` alone covers every request, WebSocket connections included.
     * The path starts with `/` and is made of literal segments, API Gateway's
       path templates `{name}` and `{name+}`, and optionally `*` as the whole
-      last segment: `"/admin/*"` covers `/admin` and everything below it.  A
-      template stands for any characters, `/` included (IAM has no narrower
-      wildcard), so it may cover deeper paths too: that fails closed.
+      last segment: `"/admin/*"` covers `/admin` and everything below it, and
+      `/news` covers `/news/` too.  A template stands for one or more
+      characters, `/` included (IAM has no narrower wildcard), so `{name}` may
+      cover deeper paths too: that fails closed, and with `unmatched="deny"`,
+      where it would open them, `{name}` is refused.
+    * `*` and `ANY` mean the seven methods API Gateway routes.  A request whose
+      method is not one of them (an HTTP API `ANY` route also carries, say,
+      WebDAV's `PROPFIND`) meets every key's method when the handler decides it;
+      a policy cached from another request cannot name it, so such routes
+      want `unmatched="deny"` (nothing the keys do not list is allowed).
 
     Values are one group name or several; membership of *any* of them
     satisfies the key.  A request must satisfy every key that applies to it.
@@ -373,7 +394,7 @@ def require_groups_for(
             match would silently leave its routes open, so none is accepted.
     """
     if unmatched not in ("allow", "deny"):
-        raise ConfigurationError(f"unmatched must be 'allow' or 'deny', got {unmatched!r}")
+        raise ConfigurationError(f"unmatched: expected 'allow' or 'deny', found {unmatched!r}")
     parsed: list[_Requirement] = []
     seen: dict[tuple[str, ...], str] = {}
     for raw_key, value in requirements.items():
@@ -384,7 +405,18 @@ def require_groups_for(
                 "merge their groups into one key"
             )
         seen[patterns] = key
-        groups = frozenset([value] if isinstance(value, str) else value)
+        if unmatched == "deny" and _ONE_SEGMENT.search(key):
+            raise ConfigurationError(
+                f"group rule key {key!r} with unmatched='deny': a {{name}} template would also "
+                "open the deeper paths no key lists (IAM has no one-segment wildcard); write "
+                "'/x/*' or '/x/{name+}' for everything below, or list the routes"
+            )
+        if isinstance(value, str):
+            groups = frozenset([value])
+        elif isinstance(value, Iterable):
+            groups = frozenset(value)
+        else:
+            raise ConfigurationError(f"group rule {key!r}: expected group names, found {value!r}")
         if not groups or not all(isinstance(g, str) and g.strip() for g in groups):
             raise ConfigurationError(f"group rule {key!r} names no group")
         parsed.append(_Requirement(key, patterns, groups, universal, route))

@@ -183,12 +183,15 @@ class ApiModel:
         """The route API Gateway would pick, or `None` (no route: 403/404)."""
         if self.kind == "websocket":
             return next((r for r in self.routes if r.method == "$connect"), None)
+        # A trailing slash reaches the same resource (`/news/` is `/news`); the
+        # ARN keeps the path as called.
+        routed = path[:-1] if len(path) > 1 and path.endswith("/") else path
         matches = [
             r
             for r in self.routes
             if r.path
             and r.method in (method, "ANY")
-            and _template_regex(r.path).fullmatch(path) is not None
+            and _template_regex(r.path).fullmatch(routed) is not None
         ]
         if matches:
             return max(matches, key=_specificity)
