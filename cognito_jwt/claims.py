@@ -340,7 +340,7 @@ def oauth_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
 
     RFC 6749 3.3 separates scope tokens by a single space (U+0020) and allows
     no other whitespace or control character inside them.  Splitting on "any
-    whitespace" instead would let `"orders/write\torders/read"` (or a
+    whitespace" instead would let `"orders/write\\torders/read"` (or a
     no-break space, or U+3000) grant `orders/read`, a scope the issuer never
     wrote as such.  A `scope` that breaks the grammar therefore grants nothing,
     and since Cognito never emits one the token is refused outright:
@@ -377,8 +377,15 @@ def check_scopes(
 
 #: Claims that RFC 7519 / OIDC / RFC 9068 define as strings, checked for every issuer.
 _REGISTERED_STRINGS = ("sub", "jti", "client_id")
-#: Claims Cognito defines as strings, checked for Cognito verifiers.
-_COGNITO_STRINGS = ("token_use", "username", "cognito:username", "origin_jti", "event_id")
+#: Claims Cognito defines as strings too, checked for Cognito verifiers.
+_COGNITO_STRINGS = (
+    *_REGISTERED_STRINGS,
+    "token_use",
+    "username",
+    "cognito:username",
+    "origin_jti",
+    "event_id",
+)
 
 
 def check_claim_types(claims: Mapping[str, Any], *, cognito: bool) -> None:
@@ -406,7 +413,7 @@ def check_claim_types(claims: Mapping[str, Any], *, cognito: bool) -> None:
         InvalidAudienceError: (401) `aud` or `client_id` has the wrong type.
         InvalidTokenUseError: (401) `token_use` is not a string.
     """
-    for name in _COGNITO_STRINGS + _REGISTERED_STRINGS if cognito else _REGISTERED_STRINGS:
+    for name in _COGNITO_STRINGS if cognito else _REGISTERED_STRINGS:
         value = claims.get(name, _ABSENT)
         if value is _ABSENT or type(value) is str:
             continue
