@@ -299,6 +299,24 @@ def test_openapi_documents_bearer_scheme(client: TestClient) -> None:
     assert schema["paths"]["/me"]["get"]["security"] == [{"CognitoBearer": []}]
 
 
+def test_every_dependency_declares_the_one_bearer_scheme_and_no_parameter(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"] == {
+        "CognitoBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "An Amazon Cognito ID or access token: `Authorization: Bearer <jwt>`.",
+        }
+    }
+    for path in ("/me", "/admin", "/write", "/both", "/combined", "/optional"):
+        operation = schema["paths"][path]["get"]
+        assert operation["security"] == [{"CognitoBearer": []}], path
+        assert "parameters" not in operation, path
+
+
 def test_importing_cognito_jwt_does_not_import_fastapi() -> None:
     assert printed_after_importing_cognito_jwt("'fastapi' in sys.modules") == "False"
 
