@@ -22,7 +22,7 @@ two calls.  What is and is not remembered (see ``_VerifierBase._cached``):
   copy at all.
 
 Bounded by entry count (LRU eviction).  Under the GIL no lock is taken (see
-:class:`TokenCache` for why that is safe, and why a lock would cost 4x
+`TokenCache` for why that is safe, and why a lock would cost 4x
 throughput at two threads); a free-threaded build locks each mutation.
 """
 
@@ -148,7 +148,7 @@ class CachedToken:
 
 
 class TokenCache:
-    """A thread-safe LRU of :class:`CachedToken` keyed by the exact token string.
+    """A thread-safe LRU of `CachedToken` keyed by the exact token string.
 
     With a GIL (every CPython build but the free-threaded ones) it takes no
     lock: each ``OrderedDict`` call below is one C call that runs no Python code

@@ -5,11 +5,11 @@ exists to avoid:
 
 1. **Find the token.**  API Gateway sends four different event shapes (REST
    ``TOKEN``, REST ``REQUEST``, HTTP API payload 1.0 and 2.0), with header names
-   in whatever case the client used.  :func:`extract_token` handles all of them.
+   in whatever case the client used.  `extract_token` handles all of them.
 2. **Say no the right way.**  Only an error whose message is exactly
    ``"Unauthorized"`` makes API Gateway answer 401; a returned ``Deny`` policy
-   means 403, and any other error means 500.  :class:`Unauthorized` and
-   :func:`make_handler` map the library's errors onto exactly these outcomes.
+   means 403, and any other error means 500.  `Unauthorized` and
+   `make_handler` map the library's errors onto exactly these outcomes.
 3. **Return a policy that survives the cache.**  API Gateway caches the
    authorizer's answer per token and reuses it for *every* route of the stage.
    A policy that only names the current method ARN makes the next route a
@@ -93,13 +93,13 @@ _ANY_METHOD: Final = frozenset({"*", "ANY"})
 class TokenVerifier(Protocol):
     """Anything with ``verify(token) -> claims``.
 
-    :class:`~cognito_jwt.CognitoJwtVerifier`, :class:`~cognito_jwt.JwtVerifier`
-    and :class:`~cognito_jwt.MultiIssuerVerifier` all qualify; so does a stub in
+    `CognitoJwtVerifier`, `JwtVerifier`
+    and `MultiIssuerVerifier` all qualify; so does a stub in
     a unit test.
     """
 
     def verify(self, token: str) -> Mapping[str, Any]:
-        """Return the verified claims or raise a :class:`CognitoJwtError`."""
+        """Return the verified claims or raise a `CognitoJwtError`."""
         ...
 
 
@@ -122,7 +122,7 @@ class Unauthorized(Exception):
 
 
 def unauthorized() -> NoReturn:
-    """Raise :class:`Unauthorized`, i.e. make API Gateway answer 401.
+    """Raise `Unauthorized`, i.e. make API Gateway answer 401.
 
     A named helper rather than ``raise Exception("Unauthorized")`` scattered
     through handlers: the exact spelling matters and a typo silently turns every
@@ -228,7 +228,7 @@ class ApiRequest:
 
     @property
     def parsed_arn(self) -> ExecuteApiArn:
-        """:attr:`arn`, parsed (raises ``ValueError`` when there is none)."""
+        """`arn`, parsed (raises ``ValueError`` when there is none)."""
         return parse_execute_api_arn(self.arn)
 
 
@@ -382,7 +382,7 @@ def require_token(
     header: str = "Authorization",
     query_parameter: str | None = None,
 ) -> str:
-    """:func:`extract_token`, raising :class:`Unauthorized` (401) when there is none."""
+    """`extract_token`, raising `Unauthorized` (401) when there is none."""
     token = extract_token(event, header=header, query_parameter=query_parameter)
     if token is None:
         unauthorized()
@@ -456,7 +456,7 @@ def policy_response(
         deny: resources to deny explicitly.  An explicit ``Deny`` beats any
             ``Allow``, which is how a stage-wide allow can still exclude routes.
         context: passed to the integration as ``$context.authorizer.<key>``;
-            flattened with :func:`flatten_context`.
+            flattened with `flatten_context`.
 
     Raises:
         ValueError: neither ``allow`` nor ``deny`` names a resource (API
@@ -489,12 +489,12 @@ def allow_policy(
     """Allow ``principal_id``; the resource covers ``arn``'s whole stage by default.
 
     Args:
-        principal_id: see :func:`policy_response`.
+        principal_id: see `policy_response`.
         arn: the event's ``methodArn`` / ``routeArn``.
         scope: ``"stage"`` (default) allows ``<api>/<stage>/*/*`` so a cached
             result stays valid on every route; ``"method"`` allows exactly
             ``arn`` (use only with the authorizer cache off).
-        context: see :func:`policy_response`.
+        context: see `policy_response`.
     """
     resource = stage_resource(arn) if scope == "stage" else arn
     return policy_response(principal_id, allow=resource, context=context)
@@ -507,7 +507,7 @@ def deny_policy(
     scope: PolicyScope = "stage",
     context: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
-    """Deny ``principal_id`` (API Gateway answers 403); arguments as :func:`allow_policy`."""
+    """Deny ``principal_id`` (API Gateway answers 403); arguments as `allow_policy`."""
     resource = stage_resource(arn) if scope == "stage" else arn
     return policy_response(principal_id, deny=resource, context=context)
 
@@ -628,7 +628,7 @@ class _Requirement:
 class GroupRule:
     """Per-route group requirements that stay correct under authorizer caching.
 
-    Build it with :func:`require_groups_for`.  Because the requirements are
+    Build it with `require_groups_for`.  Because the requirements are
     declarative, the handler can turn them into a *token-only* policy: allow the
     whole stage, explicitly deny each route whose groups the caller lacks.  That
     policy is the same whichever route triggered the authorizer, so API
@@ -717,7 +717,7 @@ def _default_context(claims: Mapping[str, Any]) -> dict[str, object]:
 class LambdaAuthorizer:
     """A ready Lambda handler: ``handler(event, context) -> response``.
 
-    Built by :func:`make_handler`; see there for the outcomes.  A class rather
+    Built by `make_handler`; see there for the outcomes.  A class rather
     than a closure so the configuration (and the verifier, e.g. to hydrate it)
     stays inspectable.
     """
@@ -848,11 +848,11 @@ def make_handler(
 
     Outcomes, per API Gateway's contract:
 
-    * no token, or an :class:`InvalidTokenError`: raises :class:`Unauthorized`,
+    * no token, or an `InvalidTokenError`: raises `Unauthorized`,
       so API Gateway answers **401**;
-    * an :class:`AccessDeniedError`, or the rule says no: returns a ``Deny``
+    * an `AccessDeniedError`, or the rule says no: returns a ``Deny``
       policy (or ``isAuthorized: false``), so API Gateway answers **403**;
-    * a :class:`JwksUnavailableError` (or any other library error): re-raised,
+    * a `JwksUnavailableError` (or any other library error): re-raised,
       so API Gateway answers **500** and caches nothing;
     * a valid token the rule accepts: returns ``Allow`` plus ``context``.
 
@@ -860,17 +860,17 @@ def make_handler(
     ``reason`` code; the token never is.
 
     Args:
-        verifier: e.g. a module-scope :class:`~cognito_jwt.CognitoJwtVerifier`,
+        verifier: e.g. a module-scope `CognitoJwtVerifier`,
             so its JWKS cache outlives the invocation.
         rule: extra authorization after verification.  A mapping is shorthand
-            for :func:`require_groups_for`, whose rules become a cache-safe
+            for `require_groups_for`, whose rules become a cache-safe
             stage-wide policy.  A plain callable ``(request, claims) -> bool``
             is honoured too, but its answer holds for this route only, so the
             policy then names the exact method ARN: turn the authorizer cache
             off (TTL 0) or other routes get a cached 403.
         header: the header carrying the token.
         query_parameter: also accept the token from this query parameter.
-        scope: ``"stage"`` (default) or ``"method"``, see :func:`allow_policy`.
+        scope: ``"stage"`` (default) or ``"method"``, see `allow_policy`.
         response_format: ``"policy"``, ``"simple"`` (HTTP API simple
             responses), or ``"auto"``: simple for payload 2.0 events, policy
             otherwise.  Use ``"policy"`` for a 2.0 authorizer whose simple

@@ -284,7 +284,7 @@ def decode_unverified(
     """Return ``(header, claims)`` **without verifying the signature or any claim**.
 
     For debugging and routing only: nothing returned here may be trusted.  The
-    parse is as strict as :func:`parse_token`'s.
+    parse is as strict as `parse_token`'s.
 
     Raises:
         MalformedTokenError: (401) the token is not well-formed.

@@ -21,13 +21,13 @@ Usage::
 
 Verification runs on the event loop through ``verify_async``, so a JWKS fetch
 never blocks other requests.  Rejections are raised as
-:class:`fastapi.HTTPException` (status, RFC 6750 ``WWW-Authenticate`` header and
+`fastapi.HTTPException` (status, RFC 6750 ``WWW-Authenticate`` header and
 a ``{"error": ..., "reason": ...}`` detail), so an application that already
 customises HTTPException rendering keeps one place to do it.
 
 This module deliberately avoids ``from __future__ import annotations``: FastAPI
 reads the dependency signatures at runtime, including ``Depends(self)`` built
-inside :meth:`CognitoAuth.require`, which a string annotation could not
+inside `CognitoAuth.require`, which a string annotation could not
 resolve.
 """
 
@@ -55,11 +55,11 @@ from cognito_jwt.integrations._common import (
 
 __all__ = ["Claims", "ClaimsDependency", "CognitoAuth", "OptionalClaimsDependency"]
 
-#: The verified claims, as returned by :meth:`CognitoJwtVerifier.verify_async`.
+#: The verified claims, as returned by `CognitoJwtVerifier.verify_async`.
 Claims = dict[str, Any]
-#: What :meth:`CognitoAuth.require` returns: pass it to :func:`fastapi.Depends`.
+#: What `CognitoAuth.require` returns: pass it to `fastapi.Depends`.
 ClaimsDependency = Callable[..., Awaitable[Claims]]
-#: What :meth:`CognitoAuth.optional` returns: claims, or ``None`` without a token.
+#: What `CognitoAuth.optional` returns: claims, or ``None`` without a token.
 OptionalClaimsDependency = Callable[..., Awaitable[Claims | None]]
 
 # auto_error=False: a missing token must be answered by us (a bare Bearer
@@ -80,13 +80,13 @@ class CognitoAuth:
 
     ``Depends(auth)`` yields the verified claims or answers 401 / 403 / 503.
     One instance per verifier is enough for a whole application; per-route
-    requirements are built with :meth:`require`, and FastAPI's per-request
+    requirements are built with `require`, and FastAPI's per-request
     dependency cache guarantees the token is verified once per request even
     when a route combines several of them.
 
     Args:
-        verifier: a :class:`~cognito_jwt.CognitoJwtVerifier` (or any object with
-            ``verify_async``, e.g. :class:`~cognito_jwt.MultiIssuerVerifier`).
+        verifier: a `CognitoJwtVerifier` (or any object with
+            ``verify_async``, e.g. `MultiIssuerVerifier`).
         realm: optional ``realm`` for the ``WWW-Authenticate`` challenge.
 
     Raises:
