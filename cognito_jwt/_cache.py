@@ -22,10 +22,10 @@ two calls.  What is and is not remembered (see ``_VerifierBase._cached``):
   copy at all.
 
 Bounded by entry count (LRU eviction), and scan-resistant: after
-``2 * maxsize`` lookups in a row without a hit, a verified token is
+`2 * maxsize` lookups in a row without a hit, a verified token is
 remembered only one time in 16 until the next hit (see
-:meth:`TokenCache.put`).  Under the GIL no lock is taken (see
-:class:`TokenCache` for why that is safe, and why a lock would cost 4x
+`TokenCache.put`).  Under the GIL no lock is taken (see
+`TokenCache` for why that is safe, and why a lock would cost 4x
 throughput at two threads); a free-threaded build locks each mutation.
 """
 
@@ -157,7 +157,7 @@ class CachedToken:
 
 
 class TokenCache:
-    """A thread-safe LRU of :class:`CachedToken` keyed by the exact token string.
+    """A thread-safe LRU of `CachedToken` keyed by the exact token string.
 
     With a GIL (every CPython build but the free-threaded ones) it takes no
     lock: each ``OrderedDict`` call below is one C call that runs no Python code

@@ -5,8 +5,8 @@ error that names the rule.  They hold no state, so the sync and async paths and
 every verifier class share them.
 
 A rule never vanishes because its claim is absent: a required claim that is
-missing raises :class:`MissingClaimError` (or :class:`MissingGroupError` /
-:class:`MissingScopeError` for authorization rules).
+missing raises `MissingClaimError` (or `MissingGroupError` /
+`MissingScopeError` for authorization rules).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ when it expired, which claim the verifier disliked.  Three subcommands:
 Design decisions:
 
 * Exit codes follow the error families, so a shell script can branch on them
-  exactly as a server branches on the HTTP status (see :data:`EXIT_CODES`).
+  exactly as a server branches on the HTTP status (see `EXIT_CODES`).
 * The token is read from an argument, from stdin, or from a pasted
   ``Authorization: Bearer ...`` line, and is never printed back: terminals get
   recorded and screenshots get shared.
@@ -127,7 +127,7 @@ def exit_code_for(error: CognitoJwtError) -> int:
         error: any error raised by cognito_jwt.
 
     Returns:
-        One of the ``EXIT_*`` constants; :data:`EXIT_ERROR` for an error
+        One of the ``EXIT_*`` constants; `EXIT_ERROR` for an error
         outside the known families.
 
     Examples:

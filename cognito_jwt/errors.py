@@ -31,7 +31,7 @@ Messages state what was expected and what was found, and never include the
 token.  Claim values quoted in messages are truncated, so a hostile token cannot
 flood a log line.  Callers who want the (verified) claims for logging opt in
 with ``include_claims_in_errors=True`` on the verifier; they land in
-:attr:`CognitoJwtError.claims`, never in the message.
+`CognitoJwtError.claims`, never in the message.
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ class JwksUnavailableError(CognitoJwtError):
 class ConfigurationError(CognitoJwtError, ValueError):
     """The verifier was built with invalid or missing settings.
 
-    Raised by constructors, never by ``verify``; also a :class:`ValueError`.
+    Raised by constructors, never by ``verify``; also a `ValueError`.
     """
 
     status_code = 500

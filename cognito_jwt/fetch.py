@@ -47,7 +47,7 @@ _JSON_TYPES = ("application/json", "application/jwk-set+json")
 class Fetcher(Protocol):
     """Anything that turns a JWKS URI into the response body.
 
-    Implementations must raise :class:`~cognito_jwt.JwksUnavailableError` for
+    Implementations must raise `JwksUnavailableError` for
     every failure (never another exception type) and must bound their own time.
     """
 

@@ -2,11 +2,11 @@
 
 Behaviour, and why:
 
-* **Shared.** One :class:`JwksCache` serves any number of URIs and verifiers.
-  Verifiers use :data:`DEFAULT_JWKS_CACHE` unless given another, so building a
+* **Shared.** One `JwksCache` serves any number of URIs and verifiers.
+  Verifiers use `DEFAULT_JWKS_CACHE` unless given another, so building a
   verifier per request does not refetch.
 * **Hot path without I/O or locks.** A lookup is two dict reads and a clock
-  read; keys are pre-built :class:`~cognito_jwt.keys.VerificationKey` objects.
+  read; keys are pre-built `VerificationKey` objects.
   Key sets are replaced whole (copy-on-write), never mutated in place.
 * **Single flight.** When a fetch is needed, concurrent callers (threads, and
   coroutines through worker threads) wait on one per-URI lock and share the
@@ -23,14 +23,14 @@ Behaviour, and why:
 * **Max age, stale-if-error.** Keys older than ``max_age`` are refreshed; if
   the endpoint fails, the old keys keep serving for up to ``stale_if_error``
   more seconds, while refetches back off exponentially (from ``cooldown`` up
-  to ``max_backoff``).  With no usable keys, :class:`JwksUnavailableError`.
+  to ``max_backoff``).  With no usable keys, `JwksUnavailableError`.
 * **No keys published there → 401.** An endpoint that answers 403 or 404 has
   no keys for this issuer (a pool's other issuer form, on a host that does
   not serve its keys): with nothing cached, a token routed there is refused
   with `UnknownKeyError` (`no_published_keys`), not deferred with a 503, and
   the back-off keeps it to at most one fetch per cooldown however many such
   tokens arrive.  `hydrate_first` passes over such a URI at start-up.
-* **Static keys.** :class:`StaticKeySource` serves a JWKS given in code or
+* **Static keys.** `StaticKeySource` serves a JWKS given in code or
   bundled at deploy time, and never touches the network.
 """
 
@@ -180,7 +180,7 @@ class JwksCache:
     """A thread-safe, multi-URI JWKS cache with single-flight fetching.
 
     Args:
-        fetcher: how documents are fetched; defaults to :class:`RequestsFetcher`.
+        fetcher: how documents are fetched; defaults to `RequestsFetcher`.
         max_age: seconds before a loaded set is refreshed.
         cooldown: after a fetch that lacked a kid asked for, how long unknown
             kids are refused without a fetch; also the first back-off step

@@ -1,7 +1,7 @@
 """A test kit for applications that use cognito_jwt: a fake user pool.
 
 Your API's tests need real, correctly signed Cognito-shaped tokens, and a JWKS
-that verifies them, without AWS.  :class:`FakeCognitoPool` holds two fresh
+that verifies them, without AWS.  `FakeCognitoPool` holds two fresh
 RSA-2048 keys (like a real pool: one signs ID tokens, the other access
 tokens), mints tokens with any claim overridden, and serves its JWKS on
 127.0.0.1 when the code under test insists on fetching.
@@ -139,13 +139,13 @@ class FakeCognitoPool:
 
     @property
     def jwks_json(self) -> str:
-        """:attr:`jwks` as JSON text, as the endpoint serves it."""
+        """`jwks` as JSON text, as the endpoint serves it."""
         return json.dumps(self.jwks)
 
     def rotate(self, *, which: str = "id", label: str | None = None) -> str:
         """Replace the ID (or access) signing key with a new one; returns its kid.
 
-        The old key stays published until :meth:`unpublish` removes it, as
+        The old key stays published until `unpublish` removes it, as
         during a real rotation.
         """
         key = _generated_key(label or f"{self.user_pool_id}/{which}/{uuid.uuid4()}", 2048)
@@ -317,7 +317,7 @@ class FakeCognitoPool:
     # -- verifiers and servers ---------------------------------------------
 
     def verifier(self, token_use: str | None = "id", **kwargs: Any) -> CognitoJwtVerifier:  # noqa: S107
-        """A :class:`CognitoJwtVerifier` for this pool, on its static JWKS by default.
+        """A `CognitoJwtVerifier` for this pool, on its static JWKS by default.
 
         Pass ``jwks_uri=`` (with ``allow_http=True``) and friends to make it
         fetch instead; any other verifier option passes through.
@@ -352,7 +352,7 @@ class ManualClock:
     """A clock that moves only when the test says so.
 
     Pass it as a verifier's ``clock`` (epoch seconds) or a
-    :class:`~cognito_jwt.JwksCache`'s ``clock`` (monotonic seconds) to test
+    `JwksCache`'s ``clock`` (monotonic seconds) to test
     expiry, cooldowns and refreshes exactly, without sleeping.
 
     Examples:

@@ -146,6 +146,32 @@ _decoder = json.JSONDecoder(object_pairs_hook=_unique_object, parse_constant=_re
 _scan_once: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
 
 
+#: Deepest nesting of arrays and objects accepted in a header or payload (a
+#: Cognito token nests two deep).  The C scanner's own limit moves with the
+#: interpreter: it raises RecursionError near 1,000 levels on 3.11, 3,000 on
+#: 3.12 and 10,000 on 3.13.  This cap keeps any Python from accepting more;
+#: 3.11 may stop a little earlier, with the same ``invalid_json``.
+_MAX_DEPTH = 1000
+
+
+def _too_deep(value: object, text: str) -> bool:
+    """Whether ``value`` (parsed from ``text``) nests deeper than ``_MAX_DEPTH``.
+
+    Free for every realistic token: a nesting that deep needs twice as many
+    characters and as many brackets, so the walk only runs past both tests.
+    """
+    if len(text) <= 2 * _MAX_DEPTH or text.count("[") + text.count("{") <= _MAX_DEPTH:
+        return False
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            return True
+        children = node.values() if type(node) is dict else node if type(node) is list else ()
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+    return False
+
+
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     # Fast path: one call into the C scanner (the same scanner, hooks and
     # constants as ``_decoder.decode``).  Anything unusual, such as whitespace
@@ -156,10 +182,11 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
         value, end = _scan_once(text, 0)
     except (StopIteration, ValueError, RecursionError):
         value, end = None, -1
-    if type(value) is dict and end == len(text):
+    if type(value) is dict and end == len(text) and not _too_deep(value, text):
         return value
     try:
-        value = _decoder.decode(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        value = _decoder.decode(text)
     except UnicodeDecodeError:
         raise MalformedTokenError(
             f"{what}: expected UTF-8 JSON, found invalid UTF-8", reason="invalid_json"
@@ -172,6 +199,11 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedTokenError(
             f"{what}: expected a JSON object, found {type(value).__name__}",
+            reason="invalid_json",
+        )
+    if _too_deep(value, text):
+        raise MalformedTokenError(
+            f"{what}: expected JSON nested at most {_MAX_DEPTH} levels deep, found deeper",
             reason="invalid_json",
         )
     return value
@@ -284,7 +316,7 @@ def decode_unverified(
     """Return ``(header, claims)`` **without verifying the signature or any claim**.
 
     For debugging and routing only: nothing returned here may be trusted.  The
-    parse is as strict as :func:`parse_token`'s.
+    parse is as strict as `parse_token`'s.
 
     Raises:
         MalformedTokenError: (401) the token is not well-formed.

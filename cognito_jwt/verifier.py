@@ -389,7 +389,7 @@ class _VerifierBase:
             raise
 
     async def verify_async(self, token: str) -> dict[str, Any]:
-        """Like :meth:`verify`, without blocking the event loop on a JWKS fetch.
+        """Like `verify`, without blocking the event loop on a JWKS fetch.
 
         A cached key is used inline (the RSA check takes ~30 µs); a fetch runs
         in a worker thread, where concurrent callers share it.
@@ -487,7 +487,7 @@ class _VerifierBase:
             hydrate_first(owner._keys, uris)
 
     async def hydrate_async(self) -> None:
-        """:meth:`hydrate` without blocking the event loop."""
+        """`hydrate` without blocking the event loop."""
         import asyncio
 
         await asyncio.to_thread(self.hydrate)
@@ -539,8 +539,8 @@ class CognitoJwtVerifier(_VerifierBase):
         jwks_uri: fetch keys here instead (e.g. a local emulator).
         additional_regions: replica regions of a multi-region pool.
         jwks: a JWKS document to use instead of fetching (offline, bundled).
-        jwks_cache: a :class:`JwksCache` to use instead of the shared default.
-        fetcher: a custom :class:`Fetcher` (gets a private cache).
+        jwks_cache: a `JwksCache` to use instead of the shared default.
+        fetcher: a custom `Fetcher` (gets a private cache).
         session: a ``requests.Session`` for the default fetcher.
         allow_http: permit a plain-http ``jwks_uri`` (local emulators only).
         clock: returns the current epoch seconds (tests, replays).
@@ -669,7 +669,7 @@ class JwtVerifier(_VerifierBase):
             ``Ed25519``, ``Ed448`` for OKP keys); default ``RS256``.
         scopes: required ``scope`` entries (any, or all with ``require_all_scopes``).
 
-    Other arguments are as for :class:`CognitoJwtVerifier`.
+    Other arguments are as for `CognitoJwtVerifier`.
 
     Examples:
         >>> verifier = JwtVerifier(issuer="https://issuer.example.com", audience="api")

@@ -20,6 +20,9 @@ import pytest
 SITE = os.environ.get("COGNITO_JWT_SITE")
 pytestmark = pytest.mark.skipif(not SITE, reason="needs a built site: nox -s docs")
 
+#: Sphinx roles; in a Markdown docstring they would show up verbatim.
+ROLES = ("class", "func", "meth", "attr", "data", "mod", "exc", "obj")
+
 
 def _site() -> Path:
     assert SITE is not None
@@ -59,6 +62,12 @@ def _parse(page: Path) -> _Text:
     parser = _Text()
     parser.feed(page.read_text(encoding="utf-8"))
     return parser
+
+
+def test_the_api_page_shows_no_raw_rest_roles() -> None:
+    text = "".join(_parse(_site() / "api" / "index.html").text)
+    found = sorted(set(re.findall(rf":(?:{'|'.join(ROLES)}):`?[\w.~]*", text)))
+    assert found == [], f"raw reST roles on the API page: {found[:20]}"
 
 
 def test_the_api_page_says_required_not_the_private_sentinel() -> None:

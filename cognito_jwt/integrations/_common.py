@@ -51,14 +51,14 @@ MISSING_TOKEN = "missing_token"  # noqa: S105 - a reason code, not a secret
 
 
 class SyncVerifier(Protocol):
-    """Anything with a blocking ``verify``: the verifiers of :mod:`cognito_jwt`.
+    """Anything with a blocking ``verify``: the verifiers of `cognito_jwt`.
 
-    A protocol rather than a concrete class so that :class:`CognitoJwtVerifier`,
-    :class:`JwtVerifier`, :class:`MultiIssuerVerifier` and test doubles all fit.
+    A protocol rather than a concrete class so that `CognitoJwtVerifier`,
+    `JwtVerifier`, `MultiIssuerVerifier` and test doubles all fit.
     """
 
     def verify(self, token: str) -> dict[str, Any]:
-        """Return the verified claims or raise a :class:`CognitoJwtError`."""
+        """Return the verified claims or raise a `CognitoJwtError`."""
         ...
 
 
@@ -66,7 +66,7 @@ class AsyncVerifier(Protocol):
     """Anything with an awaitable ``verify_async`` (used by ASGI integrations)."""
 
     async def verify_async(self, token: str) -> dict[str, Any]:
-        """Return the verified claims or raise a :class:`CognitoJwtError`."""
+        """Return the verified claims or raise a `CognitoJwtError`."""
         ...
 
 
@@ -322,7 +322,7 @@ def deny(
     realm: str | None = None,
     requirement: Requirement | None = None,
 ) -> Denial:
-    """Turn a verification failure (or a missing token) into a :class:`Denial`.
+    """Turn a verification failure (or a missing token) into a `Denial`.
 
     The status comes from ``error.status_code``, so the mapping follows the
     library's error hierarchy rather than a per-framework list of exception

@@ -25,14 +25,14 @@ Views::
             return Response({"sub": request.auth["sub"]})
 
 ``request.auth`` is the verified claims dict; ``request.user`` is a
-:class:`CognitoUser` (no database needed) unless ``COGNITO_JWT["USER_GETTER"]``
+`CognitoUser` (no database needed) unless ``COGNITO_JWT["USER_GETTER"]``
 maps claims to a user of your own.  Unlike some older packages, both ID and
 access tokens are accepted (``TOKEN_USE`` chooses).
 
 Status mapping: no token is DRF's usual 401 ``NotAuthenticated`` with a bare
 ``WWW-Authenticate: Bearer`` challenge; an invalid token is 401 with
 ``error="invalid_token"``; a missing group or scope is 403 with
-``error="insufficient_scope"``; unavailable keys are 503 (:class:`ServiceUnavailable`).
+``error="insufficient_scope"``; unavailable keys are 503 (`ServiceUnavailable`).
 ``CognitoJwtAuthentication`` must come first in the authentication classes:
 DRF takes the 401 challenge from the first one, and answers 403 instead of 401
 if that one (e.g. ``SessionAuthentication``) has none.
@@ -107,7 +107,7 @@ __all__ = [
 SETTINGS_NAME = "COGNITO_JWT"
 
 #: Attribute on the DRF request where a rejected token's error waits for
-#: :meth:`CognitoJwtAuthentication.authenticate_header` (see there for why).
+#: `CognitoJwtAuthentication.authenticate_header` (see there for why).
 _ERROR_ATTR = "_cognito_jwt_error"
 
 # --------------------------------------------------------------------------
@@ -260,7 +260,7 @@ class ServiceUnavailable(APIException):
 
 
 def _raise_denial(request: Request, denial: Denial) -> NoReturn:
-    """Raise the DRF exception for a :class:`Denial` produced from a library error."""
+    """Raise the DRF exception for a `Denial` produced from a library error."""
     if denial.status == 401:
         # DRF replaces any auth_header on 401s with authenticate_header(request),
         # so the error is left on the request for that method to find.
@@ -286,7 +286,7 @@ class CognitoUser:
     Carries just enough of Django's user interface for DRF (authentication
     state, ``pk`` for throttling, ``username`` for logs) while making plain that
     Django's own permission system does not apply: Cognito groups and scopes
-    are checked with :class:`HasCognitoGroup` / :class:`HasScope`.
+    are checked with `HasCognitoGroup` / `HasScope`.
 
     Attributes:
         claims: the verified token claims.
@@ -339,11 +339,11 @@ class CognitoUser:
         return False
 
     def has_perms(self, perm_list: Sequence[str], obj: object = None) -> bool:  # noqa: ARG002
-        """Always False (see :meth:`has_perm`)."""
+        """Always False (see `has_perm`)."""
         return False
 
     def has_module_perms(self, app_label: str) -> bool:  # noqa: ARG002
-        """Always False (see :meth:`has_perm`)."""
+        """Always False (see `has_perm`)."""
         return False
 
     def __str__(self) -> str:
@@ -376,7 +376,7 @@ def _header_reader(request: Request) -> Callable[[str], str | None]:
 class CognitoJwtAuthentication(BaseAuthentication):
     """Authenticate ``Authorization: Bearer <Cognito JWT>`` requests.
 
-    Returns ``(user, claims)``: ``request.user`` is a :class:`CognitoUser`
+    Returns ``(user, claims)``: ``request.user`` is a `CognitoUser`
     (or what ``COGNITO_JWT["USER_GETTER"]`` returns for the claims) and
     ``request.auth`` the verified claims.  A request without a bearer token is
     left to the next authentication class (and, failing all, to DRF's 401);
@@ -423,7 +423,7 @@ class CognitoJwtAuthentication(BaseAuthentication):
 
 
 def _claims_or_none(request: Request) -> dict[str, Any] | None:
-    """The claims if this request was authenticated by :class:`CognitoJwtAuthentication`."""
+    """The claims if this request was authenticated by `CognitoJwtAuthentication`."""
     if not isinstance(request.successful_authenticator, CognitoJwtAuthentication):
         return None
     claims = request.auth
@@ -435,7 +435,7 @@ def cognito_claims(request: Request) -> dict[str, Any]:
 
     Raises:
         NotAuthenticated: the request was not authenticated by
-            :class:`CognitoJwtAuthentication` (DRF answers 401), so a view that
+            `CognitoJwtAuthentication` (DRF answers 401), so a view that
             forgot its permission classes still cannot run without a token.
     """
     claims = _claims_or_none(request)
@@ -445,9 +445,9 @@ def cognito_claims(request: Request) -> dict[str, Any]:
 
 
 class _CognitoPermission(BasePermission):
-    """Shared logic of :class:`HasCognitoGroup` and :class:`HasScope`.
+    """Shared logic of `HasCognitoGroup` and `HasScope`.
 
-    On denial it raises :class:`InsufficientScope` (403 + RFC 6750 challenge)
+    On denial it raises `InsufficientScope` (403 + RFC 6750 challenge)
     by default.  DRF's ``|`` operator stops at a raised exception, so for
     ``HasCognitoGroup | HasScope``-style alternatives set ``raise_exception =
     False``: the class then returns ``False`` and DRF answers a plain 403.
@@ -484,7 +484,7 @@ class HasCognitoGroup(_CognitoPermission):
     """Permit callers in any one (or all) of ``required_groups``.
 
     Subclass and set ``required_groups`` (and optionally ``require_all``), or
-    use the :func:`require_groups` factory.  An empty ``required_groups`` is a
+    use the `require_groups` factory.  An empty ``required_groups`` is a
     configuration error, never "allow everyone".
     """
 
@@ -502,7 +502,7 @@ class HasScope(_CognitoPermission):
     """Permit access tokens holding any one (or all) of ``required_scopes``.
 
     ID tokens carry no scopes and are always denied by this permission.
-    Subclass and set ``required_scopes``, or use :func:`require_scopes`.
+    Subclass and set ``required_scopes``, or use `require_scopes`.
     """
 
     required_scopes: ClassVar[tuple[str, ...]] = ()
@@ -518,7 +518,7 @@ class HasScope(_CognitoPermission):
 def require_groups(
     *groups: str, require_all: bool = False, raise_exception: bool = True
 ) -> type[HasCognitoGroup]:
-    """A :class:`HasCognitoGroup` subclass for ``groups``, for ``permission_classes``.
+    """A `HasCognitoGroup` subclass for ``groups``, for ``permission_classes``.
 
     Example: ``permission_classes = [IsAuthenticated, require_groups("admin")]``.
 
@@ -537,7 +537,7 @@ def require_groups(
 def require_scopes(
     *scopes: str, require_all: bool = False, raise_exception: bool = True
 ) -> type[HasScope]:
-    """A :class:`HasScope` subclass for ``scopes``, for ``permission_classes``.
+    """A `HasScope` subclass for ``scopes``, for ``permission_classes``.
 
     Example: ``permission_classes = [IsAuthenticated, require_scopes("orders/read")]``.
 

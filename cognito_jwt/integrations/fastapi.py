@@ -21,7 +21,7 @@ Usage::
 
 Verification runs on the event loop through ``verify_async``, so a JWKS fetch
 never blocks other requests.  Rejections are raised as
-:class:`fastapi.HTTPException` (status, RFC 6750 ``WWW-Authenticate`` header and
+`fastapi.HTTPException` (status, RFC 6750 ``WWW-Authenticate`` header and
 a ``{"error": ..., "reason": ...}`` detail), so an application that already
 customises HTTPException rendering keeps one place to do it.
 
@@ -61,11 +61,11 @@ from cognito_jwt.integrations._common import (
 
 __all__ = ["Claims", "ClaimsDependency", "CognitoAuth", "OptionalClaimsDependency"]
 
-#: The verified claims, as returned by :meth:`CognitoJwtVerifier.verify_async`.
+#: The verified claims, as returned by `CognitoJwtVerifier.verify_async`.
 Claims = dict[str, Any]
-#: What :meth:`CognitoAuth.require` returns: pass it to :func:`fastapi.Depends`.
+#: What `CognitoAuth.require` returns: pass it to `fastapi.Depends`.
 ClaimsDependency = Callable[..., Awaitable[Claims]]
-#: What :meth:`CognitoAuth.optional` returns: claims, or ``None`` without a token.
+#: What `CognitoAuth.optional` returns: claims, or ``None`` without a token.
 OptionalClaimsDependency = Callable[..., Awaitable[Claims | None]]
 
 #: The security scheme every dependency of this module declares in OpenAPI
@@ -91,7 +91,7 @@ class CognitoAuth(SecurityBase):
 
     ``Depends(auth)`` yields the verified claims or answers 401 / 403 / 503.
     One instance per verifier is enough for a whole application; per-route
-    requirements are built with :meth:`require`.  The token is verified once
+    requirements are built with `require`.  The token is verified once
     per request even when a route combines several of these dependencies: the
     claims are kept in the request's scope for the others.
 
@@ -102,8 +102,8 @@ class CognitoAuth(SecurityBase):
     own work on a cache hit; see docs/performance.md.)
 
     Args:
-        verifier: a :class:`~cognito_jwt.CognitoJwtVerifier` (or any object with
-            ``verify_async``, e.g. :class:`~cognito_jwt.MultiIssuerVerifier`).
+        verifier: a `CognitoJwtVerifier` (or any object with
+            ``verify_async``, e.g. `MultiIssuerVerifier`).
         realm: optional ``realm`` for the ``WWW-Authenticate`` challenge.
 
     Raises:
@@ -159,7 +159,7 @@ class CognitoAuth(SecurityBase):
     async def warm_up(self) -> bool:
         """Load the verifier's signing keys now, without blocking the event loop.
 
-        Await it at start-up (or use :meth:`lifespan`) so the first request does
+        Await it at start-up (or use `lifespan`) so the first request does
         not wait for the JWKS fetch.  Fails soft: with the JWKS endpoint down it
         logs a WARNING and returns `False`, the application still starts, and
         requests fetch the keys themselves once the endpoint answers (503
@@ -174,7 +174,7 @@ class CognitoAuth(SecurityBase):
     async def lifespan(self, app: object) -> AsyncIterator[None]:  # noqa: ARG002
         """A FastAPI lifespan that loads the keys at start-up: `FastAPI(lifespan=auth.lifespan)`.
 
-        An application with a lifespan of its own awaits :meth:`warm_up` in it
+        An application with a lifespan of its own awaits `warm_up` in it
         instead.
         """
         await self.warm_up()
@@ -219,7 +219,7 @@ class CognitoAuth(SecurityBase):
 
 
 class _Required(SecurityBase):
-    """The dependency :meth:`CognitoAuth.require` returns: claims meeting a requirement."""
+    """The dependency `require` returns: claims meeting a requirement."""
 
     def __init__(self, auth: CognitoAuth, requirement: Requirement) -> None:
         self.auth = auth
@@ -233,7 +233,7 @@ class _Required(SecurityBase):
 
 
 class _Optional(SecurityBase):
-    """The dependency :meth:`CognitoAuth.optional` returns: claims, or `None` without a token."""
+    """The dependency `optional` returns: claims, or `None` without a token."""
 
     def __init__(self, auth: CognitoAuth) -> None:
         self.auth = auth

@@ -26,7 +26,7 @@ Usage with the extension (configuration from ``app.config``)::
 Or without the extension, with an explicit verifier:
 ``@require_auth(verifier, scopes="orders/write")``.
 
-A rejection is raised as a :class:`werkzeug.exceptions.HTTPException` of the
+A rejection is raised as a `werkzeug.exceptions.HTTPException` of the
 right status (401, 403, 503) that already carries its JSON response and
 ``WWW-Authenticate`` header, so it renders correctly with no setup while an
 application's own ``@app.errorhandler(401)`` still takes precedence.
@@ -72,7 +72,7 @@ EXTENSION_NAME = "cognito_jwt"
 
 
 def verifier_from_config(config: Mapping[str, Any]) -> SyncVerifier:
-    """Build a :class:`~cognito_jwt.CognitoJwtVerifier` from Flask-style config.
+    """Build a `CognitoJwtVerifier` from Flask-style config.
 
     Required keys: ``COGNITO_USER_POOL_ID``, ``COGNITO_CLIENT_ID`` (a string or a
     list of app client ids) and ``COGNITO_TOKEN_USE`` (``"id"``, ``"access"``,
@@ -112,8 +112,8 @@ class CognitoJwt:
     Args:
         app: the application to initialise now, if any.
         verifier: use this verifier instead of building one from
-            ``app.config`` (handy for tests, a :class:`~cognito_jwt.MultiIssuerVerifier`,
-            or a generic :class:`~cognito_jwt.JwtVerifier`).
+            ``app.config`` (handy for tests, a `MultiIssuerVerifier`,
+            or a generic `JwtVerifier`).
         realm: optional ``realm`` for the ``WWW-Authenticate`` challenge;
             defaults to ``app.config["COGNITO_REALM"]`` when set.
         warm_up: load the signing keys in ``init_app`` (Flask's start-up, in
@@ -163,7 +163,7 @@ class CognitoJwt:
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
     ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-        """Same as :func:`require_auth` without a verifier (uses the app's)."""
+        """Same as `require_auth` without a verifier (uses the app's)."""
         return require_auth(
             groups=groups,
             scopes=scopes,
@@ -184,13 +184,13 @@ def require_auth(
     """Decorate a view so it runs only for a valid Cognito bearer token.
 
     On success the verified claims are on ``flask.g.cognito_claims`` (also
-    returned by :func:`current_claims`) before the view runs.  Otherwise the
+    returned by `current_claims`) before the view runs.  Otherwise the
     request is answered 401 (no or bad token), 403 (missing group/scope) or
     503 (keys unavailable), with the RFC 6750 ``WWW-Authenticate`` header.
 
     Args:
         verifier: the verifier to use; ``None`` uses the one registered by
-            :class:`CognitoJwt` on the current app, looked up per request.
+            `CognitoJwt` on the current app, looked up per request.
         groups: Cognito groups the route requires (any one, by default).
         scopes: OAuth scopes the route requires (any one, by default); only
             access tokens carry scopes.
@@ -262,7 +262,7 @@ def current_claims() -> dict[str, Any]:
     with an ``AttributeError`` deep in a view) when the route is not protected.
 
     Raises:
-        RuntimeError: no :func:`require_auth` ran for this request.
+        RuntimeError: no `require_auth` ran for this request.
     """
     claims = g.get("cognito_claims")
     if claims is None:
