@@ -11,6 +11,7 @@ Everything importable from this module is public API; every other module is
 an implementation detail and may change without notice.
 """
 
+from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt._version import __version__
 from cognito_jwt.claims import CognitoAccessTokenClaims, CognitoIdTokenClaims
 from cognito_jwt.errors import (
@@ -36,12 +37,7 @@ from cognito_jwt.errors import (
 from cognito_jwt.fetch import Fetcher, RequestsFetcher
 from cognito_jwt.jwks import DEFAULT_JWKS_CACHE, JwksCache
 from cognito_jwt.token import decode_unverified, strip_bearer
-from cognito_jwt.verifier import (
-    CognitoJwtVerifier,
-    JwtVerifier,
-    MultiIssuerVerifier,
-    cognito_issuers,
-)
+from cognito_jwt.verifier import JwtVerifier, MultiIssuerVerifier
 
 __all__ = [
     "DEFAULT_JWKS_CACHE",

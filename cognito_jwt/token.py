@@ -76,7 +76,6 @@ class ParsedToken(NamedTuple):
     claims: dict[str, Any]
     signing_input: bytes
     signature: bytes
-    header_segment: str
 
 
 def strip_bearer(value: str) -> str:
@@ -214,7 +213,8 @@ def parse_header(segment: str) -> Header:
     return Header(alg, kid, raw)
 
 
-def _split(token: str, max_length: int) -> tuple[str, str, str]:
+def _check_shape(token: object, max_length: int, parts: list[str] | None) -> list[str]:
+    """The three segments of ``token``, or the error its shape deserves, in a fixed order."""
     if not isinstance(token, str):
         raise MalformedTokenError(
             f"token: expected a str, found {type(token).__name__}", reason="malformed_token"
@@ -230,14 +230,15 @@ def _split(token: str, max_length: int) -> tuple[str, str, str]:
             "pass it through cognito_jwt.strip_bearer() first",
             reason="bearer_prefix",
         )
-    parts = token.split(".")
+    if parts is None:
+        parts = token.split(".")
     if len(parts) != 3 or not all(parts):
         raise MalformedTokenError(
             f"token: expected 3 non-empty dot-separated segments, found {len(parts)} "
             "(possibly empty) segments",
             reason="malformed_token",
         )
-    return parts[0], parts[1], parts[2]
+    return parts
 
 
 def parse_token(
@@ -257,25 +258,24 @@ def parse_token(
     Raises:
         MalformedTokenError: (401) any structural problem.
     """
+    parts: list[str] = []  # str.split never returns an empty list
     header: Header | None = None
-    if header_cache is not None and type(token) is str and len(token) <= max_length:
-        # Fast path: a cached header segment is a valid one, so it holds no
-        # "Bearer " prefix and _split's remaining checks reduce to these.
+    if type(token) is str and len(token) <= max_length:
         parts = token.split(".")
-        if len(parts) == 3 and parts[1] and parts[2]:
-            h_seg, p_seg, s_seg = parts
-            header = header_cache.get(h_seg)
+        if header_cache is not None and len(parts) == 3 and parts[1] and parts[2]:
+            # A cached header segment is valid base64url, so it holds no space:
+            # a token starting with it has no "Bearer " prefix to reject.
+            header = header_cache.get(parts[0])
     if header is None:
-        h_seg, p_seg, s_seg = _split(token, max_length)
-        header = header_cache.get(h_seg) if header_cache is not None else None
-        if header is None:
-            header = parse_header(h_seg)
-            if header_cache is not None:
-                header_cache[h_seg] = header
+        parts = _check_shape(token, max_length, parts or None)
+        header = parse_header(parts[0])
+        if header_cache is not None:
+            header_cache[parts[0]] = header
+    h_seg, p_seg, s_seg = parts
     claims = _json_object(b64url_decode(p_seg, "payload"), "payload")
     signature = b64url_decode(s_seg, "signature")
     signing_input = token[: len(h_seg) + 1 + len(p_seg)].encode("ascii")
-    return ParsedToken(header, claims, signing_input, signature, h_seg)
+    return ParsedToken(header, claims, signing_input, signature)
 
 
 def decode_unverified(

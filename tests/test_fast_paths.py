@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
 import re
 from typing import Any
 
@@ -219,7 +220,7 @@ def test_parse_with_a_warm_header_cache_matches_a_cold_parse(pool: FakeCognitoPo
         assert warm == cold, variant if isinstance(variant, str) else type(variant)
 
 
-# -- the common-shape time check == claims.check_time ----------------------------------------
+# -- claims.check_time (with its common-shape shortcut) == the time rule written plainly ------
 
 
 TIME_CLAIMS: list[dict[str, Any]] = [
@@ -243,17 +244,62 @@ TIME_CLAIMS: list[dict[str, Any]] = [
 ]
 
 
-def reference_time(values: dict[str, Any], leeway: float) -> str | None:
+def reference_time(values: dict[str, Any], leeway: float, now: float = NOW) -> str | None:
+    """The time rule as docs/checks.md states it, written plainly: the reason, or None."""
+
+    def date(name: str) -> float | str | None:
+        if name not in values:
+            return None
+        value = values[name]
+        if type(value) is int or (type(value) is float and math.isfinite(value)):
+            return float(value)
+        return "invalid_claim_type"
+
+    exp, nbf, iat = date("exp"), date("nbf"), date("iat")
+    if exp is None:
+        return "missing_exp"
+    if isinstance(exp, str):
+        return exp
+    if not exp > now - leeway:
+        return "token_expired"
+    for value, reason in ((nbf, "token_not_yet_valid"), (iat, "issued_in_future")):
+        if isinstance(value, str):
+            return value
+        if value is not None and not value <= now + leeway:
+            return reason
+    return None
+
+
+def check_time_reason(values: dict[str, Any], leeway: float, now: float = NOW) -> str | None:
     try:
-        claims.check_time(values, float(NOW), leeway)
+        claims.check_time(values, now, leeway)
     except CognitoJwtError as exc:
         return exc.reason
     return None
 
 
+_DATES = st.one_of(
+    st.integers(NOW - 20, NOW + 20),
+    st.floats(NOW - 20, NOW + 20),
+    st.sampled_from([None, True, False, "1800000000", float("nan"), float("inf"), 10**30, [NOW]]),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["exp", "nbf", "iat"]), _DATES),
+    st.sampled_from([0, 0.5, 2, 30]),
+    st.sampled_from([float(NOW), NOW + 0.5, float("nan")]),
+)
+def test_check_time_matches_the_rule_written_plainly(
+    values: dict[str, Any], leeway: float, now: float
+) -> None:
+    assert check_time_reason(values, leeway, now) == reference_time(values, leeway, now)
+
+
 @pytest.mark.parametrize("values", TIME_CLAIMS, ids=repr)
 @pytest.mark.parametrize("leeway", [0, 2])
-def test_time_fast_path_matches_check_time(
+def test_verify_applies_the_time_rule_written_plainly(
     pool: FakeCognitoPool, values: dict[str, Any], leeway: float
 ) -> None:
     header = json.dumps({"kid": pool.id_kid, "alg": "RS256"}).encode()

@@ -23,6 +23,8 @@ from cognito_jwt import (
     InvalidSignatureError,
     InvalidTokenError,
     InvalidTokenUseError,
+    JwksCache,
+    JwksUnavailableError,
     JwtVerifier,
     MalformedTokenError,
     MissingClaimError,
@@ -615,6 +617,52 @@ def test_multi_pool_routes_by_issuer(pool: FakeCognitoPool, other_pool: FakeCogn
     # A pool's key cannot sign for the other pool.
     forged = other_pool.id_token(now=NOW, iss=pool.issuer, aud=pool.client_id)
     expect(multi, forged, UnknownKeyError, "unknown_kid")
+
+
+class RecordingFetcher:
+    """Serves each pool's JWKS at its primary Cognito URI; records every fetch."""
+
+    def __init__(self, *pools: FakeCognitoPool) -> None:
+        primary = {cognito_issuers(p.user_pool_id)[0]: p for p in pools}
+        self.jwks = {f"{iss}/.well-known/jwks.json": p for iss, p in primary.items()}
+        self.fetched: list[str] = []
+
+    def fetch(self, uri: str) -> bytes:
+        self.fetched.append(uri)
+        if uri not in self.jwks:
+            raise JwksUnavailableError(f"JWKS at {uri}: expected a reply, found none")
+        return self.jwks[uri].jwks_json.encode()
+
+
+def test_multi_pool_hydrate_loads_each_members_primary_jwks_once(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool
+) -> None:
+    fetcher = RecordingFetcher(pool, other_pool)
+    cache = JwksCache(fetcher)
+    multi = MultiIssuerVerifier(
+        [id_verifier(pool, jwks_cache=cache), access_verifier(other_pool, jwks_cache=cache)]
+    )
+    multi.hydrate()
+    # One fetch per member, at its primary issuer's URI; the second issuer form
+    # of each pool is fetched only when a token uses it.
+    assert fetcher.fetched == list(fetcher.jwks)
+    asyncio.run(multi.hydrate_async())
+    assert multi.verify(pool.id_token(now=NOW))["iss"] == pool.issuer
+    assert multi.verify(other_pool.access_token(now=NOW))["iss"] == other_pool.issuer
+    assert fetcher.fetched == list(fetcher.jwks)  # hydrated keys served both tokens
+
+
+def test_multi_pool_hydrate_fails_when_a_members_keys_cannot_be_fetched(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool
+) -> None:
+    cache = JwksCache(RecordingFetcher(pool))  # serves the first pool's keys only
+    multi = MultiIssuerVerifier(
+        [id_verifier(pool, jwks_cache=cache), id_verifier(other_pool, jwks_cache=cache)]
+    )
+    with pytest.raises(JwksUnavailableError) as info:
+        multi.hydrate()
+    assert info.value.status_code == 503
+    assert info.value.reason == "jwks_unavailable"
 
 
 def test_multi_pool_rejects_an_unconfigured_issuer(pool: FakeCognitoPool) -> None:
