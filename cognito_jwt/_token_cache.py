@@ -174,10 +174,18 @@ class TokenCache:
         entry = entries.get(token)
         if entry is None:
             return None
-        self._touch(token)
+        lock = self._lock
+        try:
+            if lock is None:
+                entries.move_to_end(token)
+            else:
+                with lock:
+                    entries.move_to_end(token)
+        except KeyError:  # evicted by another thread meanwhile: still a valid entry
+            pass
         issuer = entry.issuer
         settings = issuer.settings
-        template, nested = entry.template(token)
+        template, nested = entry._template or entry.template(token)
         try:
             check_time(template, settings.clock(), settings.leeway)
         except CognitoJwtError:
@@ -212,17 +220,6 @@ class TokenCache:
         else:
             with self._lock:
                 self._put(token, entry)
-
-    def _touch(self, token: str) -> None:
-        lock = self._lock
-        try:
-            if lock is None:
-                self._entries.move_to_end(token)
-            else:
-                with lock:
-                    self._entries.move_to_end(token)
-        except KeyError:  # evicted by another thread meanwhile: still a valid entry
-            pass
 
     def _put(self, token: str, entry: CachedToken) -> None:
         entries = self._entries

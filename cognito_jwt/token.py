@@ -213,8 +213,10 @@ def parse_header(segment: str) -> Header:
     return Header(alg, kid, raw)
 
 
-def _check_shape(token: object, max_length: int, parts: list[str] | None) -> list[str]:
-    """The three segments of ``token``, or the error its shape deserves, in a fixed order."""
+def _check_shape(
+    token: object, max_length: int, segments: tuple[str, str, str] | None
+) -> tuple[str, str, str]:
+    """The three segments of `token`, or the error its shape deserves, in a fixed order."""
     if not isinstance(token, str):
         raise MalformedTokenError(
             f"token: expected a str, found {type(token).__name__}", reason="malformed_token"
@@ -230,15 +232,16 @@ def _check_shape(token: object, max_length: int, parts: list[str] | None) -> lis
             "pass it through cognito_jwt.strip_bearer() first",
             reason="bearer_prefix",
         )
-    if parts is None:
+    if segments is None:
         parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise MalformedTokenError(
-            f"token: expected 3 non-empty dot-separated segments, found {len(parts)} "
-            "(possibly empty) segments",
-            reason="malformed_token",
-        )
-    return parts
+        if len(parts) != 3 or not all(parts):
+            raise MalformedTokenError(
+                f"token: expected 3 non-empty dot-separated segments, found {len(parts)} "
+                "(possibly empty) segments",
+                reason="malformed_token",
+            )
+        segments = (parts[0], parts[1], parts[2])
+    return segments
 
 
 def parse_token(
@@ -250,7 +253,7 @@ def parse_token(
     """Split and decode a compact JWS without verifying anything cryptographic.
 
     Args:
-        token: the compact serialisation ``header.payload.signature``.
+        token: the compact serialisation `header.payload.signature`.
         max_length: size cap, checked before any decoding work.
         header_cache: optional memo of parsed headers keyed by header segment;
             the caller bounds its size.
@@ -258,20 +261,25 @@ def parse_token(
     Raises:
         MalformedTokenError: (401) any structural problem.
     """
-    parts: list[str] = []  # str.split never returns an empty list
+    segments: tuple[str, str, str] | None = None
     header: Header | None = None
     if type(token) is str and len(token) <= max_length:
-        parts = token.split(".")
-        if header_cache is not None and len(parts) == 3 and parts[1] and parts[2]:
-            # A cached header segment is valid base64url, so it holds no space:
-            # a token starting with it has no "Bearer " prefix to reject.
-            header = header_cache.get(parts[0])
-    if header is None:
-        parts = _check_shape(token, max_length, parts or None)
-        header = parse_header(parts[0])
+        # Split once, with `find` (a memchr, where `split` steps through every
+        # character): exactly two dots, and three non-empty segments.
+        dot1 = token.find(".")
+        dot2 = token.find(".", dot1 + 1)
+        if 0 < dot1 < dot2 - 1 < len(token) - 2 and token.find(".", dot2 + 1) < 0:
+            segments = (token[:dot1], token[dot1 + 1 : dot2], token[dot2 + 1 :])
+            if header_cache is not None:
+                # A cached header segment is valid base64url, so it holds no
+                # space: a token starting with it has no "Bearer " to reject.
+                header = header_cache.get(segments[0])
+    if header is None or segments is None:
+        segments = _check_shape(token, max_length, segments)
+        header = parse_header(segments[0])
         if header_cache is not None:
-            header_cache[parts[0]] = header
-    h_seg, p_seg, s_seg = parts
+            header_cache[segments[0]] = header
+    h_seg, p_seg, s_seg = segments
     claims = _json_object(b64url_decode(p_seg, "payload"), "payload")
     signature = b64url_decode(s_seg, "signature")
     signing_input = token[: len(h_seg) + 1 + len(p_seg)].encode("ascii")
