@@ -781,3 +781,24 @@ def test_every_error_maps_to_its_status() -> None:
     from cognito_jwt import JwksUnavailableError
 
     assert JwksUnavailableError("x").status_code == 503
+
+
+def test_older_imports_from_the_verifier_module_still_resolve() -> None:
+    import cognito_jwt
+    from cognito_jwt import verifier
+
+    assert verifier.CognitoJwtVerifier is cognito_jwt.CognitoJwtVerifier
+    assert verifier.cognito_issuers is cognito_jwt.cognito_issuers
+    assert verifier.JwtVerifier is cognito_jwt.JwtVerifier
+    assert verifier.MultiIssuerVerifier is cognito_jwt.MultiIssuerVerifier
+    assert not hasattr(verifier, "NoSuchVerifier")
+
+
+def test_multi_issuer_verifier_is_initialised_like_every_verifier(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool
+) -> None:
+    generic = JwtVerifier(issuer=other_pool.issuer, audience=None, jwks=other_pool.jwks)
+    multi = MultiIssuerVerifier([id_verifier(pool), generic])
+    # The same base constructor ran: no attribute of a verifier is missing.
+    assert set(vars(multi)) == set(vars(generic))
+    assert multi.issuers == (*cognito_issuers(pool.user_pool_id), other_pool.issuer)
