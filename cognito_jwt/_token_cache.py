@@ -205,14 +205,15 @@ class TokenCache:
             issuer.run_custom_check(check, entry.header, claims)
         return claims
 
-    def remember(self, token: str, issuer: _Issuer, header: Header, key: VerificationKey) -> None:
-        """Remember that `token` passed every check of `issuer` with `key`.
+    def remember(
+        self, token: str, issuer: _Issuer, header: Header, kid: str, key: VerificationKey
+    ) -> None:
+        """Remember that `token` passed every check of `issuer` with `key` (its `kid`).
 
         Tokens of an issuer whose verifier has `cache_size=0` stay out (a
         `MultiIssuerVerifier` shares one cache among its members).
         """
-        kid = header.kid
-        if type(token) is not str or not issuer.cacheable or kid is None:
+        if type(token) is not str or not issuer.cacheable:
             return
         entry = CachedToken(issuer, header, kid, key)
         if self._lock is None:

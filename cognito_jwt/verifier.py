@@ -81,7 +81,7 @@ class _VerifierBase:
         key = keys.peek(uri, kid) or keys.get_key(uri, kid)
         claims = issuer.verify_signed(parsed, key)
         if cache is not None:
-            cache.remember(token, issuer, parsed.header, key)
+            cache.remember(token, issuer, parsed.header, kid, key)
         return claims
 
     async def verify_async(self, token: str) -> dict[str, Any]:
@@ -104,7 +104,7 @@ class _VerifierBase:
             key = await asyncio.to_thread(keys.get_key, uri, kid)
         claims = issuer.verify_signed(parsed, key)
         if cache is not None:
-            cache.remember(token, issuer, parsed.header, key)
+            cache.remember(token, issuer, parsed.header, kid, key)
         return claims
 
     def _parse(self, token: str) -> ParsedToken:
