@@ -18,7 +18,7 @@ module; they can still be imported from here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cognito_jwt._issuer import (
     _REQUIRED,
@@ -41,6 +41,12 @@ from cognito_jwt.errors import (
 from cognito_jwt.fetch import Fetcher
 from cognito_jwt.jwks import JwksCache
 from cognito_jwt.token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
+
+if TYPE_CHECKING:  # pragma: no cover
+    # The one edge upwards, for types only: MultiIssuerVerifier's signature
+    # names CognitoJwtVerifier, which is built on the base class below (and
+    # type checkers see the name `__getattr__` serves to older imports).
+    from cognito_jwt._cognito import CognitoJwtVerifier as CognitoJwtVerifier  # noqa: PLC0414
 
 __all__ = ["CustomCheck", "JwtVerifier", "MultiIssuerVerifier"]
 
@@ -248,8 +254,8 @@ class MultiIssuerVerifier(_VerifierBase):
     `iss` that none is configured for is rejected before any key is fetched.
 
     Args:
-        verifiers: `CognitoJwtVerifier` and `JwtVerifier` instances; each
-            issuer keeps the settings and rules of the verifier it came from.
+        verifiers: the verifiers to combine; each issuer keeps the settings
+            and rules of the verifier it came from.
 
     Raises:
         ConfigurationError: no verifiers, or two claim the same issuer.
@@ -261,7 +267,7 @@ class MultiIssuerVerifier(_VerifierBase):
         ... ])
     """
 
-    def __init__(self, verifiers: Sequence[_VerifierBase]) -> None:
+    def __init__(self, verifiers: Sequence[CognitoJwtVerifier | JwtVerifier]) -> None:
         if not verifiers:
             raise ConfigurationError("verifiers: expected at least one verifier, found none")
         issuers: dict[str, _Issuer] = {}

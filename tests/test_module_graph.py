@@ -1,10 +1,10 @@
 """The package's modules import each other in one direction only: lowest layer first.
 
 Read from the source, not from `sys.modules`: an edge is an `import` or
-`from ... import` at module level, including those under `if TYPE_CHECKING:`
-(a type-only import is still a dependency: a low module that names a high
-module's class knows too much).  Imports inside functions are lazy by design,
-to keep `import cognito_jwt` cheap, and are not edges.
+`from ... import` at module level.  Imports under `if TYPE_CHECKING:` count too
+(a low module that names a high module's class knows too much), except the one
+listed in `TYPE_ONLY_UPWARDS` with its reason.  Imports inside functions are
+lazy by design, to keep `import cognito_jwt` cheap, and are not edges.
 """
 
 from __future__ import annotations
@@ -32,6 +32,14 @@ CORE_LAYERS = [
 ]
 
 
+#: Type-only imports allowed to point up a layer, each with its reason.
+TYPE_ONLY_UPWARDS = {
+    # `MultiIssuerVerifier(verifiers: Sequence[CognitoJwtVerifier | JwtVerifier])`
+    # names the Cognito verifier, which is built on verifier.py's base class.
+    ("cognito_jwt.verifier", "cognito_jwt._cognito"),
+}
+
+
 def module_name(path: Path) -> str:
     parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -40,28 +48,39 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
-def _module_level_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
-    found: list[ast.Import | ast.ImportFrom] = []
-    pending: list[ast.stmt] = list(tree.body)
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _module_level_imports(tree: ast.Module) -> list[tuple[ast.Import | ast.ImportFrom, bool]]:
+    """Every module-level import, and whether it is for type checkers only."""
+    found: list[tuple[ast.Import | ast.ImportFrom, bool]] = []
+    pending: list[tuple[ast.stmt, bool]] = [(node, False) for node in tree.body]
     while pending:
-        node = pending.pop()
+        node, typing_only = pending.pop()
         if isinstance(node, ast.Import | ast.ImportFrom):
-            found.append(node)
+            found.append((node, typing_only))
         elif isinstance(node, ast.If):
-            pending.extend(node.body + node.orelse)
+            inner = typing_only or _is_type_checking(node)
+            pending.extend((child, inner) for child in node.body)
+            pending.extend((child, typing_only) for child in node.orelse)
         elif isinstance(node, ast.Try):
-            pending.extend(node.body + node.orelse + node.finalbody)
-            for handler in node.handlers:
-                pending.extend(handler.body)
+            for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
+                pending.extend((child, typing_only) for child in block)
     return found
 
 
-def imports_of(name: str) -> set[str]:
-    """The package modules `name` imports when it is loaded."""
+def imports_of(name: str, *, typing_only: bool = False) -> set[str]:
+    """The package modules `name` imports at load time (or for type checkers only)."""
     tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
     package = name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
     edges: set[str] = set()
-    for node in _module_level_imports(tree):
+    for node, for_types in _module_level_imports(tree):
+        if for_types != typing_only:
+            continue
         if isinstance(node, ast.Import):
             edges.update(alias.name for alias in node.names if alias.name in MODULES)
             continue
@@ -79,7 +98,12 @@ def imports_of(name: str) -> set[str]:
     return edges
 
 
-GRAPH = {name: imports_of(name) for name in MODULES}
+RUNTIME = {name: imports_of(name) for name in MODULES}
+TYPE_ONLY = {name: imports_of(name, typing_only=True) for name in MODULES}
+GRAPH = {
+    name: RUNTIME[name] | {m for m in TYPE_ONLY[name] if (name, m) not in TYPE_ONLY_UPWARDS}
+    for name in MODULES
+}
 
 
 def test_the_graph_is_read_from_the_real_modules() -> None:
@@ -87,6 +111,14 @@ def test_the_graph_is_read_from_the_real_modules() -> None:
     assert "cognito_jwt.verifier" in GRAPH["cognito_jwt._cognito"]
     assert "cognito_jwt._issuer" in GRAPH["cognito_jwt.verifier"]
     assert "cognito_jwt.claims" in GRAPH["cognito_jwt._issuer"]  # `from cognito_jwt import claims`
+    assert "cognito_jwt._issuer" in TYPE_ONLY["cognito_jwt._token_cache"]
+    assert "cognito_jwt._cognito" not in RUNTIME["cognito_jwt.verifier"]
+
+
+def test_every_allowed_upward_edge_is_type_only_and_still_needed() -> None:
+    for low, high in TYPE_ONLY_UPWARDS:
+        assert high in TYPE_ONLY[low], (low, high)
+        assert high not in RUNTIME[low], (low, high)
 
 
 def test_module_imports_form_a_dag() -> None:
