@@ -12,6 +12,7 @@ in this module's `__all__`, and the `__all__` of the public modules named there.
 """
 
 from cognito_jwt._alb_keys import AlbKeyCache
+from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt._events import Event
 from cognito_jwt._version import __version__
 from cognito_jwt.alb import AlbJwtVerifier
@@ -53,12 +54,7 @@ from cognito_jwt.jwks import (
     JwksCache,
 )
 from cognito_jwt.token import decode_unverified, strip_bearer
-from cognito_jwt.verifier import (
-    CognitoJwtVerifier,
-    JwtVerifier,
-    MultiIssuerVerifier,
-    cognito_issuers,
-)
+from cognito_jwt.verifier import JwtVerifier, MultiIssuerVerifier
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",

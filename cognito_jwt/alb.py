@@ -26,13 +26,19 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from cognito_jwt import _events
 from cognito_jwt import claims as _claims
 from cognito_jwt._alb_keys import AlbKeyCache, PemFetcher
+from cognito_jwt._issuer import (
+    _REQUIRED,
+    CustomCheck,
+    _apply_custom_check,
+    _common_settings,
+    _string_set,
+)
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -50,7 +56,6 @@ from cognito_jwt.errors import (
 from cognito_jwt.fetch import Fetcher, check_jwks_uri
 from cognito_jwt.keys import VerificationKey
 from cognito_jwt.token import DEFAULT_MAX_TOKEN_LENGTH, ParsedToken, parse_token
-from cognito_jwt.verifier import _REQUIRED, CustomCheck, _string_set
 
 __all__ = ["AlbJwtVerifier", "alb_key_endpoint"]
 
@@ -195,7 +200,6 @@ class AlbJwtVerifier:
         include_claims_in_errors: bool = False,
         on_event: _events.EventHook | None = None,
     ) -> None:
-        self._on_event = _events.make_hook(on_event)
         if issuer is _REQUIRED:
             raise ConfigurationError(
                 "issuer: expected the identity provider's issuer (or None, explicitly, for any), "
@@ -208,8 +212,10 @@ class AlbJwtVerifier:
                 "client_id: expected the app client id(s) (or None, explicitly, for any), "
                 "found it missing"
             )
-        arns = _string_set("alb_arn", alb_arn, allow_none=False)
-        assert arns is not None  # allow_none=False
+        if alb_arn is None:
+            raise ConfigurationError("alb_arn: expected a string or a list of strings, found None")
+        arns = _string_set("alb_arn", alb_arn)
+        assert arns is not None  # only None gives None
         if key_endpoint is not None:
             base = check_jwks_uri(key_endpoint, allow_http=allow_http).rstrip("/")
             for arn in arns:
@@ -218,28 +224,16 @@ class AlbJwtVerifier:
             self._endpoints = dict.fromkeys(sorted(arns), base)
         else:
             self._endpoints = {arn: alb_key_endpoint(arn) for arn in sorted(arns)}
-        for name, value in (("leeway", leeway), ("iat_nbf_leeway", iat_nbf_leeway)):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not 0 <= value < 600
-            ):
-                raise ConfigurationError(f"{name}: expected seconds in [0, 600), found {value!r}")
-        if custom_check is not None:
-            if not callable(custom_check):
-                raise ConfigurationError("custom_check: expected a callable(header, claims)")
-            import inspect
-
-            if inspect.iscoroutinefunction(custom_check):
-                raise ConfigurationError(
-                    "custom_check: expected a plain function; coroutines are not awaited"
-                )
-        if clock is not None and not callable(clock):
-            raise ConfigurationError("clock: expected a callable returning epoch seconds")
-        if not isinstance(max_token_length, int) or max_token_length < 64:
-            raise ConfigurationError(
-                f"max_token_length: expected an int >= 64, found {max_token_length!r}"
-            )
+        # The checks every verifier kind shares, in their one home.
+        common = _common_settings(
+            leeway=leeway,
+            iat_nbf_leeway=iat_nbf_leeway,
+            custom_check=custom_check,
+            clock=clock,
+            max_token_length=max_token_length,
+            on_event=on_event,
+        )
+        self._on_event = common.on_event
         if key_cache is not None and (fetcher is not None or session is not None):
             raise ConfigurationError("fetcher/session: give them to the AlbKeyCache you pass")
         if fetcher is not None and session is not None:
@@ -254,12 +248,12 @@ class AlbJwtVerifier:
         else:
             self._keys = DEFAULT_ALB_KEY_CACHE
         self._issuer = issuer
-        self._clients = _string_set("client_id", client_id, allow_none=True)
-        self._leeway = float(leeway)
-        self._iat_nbf_leeway = max(float(leeway), float(iat_nbf_leeway))
-        self._custom_check = custom_check
-        self._clock: Callable[[], float] = clock or time.time
-        self._max_token_length = max_token_length
+        self._clients = _string_set("client_id", client_id)
+        self._leeway = common.leeway
+        self._iat_nbf_leeway = common.iat_nbf_leeway
+        self._custom_check = common.custom_check
+        self._clock: Callable[[], float] = common.clock
+        self._max_token_length = common.max_token_length
         self._include_claims = include_claims_in_errors
 
     @property
@@ -387,7 +381,7 @@ class AlbJwtVerifier:
                     reason="invalid_issuer",
                 )
             if self._custom_check is not None:
-                self._run_custom_check(header, claims)
+                _apply_custom_check(self._custom_check, dict(header), claims)
         except CognitoJwtError as exc:
             if self._include_claims:
                 exc.claims = dict(claims)
@@ -433,22 +427,3 @@ class AlbJwtVerifier:
                     expected_found("header client", " or ".join(sorted(self._clients)), client),
                     reason="invalid_client",
                 )
-
-    def _run_custom_check(self, header: dict[str, Any], claims: dict[str, Any]) -> None:
-        check = self._custom_check
-        assert check is not None  # the caller checked
-        try:
-            result = check(dict(header), claims)
-        except CognitoJwtError:
-            raise
-        except Exception as exc:
-            raise InvalidClaimError(
-                f"custom_check: expected it to accept the token, found it raised "
-                f"{type(exc).__name__}: {shown(str(exc))}",
-                reason="custom_check_failed",
-            ) from exc
-        if result is False:
-            raise InvalidClaimError(
-                "custom_check: expected it to accept the token, found it returned False",
-                reason="custom_check_failed",
-            )

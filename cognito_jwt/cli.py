@@ -413,7 +413,7 @@ def _cmd_decode(args: argparse.Namespace, out: IO[str], err: IO[str], now: float
 
 
 def _cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str], now: float) -> int:
-    from cognito_jwt.verifier import CognitoJwtVerifier
+    from cognito_jwt._cognito import CognitoJwtVerifier
 
     jwks: str | None = None
     if args.jwks_file is not None:
@@ -478,7 +478,7 @@ def _jwks_uri_for(args: argparse.Namespace) -> str:
         return str(args.jwks_uri)
     if args.issuer is not None:
         return str(args.issuer).rstrip("/") + "/.well-known/jwks.json"
-    from cognito_jwt.verifier import cognito_issuers
+    from cognito_jwt._cognito import cognito_issuers
 
     # The pool's primary issuer, as the verifier derives it (partition-aware).
     return cognito_issuers(str(args.user_pool_id))[0] + "/.well-known/jwks.json"

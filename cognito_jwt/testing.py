@@ -36,7 +36,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from cognito_jwt.verifier import CognitoJwtVerifier, cognito_issuers
+from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
 
 __all__ = ["FakeCognitoPool", "JwksServer", "ManualClock", "b64url", "rsa_jwk"]
 

@@ -76,7 +76,6 @@ class ParsedToken(NamedTuple):
     claims: dict[str, Any]
     signing_input: bytes
     signature: bytes
-    header_segment: str
 
 
 def strip_bearer(value: str) -> str:
@@ -246,7 +245,10 @@ def parse_header(segment: str) -> Header:
     return Header(alg, kid, raw)
 
 
-def _split(token: str, max_length: int) -> tuple[str, str, str]:
+def _check_shape(
+    token: object, max_length: int, segments: tuple[str, str, str] | None
+) -> tuple[str, str, str]:
+    """The three segments of `token`, or the error its shape deserves, in a fixed order."""
     if not isinstance(token, str):
         raise MalformedTokenError(
             f"token: expected a str, found {type(token).__name__}", reason="malformed_token"
@@ -262,14 +264,16 @@ def _split(token: str, max_length: int) -> tuple[str, str, str]:
             "pass it through cognito_jwt.strip_bearer() first",
             reason="bearer_prefix",
         )
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise MalformedTokenError(
-            f"token: expected 3 non-empty dot-separated segments, found {len(parts)} "
-            "(possibly empty) segments",
-            reason="malformed_token",
-        )
-    return parts[0], parts[1], parts[2]
+    if segments is None:
+        parts = token.split(".")
+        if len(parts) != 3 or not all(parts):
+            raise MalformedTokenError(
+                f"token: expected 3 non-empty dot-separated segments, found {len(parts)} "
+                "(possibly empty) segments",
+                reason="malformed_token",
+            )
+        segments = (parts[0], parts[1], parts[2])
+    return segments
 
 
 def parse_token(
@@ -281,7 +285,7 @@ def parse_token(
     """Split and decode a compact JWS without verifying anything cryptographic.
 
     Args:
-        token: the compact serialisation ``header.payload.signature``.
+        token: the compact serialisation `header.payload.signature`.
         max_length: size cap, checked before any decoding work.
         header_cache: optional memo of parsed headers keyed by header segment;
             the caller bounds its size.
@@ -289,25 +293,29 @@ def parse_token(
     Raises:
         MalformedTokenError: (401) any structural problem.
     """
+    segments: tuple[str, str, str] | None = None
     header: Header | None = None
-    if header_cache is not None and type(token) is str and len(token) <= max_length:
-        # Fast path: a cached header segment is a valid one, so it holds no
-        # "Bearer " prefix and _split's remaining checks reduce to these.
-        parts = token.split(".")
-        if len(parts) == 3 and parts[1] and parts[2]:
-            h_seg, p_seg, s_seg = parts
-            header = header_cache.get(h_seg)
-    if header is None:
-        h_seg, p_seg, s_seg = _split(token, max_length)
-        header = header_cache.get(h_seg) if header_cache is not None else None
-        if header is None:
-            header = parse_header(h_seg)
+    if type(token) is str and len(token) <= max_length:
+        # Split once, with `find` (a memchr, where `split` steps through every
+        # character): exactly two dots, and three non-empty segments.
+        dot1 = token.find(".")
+        dot2 = token.find(".", dot1 + 1)
+        if 0 < dot1 < dot2 - 1 < len(token) - 2 and token.find(".", dot2 + 1) < 0:
+            segments = (token[:dot1], token[dot1 + 1 : dot2], token[dot2 + 1 :])
             if header_cache is not None:
-                header_cache[h_seg] = header
+                # A cached header segment is valid base64url, so it holds no
+                # space: a token starting with it has no "Bearer " to reject.
+                header = header_cache.get(segments[0])
+    if header is None or segments is None:
+        segments = _check_shape(token, max_length, segments)
+        header = parse_header(segments[0])
+        if header_cache is not None:
+            header_cache[segments[0]] = header
+    h_seg, p_seg, s_seg = segments
     claims = _json_object(b64url_decode(p_seg, "payload"), "payload")
     signature = b64url_decode(s_seg, "signature")
     signing_input = token[: len(h_seg) + 1 + len(p_seg)].encode("ascii")
-    return ParsedToken(header, claims, signing_input, signature, h_seg)
+    return ParsedToken(header, claims, signing_input, signature)
 
 
 def decode_unverified(

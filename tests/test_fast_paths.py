@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -220,7 +222,7 @@ def test_parse_with_a_warm_header_cache_matches_a_cold_parse(pool: FakeCognitoPo
         assert warm == cold, variant if isinstance(variant, str) else type(variant)
 
 
-# -- the common-shape time check == claims.check_time ----------------------------------------
+# -- claims.check_time (with its common-shape shortcut) == the time rule written plainly ------
 
 
 TIME_CLAIMS: list[dict[str, Any]] = [
@@ -240,21 +242,89 @@ TIME_CLAIMS: list[dict[str, Any]] = [
     {"exp": NOW + 10, "iat": NOW, "nbf": None},
     {"exp": NOW + 10, "iat": NOW, "nbf": NOW},
     {"exp": 10**30, "iat": NOW},
+    {"exp": 10**400, "iat": NOW},
+    {"exp": NOW + 10, "iat": -(10**400)},
+    {"exp": NOW + 10, "iat": NOW + 59},
+    {"exp": NOW + 10, "iat": NOW + 61},
+    {"exp": NOW + 10, "iat": NOW, "nbf": NOW + 61},
     {"exp": NOW + 10, "iat": float("nan")},
 ]
 
 
-def reference_time(values: dict[str, Any], leeway: float) -> str | None:
+def reference_time(
+    values: dict[str, Any],
+    leeway: float,
+    now: float = NOW,
+    iat_nbf_leeway: float = claims.DEFAULT_IAT_NBF_LEEWAY,
+) -> str | None:
+    """The time rule as docs/checks.md states it, written plainly: the reason, or None."""
+    ahead = max(leeway, iat_nbf_leeway)
+
+    def date(name: str) -> float | str | None:
+        if name not in values:
+            return None
+        value = values[name]
+        if type(value) is int and abs(value) <= sys.float_info.max:
+            return value
+        if type(value) is float and math.isfinite(value):
+            return value
+        return "invalid_claim_type"
+
+    exp, nbf, iat = date("exp"), date("nbf"), date("iat")
+    if exp is None:
+        return "missing_exp"
+    if isinstance(exp, str):
+        return exp
+    if not exp > now - leeway:
+        return "token_expired"
+    for value, reason in ((nbf, "token_not_yet_valid"), (iat, "issued_in_future")):
+        if isinstance(value, str):
+            return value
+        if value is not None and not value <= now + ahead:
+            return reason
+    return None
+
+
+def check_time_reason(
+    values: dict[str, Any],
+    leeway: float,
+    now: float = NOW,
+    iat_nbf_leeway: float = claims.DEFAULT_IAT_NBF_LEEWAY,
+) -> str | None:
     try:
-        claims.check_time(values, float(NOW), leeway)
+        claims.check_time(values, now, leeway, iat_nbf_leeway=iat_nbf_leeway)
     except CognitoJwtError as exc:
         return exc.reason
     return None
 
 
+_DATES = st.one_of(
+    st.integers(NOW - 20, NOW + 20),
+    st.floats(NOW - 20, NOW + 20),
+    st.sampled_from([None, True, False, "1800000000", float("nan"), float("inf"), [NOW]]),
+    # Integers at and beyond the range of a double, which NumericDates keep to.
+    st.sampled_from([10**30, 10**400, -(10**400), int(sys.float_info.max)]),
+)
+
+
+@budget(1500)
+@given(
+    st.dictionaries(st.sampled_from(["exp", "nbf", "iat"]), _DATES),
+    st.sampled_from([0, 0.5, 2, 30]),
+    st.sampled_from([float(NOW), NOW + 0.5, float("nan")]),
+    st.sampled_from([0, 1, 10, claims.DEFAULT_IAT_NBF_LEEWAY]),
+)
+def test_check_time_matches_the_rule_written_plainly(
+    values: dict[str, Any], leeway: float, now: float, iat_nbf_leeway: float
+) -> None:
+    assert check_time_reason(values, leeway, now, iat_nbf_leeway) == reference_time(
+        values, leeway, now, iat_nbf_leeway
+    )
+
+
 @pytest.mark.parametrize("values", TIME_CLAIMS, ids=repr)
 @pytest.mark.parametrize("leeway", [0, 2])
-def test_time_fast_path_matches_check_time(
+def test_verify_applies_the_time_rule_written_plainly(
     pool: FakeCognitoPool, values: dict[str, Any], leeway: float
 ) -> None:
     header = json.dumps({"kid": pool.id_kid, "alg": "RS256"}).encode()

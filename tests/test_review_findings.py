@@ -27,7 +27,7 @@ from cognito_jwt import (
     TokenExpiredError,
     UnknownKeyError,
 )
-from cognito_jwt._cache import copy_json
+from cognito_jwt._token_cache import copy_json
 from cognito_jwt.errors import shown
 from cognito_jwt.keys import parse_jwks
 from cognito_jwt.testing import FakeCognitoPool, ManualClock

@@ -33,8 +33,8 @@ from cognito_jwt import (
     TokenNotYetValidError,
     UnknownKeyError,
 )
-from cognito_jwt import _cache as cache_module
-from cognito_jwt._cache import DEFAULT_CACHE_SIZE
+from cognito_jwt import _token_cache as cache_module
+from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE
 from cognito_jwt.keys import VerificationKey
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
@@ -324,7 +324,8 @@ def test_a_reloaded_jwks_sends_a_hit_back_to_the_full_path(
     pool, verifier, jwks_cache, _, _ = rotating
     token = pool.id_token(now=NOW)
     verifier.verify(token)
-    jwks_cache.add_jwks(verifier._jwks_uris()[0], pool.jwks)  # same keys, new key objects
+    uri = verifier._issuers[pool.issuer].jwks_uri
+    jwks_cache.add_jwks(uri, pool.jwks)  # same keys, new key objects
     verifier.verify(token)
     verifier.verify(token)
     assert len(signature_checks) == 2  # re-verified once against the new objects, then cached

@@ -23,6 +23,8 @@ from cognito_jwt import (
     InvalidSignatureError,
     InvalidTokenError,
     InvalidTokenUseError,
+    JwksCache,
+    JwksUnavailableError,
     JwtVerifier,
     MalformedTokenError,
     MissingClaimError,
@@ -644,6 +646,52 @@ def test_multi_pool_routes_by_issuer(pool: FakeCognitoPool, other_pool: FakeCogn
     expect(multi, forged, UnknownKeyError, "unknown_kid")
 
 
+class RecordingFetcher:
+    """Serves each pool's JWKS at its primary Cognito URI; records every fetch."""
+
+    def __init__(self, *pools: FakeCognitoPool) -> None:
+        primary = {cognito_issuers(p.user_pool_id)[0]: p for p in pools}
+        self.jwks = {f"{iss}/.well-known/jwks.json": p for iss, p in primary.items()}
+        self.fetched: list[str] = []
+
+    def fetch(self, uri: str) -> bytes:
+        self.fetched.append(uri)
+        if uri not in self.jwks:
+            raise JwksUnavailableError(f"JWKS at {uri}: expected a reply, found none")
+        return self.jwks[uri].jwks_json.encode()
+
+
+def test_multi_pool_hydrate_loads_each_members_primary_jwks_once(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool
+) -> None:
+    fetcher = RecordingFetcher(pool, other_pool)
+    cache = JwksCache(fetcher)
+    multi = MultiIssuerVerifier(
+        [id_verifier(pool, jwks_cache=cache), access_verifier(other_pool, jwks_cache=cache)]
+    )
+    multi.hydrate()
+    # One fetch per member, at its primary issuer's URI; the second issuer form
+    # of each pool is fetched only when a token uses it.
+    assert fetcher.fetched == list(fetcher.jwks)
+    asyncio.run(multi.hydrate_async())
+    assert multi.verify(pool.id_token(now=NOW))["iss"] == pool.issuer
+    assert multi.verify(other_pool.access_token(now=NOW))["iss"] == other_pool.issuer
+    assert fetcher.fetched == list(fetcher.jwks)  # hydrated keys served both tokens
+
+
+def test_multi_pool_hydrate_fails_when_a_members_keys_cannot_be_fetched(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool
+) -> None:
+    cache = JwksCache(RecordingFetcher(pool))  # serves the first pool's keys only
+    multi = MultiIssuerVerifier(
+        [id_verifier(pool, jwks_cache=cache), id_verifier(other_pool, jwks_cache=cache)]
+    )
+    with pytest.raises(JwksUnavailableError) as info:
+        multi.hydrate()
+    assert info.value.status_code == 503
+    assert info.value.reason == "jwks_unavailable"
+
+
 def test_multi_pool_rejects_an_unconfigured_issuer(pool: FakeCognitoPool) -> None:
     third = FakeCognitoPool("eu-west-1_ThirdPool3")
     multi = MultiIssuerVerifier([id_verifier(pool)])
@@ -760,3 +808,24 @@ def test_every_error_maps_to_its_status() -> None:
     from cognito_jwt import JwksUnavailableError
 
     assert JwksUnavailableError("x").status_code == 503
+
+
+def test_older_imports_from_the_verifier_module_still_resolve() -> None:
+    import cognito_jwt
+    from cognito_jwt import verifier
+
+    assert verifier.CognitoJwtVerifier is cognito_jwt.CognitoJwtVerifier
+    assert verifier.cognito_issuers is cognito_jwt.cognito_issuers
+    assert verifier.JwtVerifier is cognito_jwt.JwtVerifier
+    assert verifier.MultiIssuerVerifier is cognito_jwt.MultiIssuerVerifier
+    assert not hasattr(verifier, "NoSuchVerifier")
+
+
+def test_multi_issuer_verifier_is_initialised_like_every_verifier(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool
+) -> None:
+    generic = JwtVerifier(issuer=other_pool.issuer, audience=None, jwks=other_pool.jwks)
+    multi = MultiIssuerVerifier([id_verifier(pool), generic])
+    # The same base constructor ran: no attribute of a verifier is missing.
+    assert set(vars(multi)) == set(vars(generic))
+    assert multi.issuers == (*cognito_issuers(pool.user_pool_id), other_pool.issuer)

@@ -1,32 +1,35 @@
 """The verified-token cache: a bounded LRU of tokens whose signature already verified.
 
-Clients resend one token for up to an hour, so most ``verify`` calls see a
-token verified moments ago.  Re-checking its RSA signature costs ~25 µs; this
-cache turns a repeat into a dict hit plus the checks that can change between
-two calls.  What is and is not remembered (see ``_VerifierBase._cached``):
+Clients resend one token for up to an hour, so most `verify` calls see a token
+verified moments ago.  Re-checking its RSA signature dominates a verification
+(docs/performance.md); this cache turns a repeat into a dict hit plus the
+checks that can change between two calls.  `TokenCache.lookup` is the whole
+policy of a hit, and `TokenCache.remember` the only way in:
 
-* **Remembered** (deterministic for one exact token string and one verifier):
+* **Remembered** (deterministic for one exact token string and one issuer):
   the parse, the alg/kid/issuer routing, the signature, and the issuer rules
-  (``token_use``, ``aud``/``client_id``, groups, scopes).
-* **Re-evaluated on every hit**: ``exp``/``nbf``/``iat`` against the
-  verifier's clock and leeway; that the key which verified the token is still
-  the one the key source serves for its kid (a reloaded or rotated JWKS builds
-  new key objects, so identity fails and the entry falls back to the full
-  path); the caller's ``custom_check``.
+  (`token_use`, `aud`/`client_id`, groups, scopes).
+* **Re-evaluated on every hit**: `exp`/`nbf`/`iat` against the issuer's clock
+  and leeway (by `claims.check_time`, the one home of the time rule); that the
+  key which verified the token is still the one the key source serves for its
+  kid (a reloaded or rotated JWKS builds new key objects, so identity fails
+  and the entry falls back to the full path); the caller's `custom_check`.
 * **Only successes** are stored, after every check passed.
 * **Never shared with callers**: each hit returns a fresh deep copy (dicts and
   lists) of a private template, so a caller mutating its claims (including
-  nested ``cognito:groups`` or ``identities``) cannot change what the next
-  caller gets.  The template is built lazily, on the first hit, by decoding the
+  nested `cognito:groups` or `identities`) cannot change what the next caller
+  gets.  The template is built lazily, on the first hit, by decoding the
   token's payload again, so a token seen once costs the first-sight path no
-  copy at all.
+  copy at all, and what a hit checks is what the signature covered, never a
+  dict a `custom_check` may have changed.
 
-Bounded by entry count (LRU eviction), and scan-resistant: after
-`2 * maxsize` lookups in a row without a hit, a verified token is
-remembered only one time in 16 until the next hit (see
-`TokenCache.put`).  Under the GIL no lock is taken (see
-`TokenCache` for why that is safe, and why a lock would cost 4x
-throughput at two threads); a free-threaded build locks each mutation.
+An entry holds the per-issuer object that verified it, so the cache knows
+nothing of verifiers.  Bounded by entry count (LRU eviction), and
+scan-resistant: after `2 * maxsize` lookups in a row without a hit, a verified
+token is remembered only one time in 16 until the next hit (see
+`TokenCache.remember`).  Under the GIL no lock is taken (see `TokenCache` for
+why that is safe, and why a lock would cost throughput); a free-threaded build
+locks each mutation.
 """
 
 from __future__ import annotations
@@ -37,23 +40,25 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cognito_jwt.claims import check_time
+from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.token import _json_object, b64url_decode
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cognito_jwt._issuer import _Issuer
     from cognito_jwt.keys import VerificationKey
     from cognito_jwt.token import Header
-    from cognito_jwt.verifier import _Route
 
 __all__ = ["DEFAULT_CACHE_SIZE", "CachedToken", "TokenCache", "copy_json"]
 
-#: Verified tokens remembered per verifier.  An entry costs about 3.9 KB for a
-#: typical 1.1 KB Cognito ID token once it has been hit (the token string, its
-#: claims template and bookkeeping; ``benchmarks/bench.py`` measures it), so the
-#: default bounds the cache near 4 MB: the tokens of a thousand users active at
+#: Verified tokens remembered per verifier.  An entry costs a few KB for a
+#: typical Cognito ID token once it has been hit (the token string, its claims
+#: template and bookkeeping; docs/performance.md gives the measured size), so the
+#: default bounds the cache at a few MB: the tokens of a thousand users active at
 #: once, each resending theirs.  A miss only costs one full verification.
 DEFAULT_CACHE_SIZE = 1024
 
-#: A cache with this many times ``maxsize`` lookups in a row and no hit is
+#: A cache with this many times `maxsize` lookups in a row and no hit is
 #: "cold": its whole content was replaced twice over without serving anyone.
 _COLD_AFTER = 2
 #: While cold, one verified token in this many is remembered.
@@ -116,29 +121,21 @@ def _copier(value: Any) -> Copier:
 
 
 class CachedToken:
-    """What a cache hit needs: the verdict's inputs that can change, and the claims."""
+    """What a hit needs: the issuer and key that verified the token, and its claims."""
 
-    __slots__ = ("_template", "exp", "header", "iat", "key", "kid", "nbf", "route")
+    __slots__ = ("_template", "header", "issuer", "key", "kid")
 
-    def __init__(
-        self,
-        key: VerificationKey,
-        route: _Route,
-        header: Header,
-        kid: str,
-        times: tuple[float, float | None, float | None],
-    ) -> None:
-        self.key = key
-        self.route = route
+    def __init__(self, issuer: _Issuer, header: Header, kid: str, key: VerificationKey) -> None:
+        self.issuer = issuer
         self.header = header
         self.kid = kid
-        self.exp, self.nbf, self.iat = times  # exp, nbf, iat as verified
+        self.key = key
         # (claims, how to copy each container in them), set once on the first
         # hit; one attribute, so a reader never sees half of it.
         self._template: tuple[dict[str, Any], tuple[tuple[str, Copier], ...]] | None = None
 
-    def claims(self, token: str) -> dict[str, Any]:
-        """A fresh copy of the token's claims, private to the caller."""
+    def template(self, token: str) -> tuple[dict[str, Any], tuple[tuple[str, Copier], ...]]:
+        """The token's verified claims, private to the cache, and how to copy them."""
         cached = self._template
         if cached is None:
             # First hit: decode the (already verified) payload once more into a
@@ -149,24 +146,19 @@ class CachedToken:
                 (k, _copier(v)) for k, v in parsed.items() if type(v) is dict or type(v) is list
             )
             cached = self._template = (parsed, nested)
-        template, nested = cached
-        claims = template.copy()
-        for name, copy in nested:
-            claims[name] = copy(template[name])
-        return claims
+        return cached
 
 
 class TokenCache:
-    """A thread-safe LRU of `CachedToken` keyed by the exact token string.
+    """A thread-safe LRU of verified tokens keyed by the exact token string.
 
     With a GIL (every CPython build but the free-threaded ones) it takes no
-    lock: each ``OrderedDict`` call below is one C call that runs no Python code
-    (the keys are exact ``str``), so it is atomic, and a race between two calls
+    lock: each `OrderedDict` call below is one C call that runs no Python code
+    (the keys are exact `str`), so it is atomic, and a race between two calls
     only costs a miss or one extra eviction.  A lock here would be worse than
-    useless: measured on 2 cores, two threads hitting the cache through a
-    ``threading.Lock`` convoy on it together with the GIL and reach 0.2x the
-    throughput of one thread.  On a free-threaded build a lock guards every
-    mutation instead.
+    useless: two threads hitting the cache through a `threading.Lock` convoy
+    on it together with the GIL (docs/performance.md has the figures).  On a
+    free-threaded build a lock guards every mutation instead.
     """
 
     __slots__ = ("_entries", "_lock", "_misses", "maxsize")
@@ -179,8 +171,17 @@ class TokenCache:
         # only shifts when the cache counts as cold, never what a hit returns.
         self._misses = 0
 
-    def get(self, token: str) -> CachedToken | None:
-        """The entry for ``token`` (marking it recently used), or ``None``."""
+    def lookup(self, token: str) -> dict[str, Any] | None:
+        """The claims of a remembered `token` that is still valid, or `None`.
+
+        `None` sends the caller down the full path, which decides afresh and
+        words any error; an entry that is no longer valid is forgotten first.
+
+        Raises:
+            CognitoJwtError: the issuer's `custom_check` rejected the token.
+        """
+        if type(token) is not str:  # a str subclass could fake equality or its hash
+            return None
         entries = self._entries
         entry = entries.get(token)
         if entry is None:
@@ -196,12 +197,39 @@ class TokenCache:
                     entries.move_to_end(token)
         except KeyError:  # evicted by another thread meanwhile: still a valid entry
             pass
-        return entry
+        issuer = entry.issuer
+        settings = issuer.settings
+        template, nested = entry._template or entry.template(token)
+        try:
+            check_time(
+                template, settings.clock(), settings.leeway, iat_nbf_leeway=settings.iat_nbf_leeway
+            )
+        except CognitoJwtError:
+            valid = False
+        else:
+            # The key that verified it must still be the one served for its
+            # kid: a rotated, reloaded or stale JWKS serves another or none.
+            valid = settings.keys.peek(issuer.jwks_uri, entry.kid) is entry.key
+        if not valid:
+            self._discard(token, entry)
+            return None
+        claims = template.copy()
+        for name, copy in nested:
+            claims[name] = copy(template[name])
+        check = settings.custom_check
+        if check is not None:
+            issuer.run_custom_check(check, entry.header, claims)
+        return claims
 
-    def put(self, token: str, entry: CachedToken) -> None:
-        """Remember ``entry``, evicting the least recently used beyond ``maxsize``.
+    def remember(
+        self, token: str, issuer: _Issuer, header: Header, kid: str, key: VerificationKey
+    ) -> None:
+        """Remember that `token` passed every check of `issuer` with `key` (its `kid`).
 
-        Unless the cache is cold (``2 * maxsize`` misses in a row): then only
+        Tokens of an issuer whose verifier has `cache_size=0` stay out (a
+        `MultiIssuerVerifier` shares one cache among its members).
+
+        Unless the cache is cold (`2 * maxsize` misses in a row): then only
         one token in 16 is remembered.  A workload that never repeats a token
         within the cache's reach (more distinct tokens between two uses of one
         than the cache holds) would otherwise pay, on every request, for an
@@ -209,9 +237,12 @@ class TokenCache:
         hit.  A token that is resent is still remembered after a few sightings,
         and its first hit ends the cold spell.
         """
+        if type(token) is not str or not issuer.cacheable:
+            return
         misses = self._misses
         if misses > _COLD_AFTER * self.maxsize and misses % _COLD_SAMPLE:
             return
+        entry = CachedToken(issuer, header, kid, key)
         if self._lock is None:
             self._put(token, entry)
         else:
@@ -227,8 +258,8 @@ class TokenCache:
             except KeyError:  # another thread emptied it meanwhile
                 pass
 
-    def discard(self, token: str, entry: CachedToken) -> None:
-        """Forget ``token`` if it still maps to ``entry`` (a racing put may win: harmless)."""
+    def _discard(self, token: str, entry: CachedToken) -> None:
+        """Forget `token` if it still maps to `entry` (a racing put may win: harmless)."""
         if self._lock is None:
             if self._entries.get(token) is entry:
                 self._entries.pop(token, None)
@@ -236,14 +267,6 @@ class TokenCache:
             with self._lock:
                 if self._entries.get(token) is entry:
                     del self._entries[token]
-
-    def clear(self) -> None:
-        """Forget every entry."""
-        if self._lock is None:
-            self._entries.clear()
-        else:
-            with self._lock:
-                self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
