@@ -201,9 +201,7 @@ class TokenCache:
         settings = issuer.settings
         template, nested = entry._template or entry.template(token)
         try:
-            check_time(
-                template, settings.clock(), settings.leeway, iat_nbf_leeway=settings.iat_nbf_leeway
-            )
+            check_time(template, settings.clock(), settings.leeway, settings.iat_nbf_leeway)
         except CognitoJwtError:
             valid = False
         else:

@@ -105,9 +105,6 @@ class CognitoAccessTokenClaims(_CognitoCommonClaims, total=False):
 #: of a double (`1e309`, or an integer literal of 400 digits) is no date that
 #: any issuer meant, and other verifiers read it as infinity or fail on it.
 _MAX_NUMERIC_DATE = sys.float_info.max
-#: The same bound as an int, for `check_time`'s fast path (an int compares
-#: with an int faster than with a float).
-_MAX_INT_DATE = int(_MAX_NUMERIC_DATE)
 
 
 def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
@@ -147,12 +144,16 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
 #: host one second behind Cognito would otherwise refuse every fresh token.
 DEFAULT_IAT_NBF_LEEWAY = 60.0
 
+#: The longest `exp - iat` that `check_time`'s fast path passes: a small int
+#: (one internal digit, so the comparison is the interpreter's cheapest).
+#: A longer-lived token is judged by the full rules instead.
+_FAST_LIFETIME = (1 << 30) - 1
+
 
 def check_time(
     claims: Mapping[str, Any],
     now: float,
     leeway: float,
-    *,
     iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
 ) -> None:
     """`exp` required and in the future; `nbf` and `iat` not in the future.
@@ -168,17 +169,21 @@ def check_time(
     issuer's, and accepting it grants nothing its `exp` does not already bound.
 
     Every verification and every token-cache hit runs this, so its first lines
-    pass the common Cognito shape (integer `exp` and `iat` within the range of
-    a double, no `nbf`) in one expression; any other shape, and every failure,
-    takes the full rules and their wording below.
+    pass the common Cognito shape (integer `exp` and `iat`, no `nbf`) in one
+    expression; any other shape, and every failure, takes the full rules and
+    their wording below.  That expression bounds `exp` from below and `iat`
+    from above, and `exp - iat` (a lifetime under 34 years) bounds each by
+    the other, so both are far inside the range of a double without a
+    comparison each.
     """
     exp = claims.get("exp")
     iat = claims.get("iat")
     if (
         type(exp) is int
         and type(iat) is int
-        and now - leeway < exp <= _MAX_INT_DATE
-        and -_MAX_INT_DATE <= iat <= now + iat_nbf_leeway
+        and exp > now - leeway
+        and iat <= now + iat_nbf_leeway
+        and exp - iat < _FAST_LIFETIME
         and "nbf" not in claims
     ):
         return

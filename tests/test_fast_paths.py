@@ -247,6 +247,9 @@ TIME_CLAIMS: list[dict[str, Any]] = [
     {"exp": NOW + 10, "iat": NOW + 59},
     {"exp": NOW + 10, "iat": NOW + 61},
     {"exp": NOW + 10, "iat": NOW, "nbf": NOW + 61},
+    {"exp": NOW + 10, "iat": NOW + 10 - 2**30},  # lifetimes around the fast path's limit
+    {"exp": NOW + 10, "iat": NOW + 11 - 2**30},
+    {"exp": 2**62, "iat": NOW},
     {"exp": NOW + 10, "iat": float("nan")},
 ]
 
@@ -303,7 +306,7 @@ _DATES = st.one_of(
     st.floats(NOW - 20, NOW + 20),
     st.sampled_from([None, True, False, "1800000000", float("nan"), float("inf"), [NOW]]),
     # Integers at and beyond the range of a double, which NumericDates keep to.
-    st.sampled_from([10**30, 10**400, -(10**400), int(sys.float_info.max)]),
+    st.sampled_from([10**30, 10**400, -(10**400), int(sys.float_info.max), NOW - 2**30]),
 )
 
 
