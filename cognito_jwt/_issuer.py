@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, NoReturn, Protocol
 
 from cognito_jwt import _events
 from cognito_jwt import claims as _claims
@@ -52,6 +52,33 @@ class _Required:
 
 #: The default of an argument the caller must give, even if only as `None`.
 _REQUIRED: Any = _Required()
+
+
+class _Immutable:
+    """Slotted, and set once in `__init__`: as immutable as a `NamedTuple`, cheaper to read.
+
+    Every read of a `NamedTuple` field is a descriptor call, which the
+    interpreter (3.11) does not specialise; a slot read it does.  The request
+    path and every token-cache hit read a handful of settings, so
+    `_Settings` and `_Issuer` are built on this.
+    """
+
+    __slots__: tuple[str, ...] = ()
+
+    def _fill(self, values: Mapping[str, Any]) -> None:
+        """Set every slot from `values` (an `__init__`'s `locals()`), once."""
+        for name in type(self).__slots__:
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot set {name}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot delete {name}")
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in type(self).__slots__)
+        return f"{type(self).__name__}({fields})"
 
 
 # -- the shared constructor settings ----------------------------------------------------------
@@ -111,8 +138,23 @@ def _common_settings(
     )
 
 
-class _Settings(NamedTuple):
+class _Settings(_Immutable):
     """A verifier's shared constructor arguments, checked and resolved (see `_settings`)."""
+
+    __slots__ = (
+        "algorithms",
+        "allow_http",
+        "cache_size",
+        "clock",
+        "custom_check",
+        "iat_nbf_leeway",
+        "include_claims",
+        "keys",
+        "leeway",
+        "max_token_length",
+        "on_event",
+        "static_keys",
+    )
 
     keys: KeySource
     algorithms: frozenset[str]
@@ -129,6 +171,24 @@ class _Settings(NamedTuple):
     #: Told of each rejection (by the verifier) and of the fetches of a key
     #: cache made for this verifier's `fetcher`/`session`.
     on_event: _events.Hook | None
+
+    def __init__(
+        self,
+        *,
+        keys: KeySource,
+        algorithms: frozenset[str],
+        leeway: float,
+        iat_nbf_leeway: float,
+        clock: Callable[[], float],
+        custom_check: CustomCheck | None,
+        include_claims: bool,
+        max_token_length: int,
+        cache_size: int,
+        allow_http: bool,
+        static_keys: bool,
+        on_event: _events.Hook | None,
+    ) -> None:
+        self._fill(locals())
 
 
 def _settings(
@@ -303,7 +363,7 @@ class _AudienceRules(NamedTuple):
 # -- the issuer ---------------------------------------------------------------------------------
 
 
-class _Issuer(NamedTuple):
+class _Issuer(_Immutable):
     """One accepted `iss`: where its keys live, its rules, and its verifier's settings.
 
     `primary` marks the issuer form whose keys `hydrate()` loads (a Cognito pool
@@ -311,12 +371,26 @@ class _Issuer(NamedTuple):
     whether its verifier remembers verified tokens (`cache_size > 0`).
     """
 
+    __slots__ = ("cacheable", "iss", "jwks_uri", "primary", "rules", "settings")
+
     iss: str
     jwks_uri: str
     rules: _Rules
     settings: _Settings
     primary: bool
     cacheable: bool
+
+    def __init__(
+        self,
+        *,
+        iss: str,
+        jwks_uri: str,
+        rules: _Rules,
+        settings: _Settings,
+        primary: bool,
+        cacheable: bool,
+    ) -> None:
+        self._fill(locals())
 
     def verify_signed(self, parsed: ParsedToken, key: VerificationKey) -> dict[str, Any]:
         """The claims of `parsed` once its signature by `key` and every claim rule pass.
@@ -419,4 +493,11 @@ def _new_issuer(
     uri = jwks_uri if jwks_uri is not None else iss.rstrip("/") + "/.well-known/jwks.json"
     if not settings.static_keys:
         uri = check_jwks_uri(uri, allow_http=settings.allow_http)
-    return _Issuer(iss, uri, rules, settings, primary, settings.cache_size > 0)
+    return _Issuer(
+        iss=iss,
+        jwks_uri=uri,
+        rules=rules,
+        settings=settings,
+        primary=primary,
+        cacheable=settings.cache_size > 0,
+    )

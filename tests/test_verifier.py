@@ -829,3 +829,16 @@ def test_multi_issuer_verifier_is_initialised_like_every_verifier(
     # The same base constructor ran: no attribute of a verifier is missing.
     assert set(vars(multi)) == set(vars(generic))
     assert multi.issuers == (*cognito_issuers(pool.user_pool_id), other_pool.issuer)
+
+
+def test_issuer_objects_and_their_settings_cannot_change(pool: FakeCognitoPool) -> None:
+    """A verifier shared by every thread judges each token by the settings it was built with."""
+    verifier = id_verifier(pool)
+    issuer = verifier._issuers[pool.issuer]
+    for target, name in ((issuer, "rules"), (issuer.settings, "leeway"), (issuer, "new")):
+        with pytest.raises(AttributeError, match="immutable"):
+            setattr(target, name, None)
+        with pytest.raises(AttributeError, match="immutable"):
+            delattr(target, name)
+    assert issuer.settings.leeway == 0.0
+    assert f"iss={pool.issuer!r}" in repr(issuer)
