@@ -1,0 +1,104 @@
+"""Instructions per `verify`, counted by valgrind: a measure a busy machine cannot disturb.
+
+Wall-clock figures on a shared 2-core machine spread by more than a small change
+moves them; instruction counts do not.  Instructions are not time (the RSA code
+runs far more of them per cycle than the interpreter does), so use this to
+compare two versions of the code, and `bench.py` for the figures users see.
+
+Each case runs its calls through `itertools.starmap`, and valgrind counts only
+inside `starmap_next` (`--toggle-collect`), so imports and set-up are left out.
+
+Run: `python benchmarks/instructions.py` (needs `valgrind` on the PATH; about a
+minute per case).
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+NOW = 1_800_000_000
+CALLS = {"floor": 200, "first sight": 200, "cache hit": 2000}
+
+
+def prepare(case: str) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
+    """The callable and the arguments of each call for `case`."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from cognito_jwt.testing import FakeCognitoPool
+    from cognito_jwt.token import parse_token
+
+    pool = FakeCognitoPool("us-east-1_BenchPool1", "benchclient0123456789abcd")
+    tokens = [pool.id_token(groups=["admin", "users"], now=NOW) for _ in range(50)]
+    n = CALLS[case]
+    if case == "floor":
+        parsed = [parse_token(t) for t in tokens]
+        key = pool.id_key.public_key()
+        pad, sha256 = padding.PKCS1v15(), hashes.SHA256()
+        return key.verify, [
+            (p.signature, p.signing_input, pad, sha256)
+            for p in itertools.islice(itertools.cycle(parsed), n)
+        ]
+    verifier = pool.verifier(
+        "id", cache_size=0 if case == "first sight" else 1024, clock=lambda: NOW + 100
+    )
+    for token in tokens:  # warm: header cache, keys, token cache, templates
+        verifier.verify(token)
+        verifier.verify(token)
+    return verifier.verify, [(t,) for t in itertools.islice(itertools.cycle(tokens), n)]
+
+
+def run_case(case: str) -> None:
+    """Inside valgrind: make the calls of `case`."""
+    call, args = prepare(case)
+    collections.deque(itertools.starmap(call, args), maxlen=0)
+
+
+def count(valgrind: str, case: str) -> int:
+    """Instructions per call of `case`, from a fresh interpreter under callgrind."""
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [
+            valgrind,
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            "--toggle-collect=starmap_next",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--case",
+            case,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    match = re.search(r"refs:\s+([\d,]+)", result.stderr)
+    assert match, result.stderr[-500:]
+    return int(match[1].replace(",", "")) // CALLS[case]
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--case"]:
+        run_case(sys.argv[2])
+        return
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("valgrind is not installed")
+    floor = count(valgrind, "floor")
+    print(f"{'case':14s} {'instructions':>12s} {'vs floor':>9s}")
+    for case in CALLS:
+        ir = floor if case == "floor" else count(valgrind, case)
+        print(f"{case:14s} {ir:12,d} {ir / floor:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()
