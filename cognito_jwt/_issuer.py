@@ -327,8 +327,13 @@ class _CognitoRules(NamedTuple):
     resources: frozenset[str] | None = None
 
     def check(self, claims: dict[str, Any]) -> None:
-        """Claim types, `token_use`, `aud` (ID tokens) or `client_id` (access tokens),
-        the resource, groups, scopes."""
+        """Claim types, `token_use`, `aud` or `client_id`, the resource, groups, scopes.
+
+        The claim types come first, whatever else is configured: a caller is
+        never handed a `"sub": {}`.  `aud` is the app client of an ID token;
+        an access token names it in `client_id`, and its `aud` holds the
+        resource (`resource=`) when it is bound to one.
+        """
         _claims.check_claim_types(claims, cognito=True)
         use = _claims.check_token_use(claims, self.token_use)
         if self.client_ids is not None:
