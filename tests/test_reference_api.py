@@ -26,7 +26,7 @@ import smoke
 from local_gateway import LocalGateway, Route
 from moto_server import dummy_aws_environment
 
-from cognito_jwt import CognitoJwtVerifier
+from cognito_jwt import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt.authorizer import allow_policy, deny_policy, make_handler, policy_allows
 from cognito_jwt.testing import FakeCognitoPool
 
@@ -758,3 +758,16 @@ def test_smoke_catches_an_answer_the_cache_reuses_wrongly(
         "Lambda   DELETE /news as reader    expected 403 got 200  UNEXPECTED"
         in capsys.readouterr().out
     )
+
+
+@pytest.mark.parametrize(
+    ("pool_id", "url"),
+    [
+        ("us-east-1_Ab1", "https://abc.execute-api.us-east-1.amazonaws.com/api"),
+        ("cn-north-1_Ab1", "https://abc.execute-api.cn-north-1.amazonaws.com.cn/api"),
+        ("eusc-de-east-1_Ab1", "https://abc.execute-api.eusc-de-east-1.amazonaws.eu/api"),
+        ("us-gov-west-1_Ab1", "https://abc.execute-api.us-gov-west-1.amazonaws.com/api"),
+    ],
+)
+def test_deploy_names_urls_in_the_pools_partition(pool_id: str, url: str) -> None:
+    assert deploy._invoke_url("abc", cognito_issuers(pool_id)[0], "api") == url
