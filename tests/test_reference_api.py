@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -664,19 +663,16 @@ EXPECTED_TABLE = [
 def test_demo_prints_the_expected_table(event_type: str) -> None:
     # The demo brings its own moto and dummy credentials; give it a clean slate.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, str(EXAMPLE / "demo.py"), "--event-type", event_type],
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a hang guard, not a performance claim
         check=False,
         cwd=ROOT,
     )
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
-    assert elapsed < 30
     rows = [
         tuple(re.split(r"\s{2,}", line.strip()))
         for line in result.stdout.splitlines()
