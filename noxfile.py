@@ -72,6 +72,9 @@ TEST_DEPS = [
     "cfn-lint>=1.20",
     "httpx2>=2.0",  # Starlette's TestClient transport
 ]
+#: pip byte-compiles every file it installs (thousands per test venv: moto,
+#: django, cfn-lint); Python compiles the few a session imports, when it does.
+NO_COMPILE = "--no-compile"
 #: Two pytest workers: the suite is I/O- and sleep-heavy (JWKS servers, timeouts).
 XDIST = ["-n", "2"]
 #: Tests that build or install the wheel; ``nox -s build`` runs them, against
@@ -99,7 +102,7 @@ def _pytest(session: nox.Session, *args: str) -> None:
 def tests(session: nox.Session) -> None:
     """The full test suite on every supported Python (no internet: moto and JWKS
     servers run on 127.0.0.1).  The wheel tests run in ``build``."""
-    session.install("-e", ".[fastapi,flask,django]", *TEST_DEPS)
+    session.install(NO_COMPILE, "-e", ".[fastapi,flask,django]", *TEST_DEPS)
     if session.posargs:  # a selection of the developer's: run just that
         _pytest(session, *XDIST, *NOT_WHEEL)
         return
@@ -117,7 +120,7 @@ def coverage(session: nox.Session) -> None:
     ``patch = subprocess`` (pyproject) measures the pytest workers and the
     command-line subprocesses too.  Raise ``--fail-under`` as coverage grows.
     """
-    session.install("-e", ".[fastapi,flask,django]", *TEST_DEPS, "coverage>=7.10")
+    session.install(NO_COMPILE, "-e", ".[fastapi,flask,django]", *TEST_DEPS, "coverage>=7.10")
     session.run("coverage", "erase")
     # The slow tests are left out: the memory flood skips itself under a
     # tracer, and the demo's end-to-end runs only grow slower when measured.
@@ -153,6 +156,7 @@ def tests_min(session: nox.Session) -> None:
     ``read1``, for one) fails here, not on a user's machine.
     """
     session.install(
+        NO_COMPILE,
         *_lowest_runtime_versions(),
         "pytest>=8",
         "pytest-xdist>=3.5",
@@ -178,7 +182,7 @@ def tests_min(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff (lint + format check) and mypy --strict over the package, tests and examples."""
-    session.install("-e", ".[fastapi,flask,django]", *LINT_DEPS, *TEST_DEPS)
+    session.install(NO_COMPILE, "-e", ".[fastapi,flask,django]", *LINT_DEPS, *TEST_DEPS)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "--strict", "cognito_jwt", "tests", "examples")
@@ -188,7 +192,7 @@ def lint(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the docs site with ``--strict`` (a broken link, nav entry or API reference
     fails), then check the built pages with tests/test_site.py."""
-    session.install("-e", ".", *DOCS_DEPS, "pytest>=8")
+    session.install(NO_COMPILE, "-e", ".", *DOCS_DEPS, "pytest>=8")
     shutil.rmtree("site", ignore_errors=True)  # a stale page must not pass the checks
     session.run(
         "mkdocs",

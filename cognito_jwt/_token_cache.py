@@ -25,11 +25,11 @@ policy of a hit, and `TokenCache.remember` the only way in:
 
 An entry holds the per-issuer object that verified it, so the cache knows
 nothing of verifiers.  Bounded by entry count (LRU eviction), and
-scan-resistant: after `2 * maxsize` lookups in a row without a hit, a verified
-token is remembered only one time in 16 until the next hit (see
-`TokenCache.remember`).  Under the GIL no lock is taken (see `TokenCache` for
-why that is safe, and why a lock would cost throughput); a free-threaded build
-locks each mutation.
+scan-resistant: once lookups have missed about `2 * maxsize` times more than
+they hit, a verified token is remembered only one time in 16, until hits are
+back above one lookup in 9 (see `TokenCache.remember`).  Under the GIL no lock
+is taken (see `TokenCache` for why that is safe, and why a lock would cost
+throughput); a free-threaded build locks each mutation.
 """
 
 from __future__ import annotations
@@ -58,9 +58,13 @@ __all__ = ["DEFAULT_CACHE_SIZE", "CachedToken", "TokenCache", "copy_json"]
 #: once, each resending theirs.  A miss only costs one full verification.
 DEFAULT_CACHE_SIZE = 1024
 
-#: A cache with this many times `maxsize` lookups in a row and no hit is
-#: "cold": its whole content was replaced twice over without serving anyone.
+#: The cache is "cold" while its coldness (+1 per miss, -_HIT_WARMTH per hit,
+#: kept within [0, 2 * _COLD_AFTER * maxsize]) exceeds _COLD_AFTER * maxsize:
+#: from a start with no hit, its whole content was replaced twice over without
+#: serving anyone.  It warms up again while more than one lookup in
+#: _HIT_WARMTH + 1 hits.
 _COLD_AFTER = 2
+_HIT_WARMTH = 8
 #: While cold, one verified token in this many is remembered.
 _COLD_SAMPLE = 16
 
@@ -161,15 +165,16 @@ class TokenCache:
     free-threaded build a lock guards every mutation instead.
     """
 
-    __slots__ = ("_entries", "_lock", "_misses", "maxsize")
+    __slots__ = ("_coldness", "_entries", "_lock", "_skipped", "maxsize")
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
         self._entries: OrderedDict[str, CachedToken] = OrderedDict()
         self._lock = None if _GIL else threading.Lock()
-        # Lookups since the last hit.  Updated without a lock: a lost update
-        # only shifts when the cache counts as cold, never what a hit returns.
-        self._misses = 0
+        # Updated without a lock: a lost update only shifts when the cache
+        # counts as cold, never what a lookup returns.
+        self._coldness = 0
+        self._skipped = 0
 
     def lookup(self, token: str) -> dict[str, Any] | None:
         """The claims of a remembered `token` that is still valid, or `None`.
@@ -185,9 +190,13 @@ class TokenCache:
         entries = self._entries
         entry = entries.get(token)
         if entry is None:
-            self._misses += 1
+            coldness = self._coldness + 1
+            if coldness <= 2 * _COLD_AFTER * self.maxsize:
+                self._coldness = coldness
             return None
-        self._misses = 0
+        coldness = self._coldness
+        if coldness:
+            self._coldness = max(0, coldness - _HIT_WARMTH)
         lock = self._lock
         try:
             if lock is None:
@@ -227,19 +236,22 @@ class TokenCache:
         Tokens of an issuer whose verifier has `cache_size=0` stay out (a
         `MultiIssuerVerifier` shares one cache among its members).
 
-        Unless the cache is cold (`2 * maxsize` misses in a row): then only
-        one token in 16 is remembered.  A workload that never repeats a token
-        within the cache's reach (more distinct tokens between two uses of one
-        than the cache holds) would otherwise pay, on every request, for an
-        entry that is evicted unused, and would flush whatever could still
-        hit.  A token that is resent is still remembered after a few sightings,
-        and its first hit ends the cold spell.
+        Unless the cache is cold (see `_COLD_AFTER`): then only one token in
+        16 is remembered.  A workload that never repeats a token within the
+        cache's reach (more distinct tokens between two uses of one than the
+        cache holds) would otherwise pay, on every request, for an entry that
+        is evicted unused, and would flush whatever could still hit; the
+        tokens sampled instead stay long enough to be reused.  A token that is
+        resent is still remembered after a few sightings, and once more than
+        one lookup in 9 hits, every token is remembered again.
         """
         if type(token) is not str or not issuer.cacheable:
             return
-        misses = self._misses
-        if misses > _COLD_AFTER * self.maxsize and misses % _COLD_SAMPLE:
-            return
+        if self._coldness > _COLD_AFTER * self.maxsize:
+            skipped = self._skipped + 1
+            self._skipped = skipped
+            if skipped % _COLD_SAMPLE:
+                return
         entry = CachedToken(issuer, header, kid, key)
         if self._lock is None:
             self._put(token, entry)

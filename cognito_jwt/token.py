@@ -78,18 +78,50 @@ class ParsedToken(NamedTuple):
     signature: bytes
 
 
-def strip_bearer(value: str) -> str:
-    """Return the token from an ``Authorization`` value such as ``"Bearer eyJ..."``.
+def bearer_credentials(value: str | None) -> str | None:
+    """The token an `Authorization` value carries, or `None` when it carries none.
 
-    The scheme is matched case-insensitively (RFC 7235), surrounding whitespace
-    is dropped; anything else (another scheme, an empty token, several tokens)
-    is rejected rather than guessed at.
+    The one reading of that header for every entry point (the verifier's
+    `strip_bearer`, the Lambda authorizer, the framework integrations, the
+    command line).  Two shapes carry a token:
+
+    * `Bearer <token>`, the scheme in any case (RFC 7235), whitespace around
+      either part ignored;
+    * a bare token with no whitespace in it, which is what API Gateway's
+      Cognito authorizer, and so the tutorial's own test, sends.
+
+    Anything else (no value, `Bearer` alone, another scheme such as
+    `Basic ...`) carries no token: `None`, answered as "no credentials".  A
+    value that *is* a token but not a valid one is returned as it is, for the
+    verifier to refuse as malformed, so a sent token is never reported missing.
+    """
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    scheme, space, rest = text.partition(" ")
+    if scheme.lower() == "bearer":
+        return rest.strip() or None
+    if space or not text:
+        return None
+    return text
+
+
+def strip_bearer(value: str) -> str:
+    """Return the token from an `Authorization` value: `"Bearer eyJ..."` or a bare `"eyJ..."`.
+
+    The scheme is matched case-insensitively (RFC 7235) and surrounding
+    whitespace is dropped; a bare token is accepted as well, since API
+    Gateway's Cognito authorizer asks clients to send exactly that.  Anything
+    else (another scheme, an empty token, several tokens) is rejected rather
+    than guessed at.
 
     Raises:
-        MalformedTokenError: (401) the value is not ``Bearer <token>``.
+        MalformedTokenError: (401) the value holds no single token.
 
     Examples:
         >>> strip_bearer("Bearer abc.def.ghi")
+        'abc.def.ghi'
+        >>> strip_bearer("abc.def.ghi")
         'abc.def.ghi'
     """
     if not isinstance(value, str):
@@ -97,11 +129,10 @@ def strip_bearer(value: str) -> str:
             f"Authorization value: expected a str, found {type(value).__name__}",
             reason="malformed_authorization",
         )
-    scheme, _, rest = value.strip().partition(" ")
-    token = rest.strip()
-    if scheme.lower() != "bearer" or not token or " " in token:
+    token = bearer_credentials(value)
+    if token is None or any(ch.isspace() for ch in token):
         raise MalformedTokenError(
-            "Authorization value: expected 'Bearer <token>', found another shape",
+            "Authorization value: expected 'Bearer <token>' or a bare token, found another shape",
             reason="malformed_authorization",
         )
     return token

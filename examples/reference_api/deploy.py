@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import boto3
 
+from cognito_jwt import cognito_issuers
+
 if TYPE_CHECKING:
     from mypy_boto3_apigateway.client import APIGatewayClient
     from mypy_boto3_apigateway.type_defs import MethodResponseExtraTypeDef
@@ -410,9 +412,11 @@ def _stage_exists(apigw: APIGatewayClient, api_id: str, stage: str) -> bool:
     return True
 
 
-def _invoke_url(api_id: str, region: str, stage: str) -> str:
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"https://{api_id}.execute-api.{region}.{suffix}/{stage}"
+def _invoke_url(api_id: str, issuer: str, stage: str) -> str:
+    """The stage's URL, in the pool's region and partition (its DNS suffix is the issuer's)."""
+    host = issuer.removeprefix("https://").split("/", 1)[0]  # cognito-idp.<region>.<suffix>
+    region_and_suffix = host.removeprefix("cognito-idp.")
+    return f"https://{api_id}.execute-api.{region_and_suffix}/{stage}"
 
 
 # ------------------------------------------------------------------ commands
@@ -446,12 +450,13 @@ def deploy(clients: Clients, name: str = DEFAULT_NAME, stage: str = STAGE) -> De
         )
         api_changed = True
 
-    issuer = f"https://cognito-idp.{clients.region}.amazonaws.com/{pool_id}"
+    # cognito_jwt's partition table: amazonaws.com, .com.cn (cn-), .eu (eusc-).
+    issuer = cognito_issuers(pool_id)[0]
     if clients.endpoint_url:  # an emulator serves the keys itself (moto's layout)
         jwks_uri = f"{clients.endpoint_url.rstrip('/')}/{pool_id}/.well-known/jwks.json"
     else:
         jwks_uri = f"{issuer}/.well-known/jwks.json"
-    invoke_url = _invoke_url(api_id, clients.region, stage)
+    invoke_url = _invoke_url(api_id, issuer, stage)
     return Deployment(
         region=clients.region,
         account_id=pool_arn.split(":")[4],
