@@ -10,7 +10,11 @@ from typing import Any
 
 import pytest
 
-from cognito_jwt.integrations._common import ALB_TOKEN_HEADER, request_token
+from cognito_jwt.integrations._common import (
+    ALB_ACCESS_TOKEN_HEADER,
+    ALB_TOKEN_HEADER,
+    request_token,
+)
 from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
 
 
@@ -170,3 +174,121 @@ def test_drf_rejects_a_bad_alb_token_with_its_reason(alb: FakeAlb, drf_authentic
     assert info.value.status_code == 401
     detail: Any = info.value.detail
     assert "invalid_client" in str(detail)
+
+
+# -- FastAPI ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def fastapi_client(alb: FakeAlb, server: AlbKeyServer) -> Any:
+    pytest.importorskip("fastapi")
+    from fastapi import Depends, FastAPI
+    from fastapi.testclient import TestClient
+
+    from cognito_jwt.integrations.fastapi import Claims, CognitoAuth
+
+    auth = CognitoAuth(alb.verifier(server))
+    app = FastAPI()
+
+    @app.get("/me")
+    async def me(claims: Claims = Depends(auth)) -> dict[str, Any]:  # noqa: B008
+        return {"email": claims["email"]}
+
+    @app.get("/maybe")
+    async def maybe(claims: Claims | None = Depends(auth.optional())) -> dict[str, Any]:  # noqa: B008
+        return {"signed_in": claims is not None}
+
+    return TestClient(app)
+
+
+def test_fastapi_accepts_the_alb_token(alb: FakeAlb, fastapi_client: Any) -> None:
+    response = fastapi_client.get("/me", headers={ALB_TOKEN_HEADER: alb.token()})
+    assert response.status_code == 200
+    assert response.json() == {"email": "alice@example.com"}
+    optional = fastapi_client.get("/maybe", headers={ALB_TOKEN_HEADER: alb.token()})
+    assert optional.json() == {"signed_in": True}
+
+
+def test_fastapi_without_the_alb_header_answers_a_bare_challenge(
+    alb: FakeAlb, fastapi_client: Any
+) -> None:
+    response = fastapi_client.get("/me", headers={"Authorization": f"Bearer {alb.token()}"})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert fastapi_client.get("/maybe").json() == {"signed_in": False}
+
+
+def test_fastapi_rejects_a_bad_alb_token_with_its_reason(alb: FakeAlb, fastapi_client: Any) -> None:
+    token = alb.token(header_overrides={"client": "other"})
+    response = fastapi_client.get("/me", headers={ALB_TOKEN_HEADER: token})
+    assert response.status_code == 401
+    assert response.json()["detail"]["reason"] == "invalid_client"
+
+
+# -- the access token an ALB forwards, with a Cognito verifier -----------------------
+
+
+def _access_clients(pool: FakeCognitoPool) -> dict[str, Any]:
+    """`/me` behind each integration, with a Cognito verifier for access tokens."""
+    pytest.importorskip("fastapi")
+    pytest.importorskip("flask")
+    from fastapi import Depends, FastAPI
+    from fastapi.testclient import TestClient
+    from flask import Flask
+
+    from cognito_jwt.integrations.fastapi import Claims, CognitoAuth
+    from cognito_jwt.integrations.flask import require_auth
+
+    verifier = pool.verifier(token_use="access")
+    auth = CognitoAuth(verifier)
+    fast = FastAPI()
+
+    @fast.get("/me")
+    async def me(claims: Claims = Depends(auth)) -> dict[str, Any]:  # noqa: B008
+        return {"sub": claims["sub"]}
+
+    flask_app = Flask(__name__)
+
+    @flask_app.get("/me")
+    @require_auth(verifier)
+    def flask_me() -> dict[str, Any]:
+        return {"sub": "ok"}
+
+    return {"fastapi": TestClient(fast), "flask": flask_app.test_client()}
+
+
+def test_integrations_read_the_access_token_an_alb_forwards(pool: FakeCognitoPool) -> None:
+    clients = _access_clients(pool)
+    token = pool.access_token()
+    forged = pool.access_token()[:-4] + "AAAA"
+    for name, client in clients.items():
+        forwarded = client.get("/me", headers={ALB_ACCESS_TOKEN_HEADER: token})
+        assert forwarded.status_code == 200, name
+        bad = client.get("/me", headers={ALB_ACCESS_TOKEN_HEADER: forged})
+        assert bad.status_code == 401, name
+        # Authorization, when present, is what is verified.
+        both = client.get(
+            "/me", headers={"Authorization": "Bearer not-a-jwt", ALB_ACCESS_TOKEN_HEADER: token}
+        )
+        assert both.status_code == 401, name
+    assert (
+        request_token(pool.verifier(token_use="access"), {ALB_ACCESS_TOKEN_HEADER: token}.get)
+        == token
+    )
+
+
+def test_drf_reads_the_access_token_an_alb_forwards(pool: FakeCognitoPool) -> None:
+    pytest.importorskip("rest_framework")
+    import test_integration_drf  # noqa: F401
+    from django.test import override_settings
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from cognito_jwt.integrations.drf import CognitoJwtAuthentication
+
+    token = pool.access_token()
+    request = Request(APIRequestFactory().get("/", HTTP_X_AMZN_OIDC_ACCESSTOKEN=token))
+    with override_settings(COGNITO_JWT={"VERIFIER": pool.verifier(token_use="access")}):
+        result = CognitoJwtAuthentication().authenticate(request)
+    assert result is not None
+    assert result[1]["token_use"] == "access"

@@ -24,6 +24,7 @@ from cognito_jwt.errors import (
 from cognito_jwt.token import bearer_credentials
 
 __all__ = [
+    "ALB_ACCESS_TOKEN_HEADER",
     "ALB_TOKEN_HEADER",
     "OPTIONAL_SETTINGS",
     "REQUIRED_SETTINGS",
@@ -88,15 +89,24 @@ def bearer_token(authorization: str | None) -> str | None:
 
 #: The header an Application Load Balancer puts its signed user-claims token in.
 ALB_TOKEN_HEADER = "x-amzn-oidc-data"  # noqa: S105 - a header name, not a secret
+#: The header an ALB that authenticated the user forwards the IdP's access token in.
+ALB_ACCESS_TOKEN_HEADER = "x-amzn-oidc-accesstoken"  # noqa: S105 - a header name
 
 
 def request_token(verifier: object, header: Callable[[str], str | None]) -> str | None:
     """The token `verifier` should see: where it comes from depends on who signed it.
 
-    An `AlbJwtVerifier` verifies the token the load balancer put in
-    `x-amzn-oidc-data` (a bare JWT, no scheme); every other verifier the
-    `Authorization: Bearer` credentials.  `header(name)` reads one request
-    header (case-insensitively) or returns `None`.
+    * An `AlbJwtVerifier` verifies the token the load balancer put in
+      `x-amzn-oidc-data` (a bare JWT, no scheme), and nothing else.
+    * Every other verifier reads `Authorization` (`Bearer <token>` or a bare
+      token, see `bearer_token`), and, when the request has none, the access
+      token an ALB that authenticated the user forwards in
+      `x-amzn-oidc-accesstoken`.  That header is no more trusted than
+      `Authorization`: a client that reaches the target directly can set it
+      too, and the token in it is verified in full all the same.
+
+    `header(name)` reads one request header (case-insensitively) or returns
+    `None`.
 
     Returns:
         The token text, or `None` when the request carries none (answered with
@@ -107,7 +117,11 @@ def request_token(verifier: object, header: Callable[[str], str | None]) -> str 
     if isinstance(verifier, AlbJwtVerifier):
         value = header(ALB_TOKEN_HEADER)
         return value.strip() or None if value else None
-    return bearer_token(header("Authorization"))
+    token = bearer_token(header("Authorization"))
+    if token is None:
+        forwarded = header(ALB_ACCESS_TOKEN_HEADER)
+        token = forwarded.strip() or None if forwarded else None
+    return token
 
 
 def _as_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:

@@ -53,9 +53,9 @@ from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.integrations._common import (
     AsyncVerifier,
     Requirement,
-    bearer_token,
     check_realm,
     deny,
+    request_token,
     warm_up_async,
 )
 
@@ -186,7 +186,7 @@ class CognitoAuth(SecurityBase):
         verified: dict[CognitoAuth, Claims] | None = scope.get(_CLAIMS_KEY)
         claims = verified.get(self) if verified is not None else None
         if claims is None:
-            token = bearer_token(request.headers.get("authorization"))
+            token = request_token(self.verifier, request.headers.get)
             if token is None:
                 raise self._http_error(None)
             claims = await self._verify(token)
@@ -242,6 +242,6 @@ class _Optional(SecurityBase):
 
     async def __call__(self, request: HTTPConnection) -> Claims | None:
         """`None` if no bearer token was sent, else the verified claims (or a 401)."""
-        if bearer_token(request.headers.get("authorization")) is None:
+        if request_token(self.auth.verifier, request.headers.get) is None:
             return None
         return await self.auth._claims(request, _ANY_CALLER)
