@@ -3,7 +3,7 @@
 Run with ``nox -s bench`` (installs the package and the peers: PyJWT,
 python-jose, joserfc, authlib) or ``python benchmarks/bench.py [--quick]
 [--markdown]``.  Not a test: nothing here asserts a time; the closing lines
-say which of issue 4's targets this run met.
+say which of the project's speed targets this run met (docs/performance.md).
 
 Method (details in docs/performance.md):
 
@@ -653,7 +653,7 @@ def main() -> None:  # noqa: PLR0915 - one report, read top to bottom
     )
     import_ms = imports["import cognito_jwt"] - base
     print()
-    print("Targets (issue 4), this run:")
+    print("Targets (docs/performance.md), this run:")
     print(
         f"  1. first sight <= 1.3x floor: cache on {miss:.2f}x, cache off {first:.2f}x "
         f"(same token again and again: {same:.2f}x) -> {verdict(miss <= 1.3)}"

@@ -1,4 +1,4 @@
-"""The fast paths of issue 4 accept and reject exactly what the straightforward code did.
+"""The fast paths accept and reject exactly what the straightforward code does.
 
 Each optimisation on the first-sight path is a shortcut with a fallback: when
 anything looks unusual it hands over to the original, fully checked code.

@@ -1,4 +1,4 @@
-"""The verified-token cache: every correctness rule of issue 4, one test (or more) each.
+"""The verified-token cache: every correctness rule of a cached answer, one test (or more) each.
 
 A repeat ``verify`` of the exact same token string may skip the parse, the
 signature and the issuer rules, never the checks that can change between two
