@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fixed_time import NOW, clock
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,7 +39,6 @@ from cognito_jwt._alb_keys import KEY_NOT_FOUND
 from cognito_jwt.alb import _unpad, alb_key_endpoint
 from cognito_jwt.testing import AlbKeyServer, FakeAlb, ManualClock, alb_segment, b64url
 
-NOW = 1_800_000_000
 OTHER_ARN = (
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
     "loadbalancer/app/other-alb/0123456789abcdef"
@@ -52,10 +52,6 @@ GOV_EAST_ARN = GOV_WEST_ARN.replace("us-gov-west-1", "us-gov-east-1")
 CN_ARN = (
     "arn:aws-cn:elasticloadbalancing:cn-north-1:123456789012:loadbalancer/app/cn/0123456789abcdef"
 )
-
-
-def clock() -> float:
-    return NOW
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
+from fixed_time import NOW, clock
 
 from cognito_jwt import (
     CognitoJwtError,
@@ -49,14 +50,9 @@ from cognito_jwt import (
 )
 from cognito_jwt.testing import FakeCognitoPool, b64url
 
-NOW = 1_800_000_000
 ROOT = Path(__file__).resolve().parent.parent
 POOL = FakeCognitoPool("us-east-1_Attacks001", "attackclient0123456789abcd")
 OTHER_CLIENT = "someoneelse0123456789abcde"
-
-
-def clock() -> float:
-    return NOW
 
 
 # -- token building -----------------------------------------------------------------------

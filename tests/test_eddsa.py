@@ -10,6 +10,7 @@ from typing import Any
 import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
+from fixed_time import NOW, clock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,17 +24,12 @@ from cognito_jwt import (
 )
 from cognito_jwt.testing import FakeCognitoPool, b64url, okp_jwk, sign_okp
 
-NOW = 1_800_000_000
 ISSUER = "https://idp.example.com"
 CLAIMS: dict[str, Any] = {"iss": ISSUER, "aud": "api", "sub": "u1", "exp": NOW + 60, "iat": NOW}
 ALL_EDDSA = ["EdDSA", "Ed25519", "Ed448"]
 
 ED25519 = ed25519.Ed25519PrivateKey.generate()
 ED448 = ed448.Ed448PrivateKey.generate()
-
-
-def clock() -> float:
-    return NOW
 
 
 def verifier_for(*jwks: dict[str, str], algorithms: list[str] | None = None) -> JwtVerifier:

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from fixed_time import NOW, clock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,12 +31,6 @@ from cognito_jwt import (
     UnknownKeyError,
 )
 from cognito_jwt.testing import FakeAlb, FakeCognitoPool, ManualClock
-
-NOW = 1_800_000_000
-
-
-def clock() -> float:
-    return NOW
 
 
 class Recorder:

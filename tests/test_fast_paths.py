@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 import pytest
+from fixed_time import NOW
 from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import budget  # one home for example counts: nox -s fuzz raises them
@@ -24,8 +25,6 @@ from cognito_jwt import MalformedTokenError, claims
 from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.testing import FakeCognitoPool, b64url
 from cognito_jwt.token import Header, _json_object, b64url_decode, parse_token
-
-NOW = 1_800_000_000
 
 # -- base64url: translate + binascii strict mode == the regex-checked decoder ---------------
 

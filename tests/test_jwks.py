@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fixed_time import NOW
 from hostile_servers import Behaviour, HostileServer, black_hole, json_body, reply
 
 from cognito_jwt import (
@@ -23,8 +24,6 @@ from cognito_jwt import (
     UnknownKeyError,
 )
 from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
-
-NOW = 1_800_000_000
 
 
 def jwks_of(pool: FakeCognitoPool) -> Behaviour:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from fixed_time import NOW, clock
 from hostile_servers import JSON, Behaviour, HostileServer, json_body, reply
 
 from cognito_jwt import (
@@ -42,7 +43,6 @@ from cognito_jwt import (
 )
 from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
 
-NOW = 1_800_000_000
 SOAK_SECONDS = float(os.environ.get("COGNITO_JWT_SOAK_SECONDS", "3"))
 FIGURES: dict[str, str] = {}
 
@@ -56,10 +56,6 @@ def _report() -> Iterator[None]:
             out.write("Load figures:\n")
             for name, value in FIGURES.items():
                 out.write(f"  {name:<50} {value}\n")
-
-
-def clock() -> float:
-    return NOW
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixed_time import NOW
 
 from cognito_jwt import CognitoJwtVerifier, ConfigurationError, cognito_issuers
 from cognito_jwt._partitions import dns_suffix
 from cognito_jwt.testing import FakeCognitoPool
 
-NOW = 1_800_000_000
 ISOLATED = ("us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1")
 
 

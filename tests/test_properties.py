@@ -23,6 +23,7 @@ import os
 import sys
 from typing import Any
 
+from fixed_time import NOW, clock
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -38,7 +39,6 @@ from cognito_jwt import (
 from cognito_jwt.testing import FakeCognitoPool, b64url
 from cognito_jwt.token import b64url_decode
 
-NOW = 1_800_000_000
 FUZZ_EXAMPLES = int(os.environ.get("COGNITO_JWT_FUZZ_EXAMPLES", "0"))
 FUZZING = FUZZ_EXAMPLES > 0
 
@@ -53,10 +53,6 @@ def budget(normal: int, *, signing: bool = False) -> settings:
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-
-
-def clock() -> float:
-    return NOW
 
 
 POOL = FakeCognitoPool("us-east-1_Property01", "propclient0123456789abcdef")

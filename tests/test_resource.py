@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fixed_time import NOW, clock
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,13 +23,8 @@ from cognito_jwt import (
 )
 from cognito_jwt.testing import FakeCognitoPool, resource_bound_access_token
 
-NOW = 1_800_000_000
 API = "https://api.example.com"
 ORDERS = "https://orders.example.com"
-
-
-def clock() -> float:
-    return NOW
 
 
 def bound_verifier(pool: FakeCognitoPool, **kwargs: Any) -> CognitoJwtVerifier:

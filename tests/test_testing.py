@@ -14,13 +14,12 @@ from typing import Any
 
 import jwt
 import pytest
+from fixed_time import NOW
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cognito_jwt import InvalidSignatureError
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
-
-NOW = 1_800_000_000
 
 _claim_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20),

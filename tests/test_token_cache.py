@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 import pytest
+from fixed_time import NOW
 
 from cognito_jwt import (
     CognitoJwtVerifier,
@@ -34,11 +35,9 @@ from cognito_jwt import (
     UnknownKeyError,
 )
 from cognito_jwt import _token_cache as cache_module
-from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE
+from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE, copy_json
 from cognito_jwt.keys import VerificationKey
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
-
-NOW = 1_800_000_000
 
 
 class PoolFetcher:
@@ -519,3 +518,46 @@ def test_concurrent_hits_misses_and_evictions(pool: FakeCognitoPool, cache_mode:
         thread.join()
     assert errors == []
     assert cache_len(verifier) <= 4
+
+
+# -- deeply nested claims ------------------------------------------------------
+
+
+def nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for i in range(depth):
+        value = [value] if i % 2 else {"k": value}
+    return value
+
+
+def test_cache_hit_on_deeply_nested_claims_returns_the_same_claims(
+    pool: FakeCognitoPool,
+) -> None:
+    """A hit copies deeply nested claims without recursing in Python
+    (fixed in 8a0955d, found by an adversarial review of the core)."""
+    verifier = pool.verifier(token_use="id", clock=ManualClock(NOW))
+    token = pool.id_token(now=NOW, custom=nested(600))
+    first = verifier.verify(token)
+    second = verifier.verify(token)  # a cache hit: copies the claims template
+    assert second == first
+    assert second["custom"] is not first["custom"]
+
+
+def test_copy_json_copies_any_depth_without_sharing_containers() -> None:
+    """`copy_json` copies any depth without sharing a container
+    (fixed in 8a0955d, found by an adversarial review of the core)."""
+    value = {"a": [1, {"b": nested(20)}, [2, 3]], "c": "d"}
+    copied = copy_json(value)
+    assert copied == value
+    assert list(copied) == list(value)
+    assert copied["a"] is not value["a"]
+    assert copied["a"][1] is not value["a"][1]
+    assert copied["a"][2] is not value["a"][2]
+    # Far deeper than the recursion limit; compared level by level (== recurses).
+    original = nested(5000)
+    source, copy = original, copy_json(original)
+    for _ in range(5000):
+        assert type(copy) is type(source)
+        assert copy is not source
+        source, copy = (source["k"], copy["k"]) if type(source) is dict else (source[0], copy[0])
+    assert copy == source == "leaf"

@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fixed_time import NOW
 
 from cognito_jwt import CognitoJwtVerifier
 from cognito_jwt.keys import VerificationKey
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
-NOW = 1_800_000_000
 SIZE = 8
 
 

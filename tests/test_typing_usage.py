@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, assert_type, cast
 
+from fixed_time import NOW
+
 from cognito_jwt import (
     AccessDeniedError,
     CognitoAccessTokenClaims,
@@ -25,8 +27,6 @@ from cognito_jwt import (
 )
 from cognito_jwt.authorizer import make_handler, require_groups_for
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
-
-NOW = 1_800_000_000
 
 
 def status_for(error: CognitoJwtError) -> tuple[int, str]:

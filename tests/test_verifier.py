@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
+from fixed_time import NOW, clock
 
 from cognito_jwt import (
     AccessDeniedError,
@@ -38,14 +39,9 @@ from cognito_jwt import (
     cognito_issuers,
     strip_bearer,
 )
-from cognito_jwt.testing import FakeCognitoPool, b64url
+from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
 
-NOW = 1_800_000_000
 TENANT_ACME: dict[str, Any] = {"custom:tenant": "acme"}
-
-
-def clock() -> float:
-    return NOW
 
 
 def id_verifier(pool: FakeCognitoPool, **kwargs: Any) -> CognitoJwtVerifier:
@@ -843,3 +839,33 @@ def test_issuer_objects_and_their_settings_cannot_change(pool: FakeCognitoPool) 
             delattr(target, name)
     assert issuer.settings.leeway == 0.0
     assert f"iss={pool.issuer!r}" in repr(issuer)
+
+
+# -- a NaN clock -------------------------------------------------------------------
+
+
+def test_nan_clock_rejects_an_expired_token(pool: FakeCognitoPool) -> None:
+    """A clock returning NaN makes every time comparison fail closed
+    (fixed in 8a0955d, found by an adversarial review of the core)."""
+    verifier = pool.verifier(token_use="id", clock=ManualClock(float("nan")))
+    token = pool.id_token(now=NOW - 7200, expires_in=3600)
+    with pytest.raises(TokenExpiredError):
+        verifier.verify(token)
+
+
+def test_nan_clock_rejects_a_cached_token(pool: FakeCognitoPool) -> None:
+    clock = ManualClock(NOW)
+    verifier = pool.verifier(token_use="id", clock=clock)
+    token = pool.id_token(now=NOW, expires_in=3600)
+    verifier.verify(token)  # now cached
+    clock.now = float("nan")
+    with pytest.raises(TokenExpiredError):
+        verifier.verify(token)
+
+
+def test_nan_clock_rejects_a_token_with_nbf(pool: FakeCognitoPool) -> None:
+    # Non-int exp takes the full rules; exp is checked first and fails closed.
+    verifier = pool.verifier(token_use="id", clock=ManualClock(float("nan")), cache_size=0)
+    token = pool.id_token(now=NOW, nbf=NOW + 10**6, exp=NOW + 3600.5)
+    with pytest.raises(TokenExpiredError):
+        verifier.verify(token)
