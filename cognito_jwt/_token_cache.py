@@ -40,7 +40,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cognito_jwt.claims import check_time
+from cognito_jwt.claims import check_time, valid_window
 from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.token import _json_object, b64url_decode
 
@@ -124,6 +124,10 @@ def _copier(value: Any) -> Copier:
     return copy_json
 
 
+#: A hit's template: claims, how to copy each container, and `valid_window`.
+_Template = tuple[dict[str, Any], tuple[tuple[str, Copier], ...], tuple[float, float] | None]
+
+
 class CachedToken:
     """What a hit needs: the issuer and key that verified the token, and its claims."""
 
@@ -134,12 +138,14 @@ class CachedToken:
         self.header = header
         self.kid = kid
         self.key = key
-        # (claims, how to copy each container in them), set once on the first
-        # hit; one attribute, so a reader never sees half of it.
-        self._template: tuple[dict[str, Any], tuple[tuple[str, Copier], ...]] | None = None
+        # (claims, how to copy each container in them, the window in which
+        # check_time passes), set once on the first hit; one attribute, so a
+        # reader never sees half of it.
+        self._template: _Template | None = None
 
-    def template(self, token: str) -> tuple[dict[str, Any], tuple[tuple[str, Copier], ...]]:
-        """The token's verified claims, private to the cache, and how to copy them."""
+    def template(self, token: str) -> _Template:
+        """The token's verified claims, private to the cache, how to copy them, and
+        when they are valid (`claims.valid_window` under the issuer's leeways)."""
         cached = self._template
         if cached is None:
             # First hit: decode the (already verified) payload once more into a
@@ -149,7 +155,9 @@ class CachedToken:
             nested = tuple(
                 (k, _copier(v)) for k, v in parsed.items() if type(v) is dict or type(v) is list
             )
-            cached = self._template = (parsed, nested)
+            settings = self.issuer.settings
+            window = valid_window(parsed, settings.leeway, settings.iat_nbf_leeway)
+            cached = self._template = (parsed, nested, window)
         return cached
 
 
@@ -208,9 +216,11 @@ class TokenCache:
             pass
         issuer = entry.issuer
         settings = issuer.settings
-        template, nested = entry._template or entry.template(token)
+        template, nested, window = entry._template or entry.template(token)
+        now = settings.clock()
         try:
-            check_time(template, settings.clock(), settings.leeway, settings.iat_nbf_leeway)
+            if window is None or not window[0] <= now < window[1]:  # NaN: the full rules
+                check_time(template, now, settings.leeway, settings.iat_nbf_leeway)
         except CognitoJwtError:
             valid = False
         else:

@@ -148,6 +148,32 @@ DEFAULT_IAT_NBF_LEEWAY = 60.0
 #: (one internal digit, so the comparison is the interpreter's cheapest).
 #: A longer-lived token is judged by the full rules instead.
 _FAST_LIFETIME = (1 << 30) - 1
+#: Integers this small are exact as doubles, so the window's arithmetic is too.
+_FAST_BOUND = 1 << 52
+
+
+def valid_window(
+    claims: Mapping[str, Any], leeway: float, iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY
+) -> tuple[float, float] | None:
+    """`(start, end)`: `check_time` passes at every `now` with `start <= now < end`.
+
+    Only for the common Cognito shape (integer `exp` and `iat`, no `nbf`, both
+    within 2**52 of the epoch, so exact as doubles, and a lifetime under 34
+    years); `None` for any other, which `check_time` decides by the full
+    rules.  The fast path of `check_time` is this window, and a token-cache
+    hit keeps it with the entry, so both test the same two comparisons.
+    """
+    exp = claims.get("exp")
+    iat = claims.get("iat")
+    if (
+        type(exp) is int
+        and type(iat) is int
+        and -_FAST_BOUND < iat <= exp < _FAST_BOUND
+        and exp - iat < _FAST_LIFETIME
+        and "nbf" not in claims
+    ):
+        return iat - iat_nbf_leeway, exp + leeway
+    return None
 
 
 def check_time(
@@ -168,24 +194,13 @@ def check_time(
     future" by a few seconds only says that this host's clock is behind the
     issuer's, and accepting it grants nothing its `exp` does not already bound.
 
-    Every verification and every token-cache hit runs this, so its first lines
-    pass the common Cognito shape (integer `exp` and `iat`, no `nbf`) in one
-    expression; any other shape, and every failure, takes the full rules and
-    their wording below.  That expression bounds `exp` from below and `iat`
-    from above, and `exp - iat` (a lifetime under 34 years) bounds each by
-    the other, so both are far inside the range of a double without a
-    comparison each.
+    Every verification runs this (a token-cache hit tests the same window,
+    kept with its entry), so its first lines pass the common Cognito shape by
+    `valid_window`'s two comparisons; any other shape, and every failure,
+    takes the full rules and their wording below.
     """
-    exp = claims.get("exp")
-    iat = claims.get("iat")
-    if (
-        type(exp) is int
-        and type(iat) is int
-        and exp > now - leeway
-        and iat <= now + iat_nbf_leeway
-        and exp - iat < _FAST_LIFETIME
-        and "nbf" not in claims
-    ):
+    window = valid_window(claims, leeway, iat_nbf_leeway)
+    if window is not None and window[0] <= now < window[1]:  # a NaN clock falls through
         return
     ahead = max(leeway, iat_nbf_leeway)
     exp = numeric_date(claims, "exp")

@@ -830,7 +830,7 @@ def _fixture(name: str) -> dict[str, Any]:
         ("http-v1.json", "http-v1", "GET", ("/request",), True),
         # AWS's own 2.0 example: the routeArn disagrees with the request, so
         # every path it gives is kept and the request's own method wins.
-        ("http-v2.json", "http-v2", "POST", ("/request", "/my/path"), True),
+        ("http-v2.json", "http-v2", "POST", ("/request", "/my/path"), False),
         ("websocket-connect.json", "websocket", "$connect", ("",), True),
     ],
 )

@@ -329,6 +329,14 @@ def describe_request(event: Mapping[str, Any]) -> ApiRequest:
             _str(http.get("path")),
             _str(event.get("path")),
         ]
+    if names and method and arn_method.upper() != method:
+        names = False  # the ARN names another request than the event's own fields
+    if names and arn_path:
+        # The ARN names this request: its path (relative to the stage, without a
+        # custom domain's base path) is what API Gateway matches the policy
+        # against, so it is the request's path; the event's other fields only
+        # add readings that are not it.
+        candidates = [arn_path]
     paths: list[str] = []
     for candidate in candidates:
         # HTTP API paths on a named stage start with the stage name; a REST
