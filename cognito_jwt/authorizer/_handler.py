@@ -193,19 +193,22 @@ class LambdaAuthorizer:
             return request.kind == "http-v2"
         return self.response_format == "simple"
 
-    def _allows_request(self, request: ApiRequest, claims: Mapping[str, Any]) -> bool:
+    def _allows_request(
+        self, request: ApiRequest, claims: Mapping[str, Any], groups: frozenset[str]
+    ) -> bool:
+        """The rule's answer for this request alone (`groups`: the caller's, read once)."""
         rule = self.rule
         if rule is None:
             return True
         if isinstance(rule, GroupRule):
-            return rule.allows(request, cognito_groups(claims))
+            return rule.allows(request, groups)
         return bool(rule(request, claims))
 
     def _simple_answer(
         self, request: ApiRequest, claims: Mapping[str, Any], groups: frozenset[str]
     ) -> dict[str, Any]:
         """`isAuthorized` for every request that may reuse it (see the module table)."""
-        here = self._allows_request(request, claims)
+        here = self._allows_request(request, claims, groups)
         rule = self.rule
         if isinstance(rule, GroupRule) and self.authorizer_cache != "off":
             if self.authorizer_cache == "per-token":
@@ -242,7 +245,7 @@ class LambdaAuthorizer:
             return allow_policy(principal, arn, scope=self.scope, context=self.context(claims))
         if self.authorizer_cache == "off":
             # Nothing is reused: answer exactly this request, on its own ARN.
-            if not self._allows_request(request, claims):
+            if not self._allows_request(request, claims, groups):
                 self._log(logging.INFO, request, "rule_denied")
                 return deny_policy(
                     principal, arn, scope="method", context={"reason": "rule_denied"}
