@@ -1071,3 +1071,19 @@ def test_group_values_and_unmatched_are_validated() -> None:
         require_groups_for({"DELETE": "admin"}, unmatched="Deny")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="unmatched"):
         GroupRule([], unmatched="Deny")  # type: ignore[arg-type]
+
+
+def test_an_arn_naming_the_request_is_not_read_as_stage_prefixed(
+    verifier: CognitoJwtVerifier, admin_token: str
+) -> None:
+    """On stage `api`, a route `/api/x` is `/api/x`: its ARN path is never stripped."""
+    event = http_v2_event({"Authorization": admin_token}, "GET")
+    stage = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/api"
+    event["routeArn"] = f"{stage}/GET/api/x"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/api/api/x"
+    event["requestContext"]["stage"] = "api"
+    request = describe_request(event)
+    assert request.all_paths == ("/api/x",)
+    rule = require_groups_for({"GET /x": "admin"}, unmatched="deny")
+    handler = make_handler(verifier, rule=rule, response_format="policy", authorizer_cache="off")
+    assert not policy_allows(handler(event, None), event["routeArn"])

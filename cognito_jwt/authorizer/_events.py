@@ -339,9 +339,10 @@ def describe_request(event: Mapping[str, Any]) -> ApiRequest:
         candidates = [arn_path]
     paths: list[str] = []
     for candidate in candidates:
-        # HTTP API paths on a named stage start with the stage name; a REST
-        # `path` never does (its `requestContext.path` would).
-        stripped = _without_stage(candidate, stage) if kind.startswith("http") else None
+        # HTTP API request paths on a named stage start with the stage name; an
+        # ARN's path and a REST `path` never do (`requestContext.path` would).
+        reads_stage = kind.startswith("http") and candidate is not arn_path
+        stripped = _without_stage(candidate, stage) if reads_stage else None
         for path in (stripped, candidate):
             for variant in _spellings(path):
                 if variant not in paths:
