@@ -83,27 +83,33 @@ def fast_fetcher() -> RequestsFetcher:
 # -- sharing and single flight -------------------------------------------------
 
 
+def verify_concurrently(verifier: Any, token: str, callers: int) -> list[Any]:
+    """`callers` threads released at once each verify `token`: the `sub`s, or the errors."""
+    results: list[Any] = []
+    barrier = threading.Barrier(callers)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            results.append(verifier.verify(token)["sub"])
+        except Exception as exc:  # pragma: no cover - reported by the caller's assert
+            results.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def test_32_concurrent_cold_callers_share_one_fetch(
     pool: FakeCognitoPool, server: HostileServer
 ) -> None:
     server.behaviour = slowly(jwks_of(pool), 0.2)
     verifier = make_verifier(pool, server.url, JwksCache())
     token = pool.id_token(now=NOW)
-    results: list[Any] = []
-    barrier = threading.Barrier(32)
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            results.append(verifier.verify(token)["sub"])
-        except Exception as exc:  # pragma: no cover - reported by the assert below
-            results.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = verify_concurrently(verifier, token, 32)
     assert len(results) == 32
     assert all(isinstance(r, str) for r in results), results
     assert server.requests == 1
@@ -517,21 +523,7 @@ def test_concurrent_callers_share_the_refetch_for_a_new_kid(
     pool.rotate(which="id", label="jwks-real-time-shared")
     token = pool.id_token(now=NOW)
     server.behaviour = slowly(jwks_of(pool), 0.2)
-    results: list[Any] = []
-    barrier = threading.Barrier(16)
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            results.append(verifier.verify(token)["sub"])
-        except Exception as exc:  # pragma: no cover - reported by the assert below
-            results.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = verify_concurrently(verifier, token, 16)
     assert all(isinstance(r, str) for r in results), results
     assert server.requests == 2  # the hydrate, and one refetch shared by all 16
 
