@@ -1,4 +1,6 @@
-"""Shared fixtures: a loopback-only network guard and one moto emulator per session.
+"""Shared fixtures: a loopback-only network guard, the pools, a JWKS endpoint on
+127.0.0.1, and one moto emulator per session.  (The fixed `NOW` and its clocks
+are in `fixed_time.py`; misbehaving endpoints in `hostile_servers.py`.)
 
 The guard makes "no test reaches the internet" a property the suite enforces,
 not a promise: any connect() to a non-loopback address fails the test.
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile_servers import HostileServer, current_jwks
 
 from cognito_jwt import JwksCache
 from cognito_jwt.testing import FakeCognitoPool
@@ -70,6 +73,14 @@ def other_pool() -> FakeCognitoPool:
 def fresh_cache() -> JwksCache:
     """A private JWKS cache, so tests never share fetched keys."""
     return JwksCache()
+
+
+@pytest.fixture
+def jwks_server(pool: FakeCognitoPool) -> Iterator[HostileServer]:
+    """`pool`'s JWKS, as it is at each request, on 127.0.0.1 (the module's own `pool`
+    if it defines one); a test may swap its `behaviour` to misbehave."""
+    with HostileServer(current_jwks(pool)) as server:
+        yield server
 
 
 @dataclass(frozen=True)

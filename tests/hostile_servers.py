@@ -1,12 +1,14 @@
 """Misbehaving JWKS endpoints on 127.0.0.1, for the failure, load and soak tests.
 
-:class:`HostileServer` is a real ``ThreadingHTTPServer`` in a daemon thread.
+`HostileServer` is a real `ThreadingHTTPServer` in a daemon thread.
 What it answers is decided per request by its ``behaviour`` (which the test may
 swap at any time), and it counts every request it receives, so a test can prove
 "no unbounded retries" by arithmetic rather than by hope.
 
 Behaviours are plain functions of the request handler; the module provides one
-per failure mode of the matrix in ``docs/security.md``.
+per failure mode of the matrix in `docs/security.md`, and `current_jwks`, the
+one well-behaved endpoint every JWKS test serves (the `jwks_server` fixture in
+`conftest.py` runs it).
 """
 
 from __future__ import annotations
@@ -20,13 +22,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cognito_jwt.testing import FakeCognitoPool
 
 __all__ = [
     "Behaviour",
     "HostileServer",
     "black_hole",
     "chained_gzip_bomb",
+    "current_jwks",
+    "delayed",
     "drip_body",
     "drip_headers",
     "free_port",
@@ -168,6 +175,25 @@ def json_body(body: Callable[[], bytes] | bytes) -> Behaviour:
 
     def behave(h: _Handler) -> None:
         reply(200, JSON, body() if callable(body) else body)(h)
+
+    return behave
+
+
+def current_jwks(pool: FakeCognitoPool) -> Behaviour:
+    """`200` with `pool`'s JWKS as it is at each request, so a key rotation shows."""
+
+    def current() -> bytes:
+        return pool.jwks_json.encode()
+
+    return json_body(current)
+
+
+def delayed(behaviour: Behaviour, seconds: float) -> Behaviour:
+    """`behaviour`, after a pause: widens the window in which callers overlap."""
+
+    def behave(h: _Handler) -> None:
+        time.sleep(seconds)
+        behaviour(h)
 
     return behave
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hostile_servers import HostileServer, json_body, reply
+from hostile_servers import HostileServer, current_jwks, json_body, reply
 from integration_support import bearer, configure_django
 
 pytest.importorskip("fastapi")
@@ -53,7 +53,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def endpoint(pool: FakeCognitoPool) -> Iterator[HostileServer]:
-    with HostileServer(json_body(pool.jwks_json.encode)) as server:
+    with HostileServer(current_jwks(pool)) as server:
         yield server
 
 

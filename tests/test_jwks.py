@@ -8,12 +8,18 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fixed_time import NOW
-from hostile_servers import Behaviour, HostileServer, black_hole, json_body, reply
+from hostile_servers import (
+    HostileServer,
+    black_hole,
+    current_jwks,
+    delayed,
+    json_body,
+    reply,
+)
 
 from cognito_jwt import (
     CognitoJwtVerifier,
@@ -26,36 +32,10 @@ from cognito_jwt import (
 from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
 
 
-def jwks_of(pool: FakeCognitoPool) -> Behaviour:
-    """Serve the pool's keys as they are at each request (rotation shows)."""
-
-    def current() -> bytes:
-        return pool.jwks_json.encode()
-
-    return json_body(current)
-
-
-def slowly(behaviour: Behaviour, seconds: float) -> Behaviour:
-    """``behaviour``, after a pause: widens the window for concurrent callers."""
-
-    def behave(handler: Any) -> None:
-        time.sleep(seconds)
-        behaviour(handler)
-
-    return behave
-
-
 @pytest.fixture
 def pool() -> FakeCognitoPool:
     """A pool of its own per test: rotation tests change its keys."""
     return FakeCognitoPool("us-east-1_JwksTests1")
-
-
-@pytest.fixture
-def server(pool: FakeCognitoPool) -> Iterator[HostileServer]:
-    srv = HostileServer(jwks_of(pool))
-    yield srv
-    srv.close()
 
 
 @pytest.fixture
@@ -104,73 +84,75 @@ def verify_concurrently(verifier: Any, token: str, callers: int) -> list[Any]:
 
 
 def test_32_concurrent_cold_callers_share_one_fetch(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, jwks_server: HostileServer
 ) -> None:
-    server.behaviour = slowly(jwks_of(pool), 0.2)
-    verifier = make_verifier(pool, server.url, JwksCache())
+    jwks_server.behaviour = delayed(current_jwks(pool), 0.2)
+    verifier = make_verifier(pool, jwks_server.url, JwksCache())
     token = pool.id_token(now=NOW)
     results = verify_concurrently(verifier, token, 32)
     assert len(results) == 32
     assert all(isinstance(r, str) for r in results), results
-    assert server.requests == 1
+    assert jwks_server.requests == 1
 
 
 def test_concurrent_coroutines_share_one_fetch(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, jwks_server: HostileServer
 ) -> None:
-    server.behaviour = slowly(jwks_of(pool), 0.2)
-    verifier = make_verifier(pool, server.url, JwksCache())
+    jwks_server.behaviour = delayed(current_jwks(pool), 0.2)
+    verifier = make_verifier(pool, jwks_server.url, JwksCache())
     token = pool.id_token(now=NOW)
 
     async def main() -> list[dict[str, Any]]:
         return await asyncio.gather(*(verifier.verify_async(token) for _ in range(200)))
 
     assert len(asyncio.run(main())) == 200
-    assert server.requests == 1
+    assert jwks_server.requests == 1
 
 
 def test_verifiers_built_per_request_share_the_cache(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, jwks_server: HostileServer
 ) -> None:
     cache = JwksCache()
     token = pool.id_token(now=NOW)
     for _ in range(20):
-        assert make_verifier(pool, server.url, cache).verify(token)
-    assert server.requests == 1
+        assert make_verifier(pool, jwks_server.url, cache).verify(token)
+    assert jwks_server.requests == 1
 
 
-def test_the_default_cache_is_shared_by_uri(pool: FakeCognitoPool, server: HostileServer) -> None:
+def test_the_default_cache_is_shared_by_uri(
+    pool: FakeCognitoPool, jwks_server: HostileServer
+) -> None:
     token = pool.id_token(now=NOW)
     for _ in range(5):
         verifier = pool.verifier(
-            token_use="id", jwks_uri=server.url, allow_http=True, clock=lambda: NOW
+            token_use="id", jwks_uri=jwks_server.url, allow_http=True, clock=lambda: NOW
         )
         assert verifier.verify(token)
-    assert server.requests == 1
+    assert jwks_server.requests == 1
 
 
 def test_hydrate_fetches_before_the_first_token(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, jwks_server: HostileServer
 ) -> None:
-    verifier = make_verifier(pool, server.url, JwksCache())
+    verifier = make_verifier(pool, jwks_server.url, JwksCache())
     verifier.hydrate()
-    assert server.requests == 1
+    assert jwks_server.requests == 1
     verifier.hydrate()
     asyncio.run(verifier.hydrate_async())
     assert verifier.verify(pool.id_token(now=NOW))
-    assert server.requests == 1
+    assert jwks_server.requests == 1
 
 
 # -- unknown kids, rotation ----------------------------------------------------
 
 
 def test_unknown_kid_flood_costs_one_fetch_per_cooldown(
-    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+    pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, cooldown=10)
-    verifier = make_verifier(pool, server.url, cache)
+    verifier = make_verifier(pool, jwks_server.url, cache)
     verifier.hydrate()
-    assert server.requests == 1
+    assert jwks_server.requests == 1
     for i in range(300):
         token = pool.id_token(now=NOW, header_overrides={"kid": f"random-{i}"})
         with pytest.raises(UnknownKeyError) as info:
@@ -180,14 +162,14 @@ def test_unknown_kid_flood_costs_one_fetch_per_cooldown(
             mono.advance(5)  # 15 s over the flood in all
     # The first junk kid refetched at once (t=0), which started the cooldown;
     # the next refetch came when it ended (t=10), and none in between.
-    assert server.requests == 3
+    assert jwks_server.requests == 3
 
 
 def test_rotated_key_is_adopted_on_first_sight(
-    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+    pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, cooldown=10)
-    verifier = make_verifier(pool, server.url, cache)
+    verifier = make_verifier(pool, jwks_server.url, cache)
     verifier.hydrate()
     old_token = pool.id_token(now=NOW)
     new_kid = pool.rotate(which="id", label="jwks-tests-rotation")
@@ -195,39 +177,39 @@ def test_rotated_key_is_adopted_on_first_sight(
     assert new_token.split(".")[0] != old_token.split(".")[0]
     assert pool.id_kid == new_kid
     assert verifier.verify(new_token)  # right after the hydrate fetch: no cooldown yet
-    assert server.requests == 2
+    assert jwks_server.requests == 2
     assert verifier.verify(old_token)  # both keys published during the rotation
-    assert server.requests == 2
+    assert jwks_server.requests == 2
 
 
 def test_only_a_fetch_without_the_kid_starts_the_cooldown(
-    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+    pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, cooldown=10)
-    verifier = make_verifier(pool, server.url, cache)
+    verifier = make_verifier(pool, jwks_server.url, cache)
     verifier.hydrate()
     pool.rotate(which="id", label="jwks-tests-first-rotation")
     assert verifier.verify(pool.id_token(now=NOW))  # found: starts no cooldown
     pool.rotate(which="id", label="jwks-tests-second-rotation")
     assert verifier.verify(pool.id_token(now=NOW))  # so the next rotation is adopted too
-    assert server.requests == 3
+    assert jwks_server.requests == 3
     with pytest.raises(UnknownKeyError):
         verifier.verify(pool.id_token(now=NOW, header_overrides={"kid": "junk"}))
-    assert server.requests == 4  # fetched, and lacked it: the cooldown starts
+    assert jwks_server.requests == 4  # fetched, and lacked it: the cooldown starts
     pool.rotate(which="id", label="jwks-tests-third-rotation")
     with pytest.raises(UnknownKeyError):
         verifier.verify(pool.id_token(now=NOW))  # during the cooldown: no fetch
-    assert server.requests == 4
+    assert jwks_server.requests == 4
     mono.advance(10)
     assert verifier.verify(pool.id_token(now=NOW))
-    assert server.requests == 5
+    assert jwks_server.requests == 5
 
 
 def test_removed_key_is_rejected_after_the_next_refresh(
-    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+    pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, max_age=600, cooldown=10)
-    verifier = make_verifier(pool, server.url, cache)
+    verifier = make_verifier(pool, jwks_server.url, cache)
     old_kid = pool.id_kid
     old_token = pool.id_token(now=NOW)
     assert verifier.verify(old_token)
@@ -238,29 +220,29 @@ def test_removed_key_is_rejected_after_the_next_refresh(
     mono.advance(2)
     with pytest.raises(UnknownKeyError):
         verifier.verify(old_token)
-    assert server.requests == 2
+    assert jwks_server.requests == 2
 
 
 # -- failures -------------------------------------------------------------------
 
 
 def test_stale_keys_serve_while_the_endpoint_fails_then_expire(
-    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+    pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, max_age=600, cooldown=10, stale_if_error=3600, max_backoff=60)
-    verifier = make_verifier(pool, server.url, cache)
+    verifier = make_verifier(pool, jwks_server.url, cache)
     token = pool.id_token(now=NOW)
     assert verifier.verify(token)
-    server.behaviour = reply(500, {"Content-Type": "text/plain"}, b"boom")
+    jwks_server.behaviour = reply(500, {"Content-Type": "text/plain"}, b"boom")
     mono.advance(601)
     assert verifier.verify(token)  # refresh failed: stale keys keep serving
-    assert server.requests == 2
+    assert jwks_server.requests == 2
     for _ in range(50):
         assert verifier.verify(token)  # backing off: no new attempt
-    assert server.requests == 2
+    assert jwks_server.requests == 2
     mono.advance(11)
     assert verifier.verify(token)
-    assert server.requests == 3  # one attempt after the back-off
+    assert jwks_server.requests == 3  # one attempt after the back-off
     mono.advance(3600)
     with pytest.raises(JwksUnavailableError) as info:
         verifier.verify(token)
@@ -268,10 +250,10 @@ def test_stale_keys_serve_while_the_endpoint_fails_then_expire(
 
 
 def test_recovery_after_the_endpoint_comes_back(
-    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+    pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
-    server.behaviour = reply(503, {"Content-Type": "text/plain"}, b"down")
-    verifier = make_verifier(pool, server.url, JwksCache(clock=mono, cooldown=10))
+    jwks_server.behaviour = reply(503, {"Content-Type": "text/plain"}, b"down")
+    verifier = make_verifier(pool, jwks_server.url, JwksCache(clock=mono, cooldown=10))
     token = pool.id_token(now=NOW)
     with pytest.raises(JwksUnavailableError) as info:
         verifier.verify(token)
@@ -279,11 +261,11 @@ def test_recovery_after_the_endpoint_comes_back(
     for _ in range(20):
         with pytest.raises(JwksUnavailableError):
             verifier.verify(token)  # fails fast during the back-off
-    assert server.requests == 1
-    server.behaviour = jwks_of(pool)
+    assert jwks_server.requests == 1
+    jwks_server.behaviour = current_jwks(pool)
     mono.advance(10)
     assert verifier.verify(token)
-    assert server.requests == 2
+    assert jwks_server.requests == 2
 
 
 def test_a_key_set_with_a_tampered_key_fails_signatures(pool: FakeCognitoPool) -> None:
@@ -370,7 +352,7 @@ def test_a_silent_server_times_out_within_the_bound(pool: FakeCognitoPool) -> No
 
 
 def test_connection_refused(pool: FakeCognitoPool) -> None:
-    srv = HostileServer(jwks_of(pool))
+    srv = HostileServer(current_jwks(pool))
     uri = srv.url
     srv.close()
     verifier = make_verifier(pool, uri, JwksCache(fast_fetcher()))
@@ -433,7 +415,7 @@ def test_standard_proxy_variables_are_honoured(
     pool: FakeCognitoPool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str] = []
-    serve = jwks_of(pool)
+    serve = current_jwks(pool)
 
     def record(handler: Any) -> None:
         seen.append("via-proxy")
@@ -453,7 +435,7 @@ def test_standard_proxy_variables_are_honoured(
         proxy.close()
 
 
-def test_a_callers_session_is_used(pool: FakeCognitoPool, server: HostileServer) -> None:
+def test_a_callers_session_is_used(pool: FakeCognitoPool, jwks_server: HostileServer) -> None:
     import requests
 
     session = requests.Session()
@@ -466,75 +448,79 @@ def test_a_callers_session_is_used(pool: FakeCognitoPool, server: HostileServer)
 
     session.get = counting_get  # type: ignore[method-assign,assignment]
     verifier = pool.verifier(
-        token_use="id", jwks_uri=server.url, allow_http=True, session=session, clock=lambda: NOW
+        token_use="id",
+        jwks_uri=jwks_server.url,
+        allow_http=True,
+        session=session,
+        clock=lambda: NOW,
     )
     assert verifier.verify(pool.id_token(now=NOW))
-    assert calls == [server.url]
+    assert calls == [jwks_server.url]
 
 
 def test_hydrate_follows_the_back_off_and_keeps_usable_stale_keys(
-    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+    pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
     cache = JwksCache(clock=mono, max_age=600, cooldown=10, stale_if_error=3600)
-    verifier = make_verifier(pool, server.url, cache)
+    verifier = make_verifier(pool, jwks_server.url, cache)
     verifier.hydrate()
-    server.behaviour = reply(500, {"Content-Type": "text/plain"}, b"boom")
+    jwks_server.behaviour = reply(500, {"Content-Type": "text/plain"}, b"boom")
     mono.advance(601)
     verifier.hydrate()  # refresh fails, but the stale keys are usable: no error
-    assert server.requests == 2
+    assert jwks_server.requests == 2
     verifier.hydrate()  # backing off: the endpoint is not contacted again
-    assert server.requests == 2
+    assert jwks_server.requests == 2
     assert verifier.verify(pool.id_token(now=NOW))
 
 
 def test_hydrate_with_nothing_cached_fails_fast_during_the_back_off(
-    pool: FakeCognitoPool, server: HostileServer, mono: ManualClock
+    pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
-    server.behaviour = reply(503, {"Content-Type": "text/plain"}, b"down")
-    verifier = make_verifier(pool, server.url, JwksCache(clock=mono, cooldown=10))
+    jwks_server.behaviour = reply(503, {"Content-Type": "text/plain"}, b"down")
+    verifier = make_verifier(pool, jwks_server.url, JwksCache(clock=mono, cooldown=10))
     for _ in range(3):
         with pytest.raises(JwksUnavailableError) as info:
             verifier.hydrate()
         assert info.value.reason == "jwks_http_status"
-    assert server.requests == 1
+    assert jwks_server.requests == 1
 
 
 # -- rotation in real time --------------------------------------------------------
 
 
 def test_a_rotated_key_is_adopted_at_once_in_real_time(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, jwks_server: HostileServer
 ) -> None:
     """Real clock, default cooldown: a key published after start-up verifies on first sight."""
-    verifier = make_verifier(pool, server.url, JwksCache(fast_fetcher()))
+    verifier = make_verifier(pool, jwks_server.url, JwksCache(fast_fetcher()))
     verifier.hydrate()
     pool.rotate(which="id", label="jwks-real-time-rotation")
     started = time.monotonic()
     assert verifier.verify(pool.id_token(now=NOW))["iss"] == pool.issuer
     assert time.monotonic() - started < 5  # a fetch, not a 10 s cooldown
-    assert server.requests == 2
+    assert jwks_server.requests == 2
 
 
 def test_concurrent_callers_share_the_refetch_for_a_new_kid(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, jwks_server: HostileServer
 ) -> None:
-    verifier = make_verifier(pool, server.url, JwksCache(fast_fetcher()))
+    verifier = make_verifier(pool, jwks_server.url, JwksCache(fast_fetcher()))
     verifier.hydrate()
     pool.rotate(which="id", label="jwks-real-time-shared")
     token = pool.id_token(now=NOW)
-    server.behaviour = slowly(jwks_of(pool), 0.2)
+    jwks_server.behaviour = delayed(current_jwks(pool), 0.2)
     results = verify_concurrently(verifier, token, 16)
     assert all(isinstance(r, str) for r in results), results
-    assert server.requests == 2  # the hydrate, and one refetch shared by all 16
+    assert jwks_server.requests == 2  # the hydrate, and one refetch shared by all 16
 
 
 def test_a_new_kid_during_a_junk_flood_is_accepted_within_one_cooldown(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, jwks_server: HostileServer
 ) -> None:
     """4 threads send junk kids; a key published mid-flood verifies within ~one cooldown."""
     cooldown = 0.5
     patient = RequestsFetcher(connect_timeout=2.0, read_timeout=2.0, total_timeout=4.0)
-    verifier = make_verifier(pool, server.url, JwksCache(patient, cooldown=cooldown))
+    verifier = make_verifier(pool, jwks_server.url, JwksCache(patient, cooldown=cooldown))
     verifier.hydrate()
     _, payload, signature = pool.id_token(now=NOW).split(".")
     stop = threading.Event()
@@ -582,5 +568,5 @@ def test_a_new_kid_during_a_junk_flood_is_accepted_within_one_cooldown(
     # One cooldown, plus a fetch and the scheduling slack of a loaded machine
     # (the cooldown that was running when the key was published, at most).
     assert accepted_after <= cooldown + 1.5, accepted_after
-    refetches = server.requests - 1
+    refetches = jwks_server.requests - 1
     assert refetches <= elapsed / cooldown + 2, (refetches, elapsed)

@@ -38,6 +38,7 @@ from hostile_servers import (
     HostileServer,
     black_hole,
     chained_gzip_bomb,
+    current_jwks,
     drip_body,
     drip_headers,
     free_port,
@@ -103,15 +104,6 @@ def fetcher(
     return RequestsFetcher(
         connect_timeout=connect_timeout, read_timeout=read_timeout, total_timeout=total_timeout
     )
-
-
-def serving(pool: FakeCognitoPool) -> Behaviour:
-    """The pool's JWKS as it is *at each request* (rotation shows up)."""
-
-    def current() -> bytes:
-        return pool.jwks_json.encode()
-
-    return json_body(current)
 
 
 def verifier_for(pool: FakeCognitoPool, uri: str, cache: JwksCache) -> CognitoJwtVerifier:
@@ -244,7 +236,7 @@ def mode_named(pool: FakeCognitoPool, name: str) -> Mode:
 
 @contextmanager
 def endpoint(pool: FakeCognitoPool, mode: Mode, *, start_good: bool) -> Iterator[Endpoint]:
-    good = serving(pool)
+    good = current_jwks(pool)
     with ExitStack() as stack:
         if mode.behaviour is not None:
             server = HostileServer(good if start_good else mode.behaviour)
@@ -464,7 +456,7 @@ def test_flapping_endpoint_never_fails_a_valid_token(pool: FakeCognitoPool) -> N
     mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=5, cooldown=2, max_backoff=8)
     token = pool.id_token(now=NOW)
-    good = serving(pool)
+    good = current_jwks(pool)
     bad = [reply(500, JSON, b"{}"), reset]
     with HostileServer(good) as server:
         calls = [0]
@@ -521,7 +513,7 @@ def test_body_changing_between_calls(pool: FakeCognitoPool) -> None:
 
 
 def test_redirect_target_is_never_contacted(pool: FakeCognitoPool) -> None:
-    with HostileServer(serving(pool)) as target:
+    with HostileServer(current_jwks(pool)) as target:
         moved = reply(302, {"Location": target.url}, b"")
         with HostileServer(moved) as server:
             verifier = verifier_for(pool, server.url, JwksCache(fetcher()))
@@ -537,7 +529,7 @@ def test_down_endpoint_comes_back_on_the_same_port(pool: FakeCognitoPool) -> Non
     mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=60, cooldown=10)
     token = pool.id_token(now=NOW)
-    good = serving(pool)
+    good = current_jwks(pool)
     server = HostileServer(good)
     port, uri = server.port, server.url
     verifier = verifier_for(pool, uri, cache)
@@ -568,7 +560,7 @@ def test_new_kid_is_picked_up_on_first_use_after_the_cooldown(
     pool = rotating_pool
     mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=3600, cooldown=10)
-    with HostileServer(serving(pool)) as server:
+    with HostileServer(current_jwks(pool)) as server:
         verifier = verifier_for(pool, server.url, cache)
         old = pool.id_token(now=NOW)
         assert verifier.verify(old)
@@ -588,7 +580,7 @@ def test_removed_kid_is_rejected_after_the_next_refresh_even_if_seen_before(
     pool = rotating_pool
     mono = ManualClock()
     cache = JwksCache(fetcher(), clock=mono, max_age=600, cooldown=10)
-    with HostileServer(serving(pool)) as server:
+    with HostileServer(current_jwks(pool)) as server:
         verifier = verifier_for(pool, server.url, cache)
         old_kid = pool.id_kid
         old = pool.id_token(now=NOW)
@@ -673,7 +665,7 @@ def test_the_other_issuer_form_on_a_host_without_keys_costs_one_fetch_and_answer
 ) -> None:
     pool = two_hosts_pool
     answer = reply(status, {"Content-Type": "application/json"}, b'{"message":"Forbidden"}')
-    with pool_on_two_hosts(pool, serving(pool), answer) as (verifier, classic, other):
+    with pool_on_two_hosts(pool, current_jwks(pool), answer) as (verifier, classic, other):
         token = pool.id_token(now=NOW, iss=other_form(pool))
         reasons: list[object] = []
         lock = threading.Lock()
@@ -708,7 +700,11 @@ def test_a_flood_of_the_other_form_costs_at_most_one_fetch_per_cooldown_in_real_
     pool = two_hosts_pool
     cooldown = 0.25
     answer = reply(403, {"Content-Type": "application/json"}, b"{}")
-    with pool_on_two_hosts(pool, serving(pool), answer, cooldown=cooldown) as (verifier, _, other):
+    with pool_on_two_hosts(pool, current_jwks(pool), answer, cooldown=cooldown) as (
+        verifier,
+        _,
+        other,
+    ):
         token = pool.id_token(now=NOW, iss=other_form(pool))
         started = time.monotonic()
         calls = 0
@@ -725,7 +721,7 @@ def test_a_flood_of_the_other_form_costs_at_most_one_fetch_per_cooldown_in_real_
 def test_a_server_error_on_the_other_host_stays_a_503(two_hosts_pool: FakeCognitoPool) -> None:
     pool = two_hosts_pool
     answer = reply(500, {"Content-Type": "text/plain"}, b"boom")
-    with pool_on_two_hosts(pool, serving(pool), answer) as (verifier, _, other):
+    with pool_on_two_hosts(pool, current_jwks(pool), answer) as (verifier, _, other):
         token = pool.id_token(now=NOW, iss=other_form(pool))
         for _ in range(3):
             with pytest.raises(JwksUnavailableError) as info:
@@ -740,7 +736,7 @@ def test_hydrate_succeeds_when_only_the_classic_host_serves_keys(
 ) -> None:
     pool = two_hosts_pool
     answer = reply(403, {"Content-Type": "application/json"}, b"{}")
-    with pool_on_two_hosts(pool, serving(pool), answer) as (verifier, classic, other):
+    with pool_on_two_hosts(pool, current_jwks(pool), answer) as (verifier, classic, other):
         verifier.hydrate()
         assert (classic.requests, other.requests) == (1, 0)
         assert verifier.verify(pool.id_token(now=NOW))
@@ -752,7 +748,7 @@ def test_hydrate_succeeds_when_only_the_other_host_serves_keys(
 ) -> None:
     pool = two_hosts_pool
     answer = reply(status, {"Content-Type": "application/json"}, b"{}")
-    with pool_on_two_hosts(pool, answer, serving(pool)) as (verifier, classic, other):
+    with pool_on_two_hosts(pool, answer, current_jwks(pool)) as (verifier, classic, other):
         verifier.hydrate()
         assert (classic.requests, other.requests) == (1, 1)
         assert verifier.verify(pool.id_token(now=NOW, iss=other_form(pool)))
@@ -779,7 +775,7 @@ def test_hydrate_raises_an_outage_of_the_classic_host_at_once(
     """Only "no keys here" (403/404) moves on; an outage is reported, not hidden."""
     pool = two_hosts_pool
     down = reply(503, {"Content-Type": "text/plain"}, b"down")
-    with pool_on_two_hosts(pool, down, serving(pool)) as (verifier, classic, other):
+    with pool_on_two_hosts(pool, down, current_jwks(pool)) as (verifier, classic, other):
         with pytest.raises(JwksUnavailableError) as info:
             verifier.hydrate()
         assert info.value.http_status == 503

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from fixed_time import NOW, clock
-from hostile_servers import JSON, Behaviour, HostileServer, json_body, reply
+from hostile_servers import JSON, HostileServer, current_jwks, delayed, reply
 
 from cognito_jwt import (
     CognitoJwtError,
@@ -63,22 +63,11 @@ def pool() -> FakeCognitoPool:
     return FakeCognitoPool("us-east-1_LoadTest001", "loadclient0123456789abcdef")
 
 
-def serving(pool: FakeCognitoPool, delay: float = 0.0) -> Behaviour:
-    """The pool's current JWKS, after ``delay`` seconds (to make a stampede overlap)."""
-    answer = json_body(lambda: pool.jwks_json.encode())  # noqa: PLW0108 - read per request
-
-    def behave(handler: Any) -> None:
-        if delay:
-            time.sleep(delay)
-        answer(handler)
-
-    return behave
-
-
 @pytest.fixture
-def server(pool: FakeCognitoPool) -> Iterator[HostileServer]:
-    with HostileServer(serving(pool, delay=0.3)) as srv:
-        yield srv
+def slow_jwks_server(pool: FakeCognitoPool, jwks_server: HostileServer) -> HostileServer:
+    """The JWKS endpoint, answering after 0.3 s so that a stampede overlaps."""
+    jwks_server.behaviour = delayed(current_jwks(pool), 0.3)
+    return jwks_server
 
 
 def fetcher() -> RequestsFetcher:
@@ -113,9 +102,9 @@ def _unb64(segment: str) -> bytes:
 
 
 def test_64_threads_on_a_cold_cache_make_exactly_one_fetch(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, slow_jwks_server: HostileServer
 ) -> None:
-    verifier = verifier_for(pool, server.url, JwksCache(fetcher()))
+    verifier = verifier_for(pool, slow_jwks_server.url, JwksCache(fetcher()))
     token = pool.id_token(now=NOW)
     barrier = threading.Barrier(64)
     results: list[object] = []
@@ -137,17 +126,17 @@ def test_64_threads_on_a_cold_cache_make_exactly_one_fetch(
     for t in threads:
         t.join()
     FIGURES["64 threads, cold cache"] = (
-        f"{server.requests} fetch, {time.monotonic() - started:.2f} s wall"
+        f"{slow_jwks_server.requests} fetch, {time.monotonic() - started:.2f} s wall"
     )
     assert len(results) == 64
     assert all(isinstance(r, str) for r in results), [r for r in results if not isinstance(r, str)]
-    assert server.requests == 1
+    assert slow_jwks_server.requests == 1
 
 
 def test_1000_coroutines_on_a_cold_cache_make_exactly_one_fetch(
-    pool: FakeCognitoPool, server: HostileServer
+    pool: FakeCognitoPool, slow_jwks_server: HostileServer
 ) -> None:
-    verifier = verifier_for(pool, server.url, JwksCache(fetcher()))
+    verifier = verifier_for(pool, slow_jwks_server.url, JwksCache(fetcher()))
     tokens = [pool.id_token(now=NOW), pool.access_token(now=NOW)]
 
     async def main() -> list[dict[str, Any]]:
@@ -156,11 +145,11 @@ def test_1000_coroutines_on_a_cold_cache_make_exactly_one_fetch(
     started = time.monotonic()
     results = asyncio.run(main())
     FIGURES["1,000 coroutines, cold cache"] = (
-        f"{server.requests} fetch, {time.monotonic() - started:.2f} s wall"
+        f"{slow_jwks_server.requests} fetch, {time.monotonic() - started:.2f} s wall"
     )
     assert len(results) == 1000
     assert {r["token_use"] for r in results} == {"id", "access"}
-    assert server.requests == 1
+    assert slow_jwks_server.requests == 1
 
 
 def test_cold_stampede_on_a_failing_endpoint_makes_one_attempt(pool: FakeCognitoPool) -> None:
@@ -203,7 +192,7 @@ def test_unknown_kid_flood_costs_one_fetch_per_cooldown_exactly(
 ) -> None:
     """10,000 tokens with invented kids spread over 10 (simulated) seconds, cooldown 1 s."""
     mono = ManualClock()
-    with HostileServer(serving(pool)) as srv:
+    with HostileServer(current_jwks(pool)) as srv:
         verifier = verifier_for(pool, srv.url, JwksCache(fetcher(), clock=mono, cooldown=1.0))
         verifier.hydrate()
         base = pool.id_token(now=NOW)
@@ -225,7 +214,7 @@ def test_unknown_kid_flood_costs_one_fetch_per_cooldown_exactly(
 def test_unknown_kid_flood_across_threads_in_real_time(pool: FakeCognitoPool) -> None:
     """8 threads flood for ~2 s of wall time with cooldown 0.25 s: fetches <= time/cooldown + 1."""
     cooldown = 0.25
-    with HostileServer(serving(pool)) as srv:
+    with HostileServer(current_jwks(pool)) as srv:
         verifier = verifier_for(pool, srv.url, JwksCache(fetcher(), cooldown=cooldown))
         verifier.hydrate()
         base = pool.id_token(now=NOW)
@@ -279,7 +268,7 @@ def test_random_iss_and_kid_flood_keeps_memory_bounded(pool: FakeCognitoPool) ->
     tokens (each to two verifiers) is what stayed after the first 2,000."""
     other = FakeCognitoPool("us-east-1_LoadTest002", "loadclient0123456789abcdef")
     rng = random.Random(5)
-    with HostileServer(serving(pool)) as srv:
+    with HostileServer(current_jwks(pool)) as srv:
         cache = JwksCache(fetcher(), cooldown=0.2)
         verifier = verifier_for(pool, srv.url, cache)
         multi = MultiIssuerVerifier([verifier, other.verifier(token_use=None, clock=clock)])
@@ -424,7 +413,7 @@ def test_soak_mixed_tokens_across_threads_zero_wrong_answers(pool: FakeCognitoPo
     every fifth request: every answer must be the right one."""
     mix = _mix(pool)
     calls = [0]
-    ok = serving(pool)
+    ok = current_jwks(pool)
     fail = reply(500, JSON, b"{}")
 
     def flaky(handler: Any) -> None:
