@@ -24,12 +24,21 @@ policy of a hit, and `TokenCache.remember` the only way in:
   dict a `custom_check` may have changed.
 
 An entry holds the per-issuer object that verified it, so the cache knows
-nothing of verifiers.  Bounded by entry count (LRU eviction), and
-scan-resistant: once lookups have missed about `2 * maxsize` times more than
-they hit, a verified token is remembered only one time in 16, until hits are
-back above one lookup in 9 (see `TokenCache.remember`).  Under the GIL no lock
-is taken (see `TokenCache` for why that is safe, and why a lock would cost
-throughput); a free-threaded build locks each mutation.
+nothing of verifiers.  Entries are found by the token's last `_KEY_CHARS`
+characters (part of its signature, which differs between any two tokens an
+issuer signs) and then compared with the whole token: a request brings a new
+`str` whose hash Python has not computed yet, and hashing 43 characters
+instead of the whole 1.1 KB token is most of what a lookup costs, hit or
+miss.  A token sharing those characters with a remembered one is simply not
+found (it is a different token), and only tokens that passed every check are
+ever stored, so the key selects an entry but never decides what it means.
+
+Bounded by entry count (LRU eviction), and scan-resistant: once lookups have
+missed about `2 * maxsize` times more than they hit, a verified token is
+remembered only one time in 16, until hits are back above one lookup in 9
+(see `TokenCache.remember`).  Under the GIL no lock is taken (see
+`TokenCache` for why that is safe, and why a lock would cost throughput); a
+free-threaded build locks each mutation.
 """
 
 from __future__ import annotations
@@ -67,6 +76,10 @@ _COLD_AFTER = 2
 _HIT_WARMTH = 8
 #: While cold, one verified token in this many is remembered.
 _COLD_SAMPLE = 16
+
+#: Characters of the token's end that find an entry: 258 bits of its signature
+#: (every supported algorithm's signature segment is at least 86 characters).
+_KEY_CHARS = 43
 
 #: False only on a free-threaded build running without its GIL (3.13+).
 _GIL: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
@@ -131,9 +144,12 @@ _Template = tuple[dict[str, Any], tuple[tuple[str, Copier], ...], tuple[float, f
 class CachedToken:
     """What a hit needs: the issuer and key that verified the token, and its claims."""
 
-    __slots__ = ("_template", "header", "issuer", "key", "kid")
+    __slots__ = ("_template", "header", "issuer", "key", "kid", "token")
 
-    def __init__(self, issuer: _Issuer, header: Header, kid: str, key: VerificationKey) -> None:
+    def __init__(
+        self, token: str, issuer: _Issuer, header: Header, kid: str, key: VerificationKey
+    ) -> None:
+        self.token = token
         self.issuer = issuer
         self.header = header
         self.kid = kid
@@ -143,7 +159,7 @@ class CachedToken:
         # reader never sees half of it.
         self._template: _Template | None = None
 
-    def template(self, token: str) -> _Template:
+    def template(self) -> _Template:
         """The token's verified claims, private to the cache, how to copy them, and
         when they are valid (`claims.valid_window` under the issuer's leeways)."""
         cached = self._template
@@ -151,7 +167,8 @@ class CachedToken:
             # First hit: decode the (already verified) payload once more into a
             # template nobody else holds.  Same decoder, same bytes: same claims.
             # Two threads may both get here; either template is right.
-            parsed = _json_object(b64url_decode(token.split(".")[1], "payload"), "payload")
+            payload = self.token.split(".")[1]
+            parsed = _json_object(b64url_decode(payload, "payload"), "payload")
             nested = tuple(
                 (k, _copier(v)) for k, v in parsed.items() if type(v) is dict or type(v) is list
             )
@@ -162,7 +179,7 @@ class CachedToken:
 
 
 class TokenCache:
-    """A thread-safe LRU of verified tokens keyed by the exact token string.
+    """A thread-safe LRU of verified tokens: a hit is the exact token string.
 
     With a GIL (every CPython build but the free-threaded ones) it takes no
     lock: each `OrderedDict` call below is one C call that runs no Python code
@@ -196,8 +213,9 @@ class TokenCache:
         if type(token) is not str:  # a str subclass could fake equality or its hash
             return None
         entries = self._entries
-        entry = entries.get(token)
-        if entry is None:
+        suffix = token[-_KEY_CHARS:]
+        entry = entries.get(suffix)
+        if entry is None or entry.token != token:
             coldness = self._coldness + 1
             if coldness <= 2 * _COLD_AFTER * self.maxsize:
                 self._coldness = coldness
@@ -208,15 +226,15 @@ class TokenCache:
         lock = self._lock
         try:
             if lock is None:
-                entries.move_to_end(token)
+                entries.move_to_end(suffix)
             else:
                 with lock:
-                    entries.move_to_end(token)
+                    entries.move_to_end(suffix)
         except KeyError:  # evicted by another thread meanwhile: still a valid entry
             pass
         issuer = entry.issuer
         settings = issuer.settings
-        template, nested, window = entry._template or entry.template(token)
+        template, nested, window = entry._template or entry.template()
         now = settings.clock()
         try:
             if window is None or not window[0] <= now < window[1]:  # NaN: the full rules
@@ -228,7 +246,7 @@ class TokenCache:
             # kid: a rotated, reloaded or stale JWKS serves another or none.
             valid = settings.keys.peek(issuer.jwks_uri, entry.kid) is entry.key
         if not valid:
-            self._discard(token, entry)
+            self._discard(suffix, entry)
             return None
         claims = template.copy()
         for name, copy in nested:
@@ -262,31 +280,38 @@ class TokenCache:
             self._skipped = skipped
             if skipped % _COLD_SAMPLE:
                 return
-        entry = CachedToken(issuer, header, kid, key)
+        entry = CachedToken(token, issuer, header, kid, key)
         if self._lock is None:
-            self._put(token, entry)
+            self._put(token[-_KEY_CHARS:], entry)
         else:
             with self._lock:
-                self._put(token, entry)
+                self._put(token[-_KEY_CHARS:], entry)
 
-    def _put(self, token: str, entry: CachedToken) -> None:
+    def _put(self, suffix: str, entry: CachedToken) -> None:
         entries = self._entries
-        entries[token] = entry
+        entries[suffix] = entry
         if len(entries) > self.maxsize:
             try:  # noqa: SIM105 - cheaper than contextlib.suppress on every full-cache miss
                 entries.popitem(last=False)
             except KeyError:  # another thread emptied it meanwhile
                 pass
 
-    def _discard(self, token: str, entry: CachedToken) -> None:
-        """Forget `token` if it still maps to `entry` (a racing put may win: harmless)."""
+    def _discard(self, suffix: str, entry: CachedToken) -> None:
+        """Forget `entry` if `suffix` still maps to it (a racing put may win: harmless)."""
         if self._lock is None:
-            if self._entries.get(token) is entry:
-                self._entries.pop(token, None)
+            if self._entries.get(suffix) is entry:
+                self._entries.pop(suffix, None)
         else:
             with self._lock:
-                if self._entries.get(token) is entry:
-                    del self._entries[token]
+                if self._entries.get(suffix) is entry:
+                    del self._entries[suffix]
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __contains__(self, token: object) -> bool:
+        """Whether `token` itself is remembered (not another token ending alike)."""
+        if type(token) is not str:
+            return False
+        entry = self._entries.get(token[-_KEY_CHARS:])
+        return entry is not None and entry.token == token

@@ -14,11 +14,14 @@ signature checks that reach :meth:`VerificationKey.verify`.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
 
 import pytest
 from fixed_time import NOW
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cognito_jwt import (
     CognitoJwtVerifier,
@@ -33,11 +36,12 @@ from cognito_jwt import (
     TokenExpiredError,
     TokenNotYetValidError,
     UnknownKeyError,
+    decode_unverified,
 )
 from cognito_jwt import _token_cache as cache_module
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE, copy_json
 from cognito_jwt.keys import VerificationKey
-from cognito_jwt.testing import FakeCognitoPool, ManualClock
+from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
 
 
 class PoolFetcher:
@@ -128,6 +132,56 @@ def test_only_the_exact_string_hits(pool: FakeCognitoPool, signature_checks: lis
     with pytest.raises(InvalidSignatureError):
         verifier.verify(forged)
     assert len(signature_checks) == 2
+
+
+def test_a_token_ending_like_a_remembered_one_is_judged_in_full(
+    pool: FakeCognitoPool, signature_checks: list[str]
+) -> None:
+    # Entries are found by the token's last characters (its signature's end);
+    # a token with the same signature on another payload must not be served
+    # the remembered claims.
+    verifier = pool.verifier(clock=ManualClock(NOW))
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    head, _, sig = token.split(".")
+    other_payload = b64url(
+        json.dumps({**decode_unverified(token)[1], "cognito:username": "mallory"}).encode()
+    )
+    forged = f"{head}.{other_payload}.{sig}"
+    assert forged[-cache_module._KEY_CHARS :] == token[-cache_module._KEY_CHARS :]
+    with pytest.raises(InvalidSignatureError):
+        verifier.verify(forged)
+    assert len(signature_checks) == 2
+    assert verifier.verify(token)["cognito:username"] != "mallory"
+    assert len(signature_checks) == 2  # the remembered token still hits
+
+
+@pytest.fixture(scope="module")
+def look_alike_tokens(pool: FakeCognitoPool) -> list[str]:
+    """Valid tokens, each with its own claims (a distinct `jti`)."""
+    return [pool.id_token(now=NOW, jti=f"look-alike-{i}") for i in range(8)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(order=st.lists(st.integers(min_value=0, max_value=7), min_size=1, max_size=40))
+def test_tokens_that_share_a_lookup_key_each_get_their_own_claims(
+    pool: FakeCognitoPool, look_alike_tokens: list[str], order: list[int]
+) -> None:
+    # With a one-character lookup key, the eight tokens collide all the time
+    # (an RS256 signature segment ends in one of four characters): every
+    # answer must still be the one the full path gives for that exact token.
+    assert len({token[-1] for token in look_alike_tokens}) < len(look_alike_tokens)
+    reference = pool.verifier(clock=ManualClock(NOW), cache_size=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache_module, "_KEY_CHARS", 1)
+        patch.setattr(cache_module, "_COLD_AFTER", 10**6)  # remember every token
+        cached = pool.verifier(clock=ManualClock(NOW), cache_size=3)
+        cache = cached._token_cache
+        assert cache is not None
+        for index in order:
+            token = look_alike_tokens[index]
+            assert cached.verify(token) == reference.verify(token)
+            assert token in cache
 
 
 def test_str_subclasses_never_use_the_cache(

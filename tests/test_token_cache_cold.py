@@ -44,7 +44,7 @@ def verifier(pool: FakeCognitoPool) -> CognitoJwtVerifier:
 def remembered(verifier: CognitoJwtVerifier, token: str) -> bool:
     cache = verifier._token_cache
     assert cache is not None
-    return token in cache._entries
+    return token in cache
 
 
 def tokens(pool: FakeCognitoPool, count: int) -> list[str]:
