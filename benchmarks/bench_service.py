@@ -2,7 +2,7 @@
 
 Run with ``nox -s bench_service`` (installs the package, the servers and the
 peers) or ``python benchmarks/bench_service.py [--quick] [--seconds S]
-[--repeats N] [--only fastapi,flask,drf,first,cold]``.  Not a test: nothing
+[--repeats N] [--only fastapi,flask,drf,never,first,cold]``.  Not a test: nothing
 asserts a time; the closing lines say which targets this run met.
 
 Method (details in docs/performance.md):
@@ -31,6 +31,10 @@ Method (details in docs/performance.md):
   same repeat: no auth at all, and the bearer-only floor (FastAPI's
   ``HTTPBearer()``; for Flask and DRF a decorator / authentication class that
   finds the bearer token and verifies nothing).
+* A cache that never hits, in-process (section ``never``, see
+  ``never_hits.py``): the FastAPI and Flask apps driven without a server,
+  cache on and ``cache_size=0`` taking turns in many short rounds, every
+  request with a token never sent before; CPU per request, paired by round.
 * First request after start: a fresh server, polled on ``/health`` until it
   answers, then one authenticated request, timed; with and without start-up
   key loading.
@@ -604,6 +608,34 @@ FIRST: dict[str, float] = {}
 COLD: dict[str, float] = {}
 
 
+#: Median paired cost (on / off - 1) of a cache that never hits, in-process.
+NEVER: dict[str, float] = {}
+
+
+def never_hits(env: dict[str, str], pool: FakeCognitoPool, *, quick: bool) -> list[str]:
+    """The in-process A/B of `never_hits.py`, for FastAPI and Flask."""
+    import never_hits as never
+
+    for name in ("BENCH_POOL", "BENCH_AUD", "BENCH_ISS", "BENCH_JWKS_URI"):
+        os.environ[name] = env[name]
+    rounds, per_round = (6, 100) if quick else (40, 250)
+    lines = [
+        "**A cache that never hits, in-process** (every request a new token; "
+        f"{rounds} rounds of {per_round} requests per app, cache on and off taking turns)",
+        "",
+        "| app | `cache_size=0`, CPU µs/request | cache on | cost, median of paired rounds "
+        "| interquartile range |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for framework in ("fastapi", "flask"):
+        print(f"never: {framework}, {rounds} x {per_round} requests per app ...", flush=True)
+        rows, NEVER[framework] = never.report(
+            framework, never.measure(framework, pool, rounds, per_round)
+        )
+        lines += rows
+    return [*lines, ""]
+
+
 def versions() -> str:
     names = [
         "fastapi", "starlette", "uvicorn", "uvloop", "httptools", "flask", "gunicorn",
@@ -638,6 +670,11 @@ def targets(all_runs: dict[str, dict[str, dict[str, list[Run]]]]) -> list[str]:
             f"| {framework}: a cache that never hits costs <= 3 % CPU/request vs `cache_size=0` "
             f"| {miss * 100:+.1f} % | {verdict(miss <= 0.03)} |"
         )
+    for framework, cost in NEVER.items():
+        lines.append(
+            f"| {framework}, in-process: a cache that never hits costs <= 3 % CPU/request "
+            f"| {cost * 100:+.1f} % | {verdict(cost <= 0.03)} |"
+        )
     for framework, first in FIRST.items():
         lines.append(
             f"| {framework}: first request after start <= 15 ms (keys loaded at start-up) "
@@ -659,7 +696,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=None, help="repeats (5)")
     parser.add_argument("--python-load", action="store_true", help="use the Python load generator")
     parser.add_argument(
-        "--only", default="fastapi,flask,drf,first,cold", help="comma-separated sections"
+        "--only", default="fastapi,flask,drf,never,first,cold", help="comma-separated sections"
     )
     args = parser.parse_args()
     args.seconds = args.seconds or (2.0 if args.quick else 4.0)
@@ -706,6 +743,8 @@ def main() -> None:
             runs, rejections = measure_framework(framework, contenders, env, tokens, args, workdir)
             all_runs[framework] = runs
             report += [*framework_table(framework, runs, rejections), ""]
+        if "never" in sections:
+            report += never_hits(env, pool, quick=args.quick)
         if "first" in sections:
             report += [
                 "**First request after start** (median of 3 fresh servers)",
