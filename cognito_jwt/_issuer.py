@@ -484,10 +484,19 @@ def _apply_custom_check(check: CustomCheck, header: dict[str, Any], claims: dict
         )
 
 
+def default_jwks_uri(iss: str) -> str:
+    """Where an issuer publishes its keys unless told otherwise: `<iss>/.well-known/jwks.json`.
+
+    The one home of that rule (OpenID Connect Discovery's location, which
+    Cognito user pools follow): verifiers and the CLI both derive it here.
+    """
+    return iss.rstrip("/") + "/.well-known/jwks.json"
+
+
 def _new_issuer(
     iss: str, jwks_uri: str | None, rules: _Rules, settings: _Settings, *, primary: bool
 ) -> _Issuer:
-    """An issuer for `iss`; its JWKS URI defaults to `<iss>/.well-known/jwks.json`.
+    """An issuer for `iss`; its JWKS URI defaults to `default_jwks_uri(iss)`.
 
     The URI must be https (unless `allow_http`) only if keys will be fetched
     from it: with a static JWKS it is a name, never contacted.
@@ -495,7 +504,7 @@ def _new_issuer(
     Raises:
         ConfigurationError: the JWKS URI is not acceptable.
     """
-    uri = jwks_uri if jwks_uri is not None else iss.rstrip("/") + "/.well-known/jwks.json"
+    uri = jwks_uri if jwks_uri is not None else default_jwks_uri(iss)
     if not settings.static_keys:
         uri = check_jwks_uri(uri, allow_http=settings.allow_http)
     return _Issuer(

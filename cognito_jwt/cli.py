@@ -476,12 +476,14 @@ def _uri_option(args: argparse.Namespace) -> str:
 def _jwks_uri_for(args: argparse.Namespace) -> str:
     if args.jwks_uri is not None:
         return str(args.jwks_uri)
+    from cognito_jwt._issuer import default_jwks_uri
+
     if args.issuer is not None:
-        return str(args.issuer).rstrip("/") + "/.well-known/jwks.json"
+        return default_jwks_uri(str(args.issuer))
     from cognito_jwt._cognito import cognito_issuers
 
     # The pool's primary issuer, as the verifier derives it (partition-aware).
-    return cognito_issuers(str(args.user_pool_id))[0] + "/.well-known/jwks.json"
+    return default_jwks_uri(cognito_issuers(str(args.user_pool_id))[0])
 
 
 def _cmd_jwks(args: argparse.Namespace, out: IO[str], err: IO[str], now: float) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from cognito_jwt import cli, decode_unverified
+from cognito_jwt import CognitoJwtVerifier, JwtVerifier, cli, decode_unverified
 from cognito_jwt.cli import (
     EXIT_ACCESS_DENIED,
     EXIT_INVALID_TOKEN,
@@ -519,6 +519,25 @@ def test_jwks_derives_the_cognito_uri_from_the_pool_id() -> None:
         cli._jwks_uri_for(args)
         == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json"
     )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--issuer", "https://issuer.example.com/tenant/"],
+        ["--issuer", "https://issuer.example.com"],
+        ["--user-pool-id", "us-gov-west-1_AbC123"],
+        ["--user-pool-id", "cn-north-1_AbC123"],
+    ],
+)
+def test_jwks_fetches_from_where_a_verifier_would(options: list[str]) -> None:
+    args = cli.build_parser().parse_args(["jwks", *options])
+    if args.issuer is not None:
+        verifier = JwtVerifier(issuer=args.issuer, audience=None)
+    else:
+        verifier = CognitoJwtVerifier(user_pool_id=args.user_pool_id, token_use="id", client_id="c")
+    primary = next(i for i in verifier._issuers.values() if i.primary)
+    assert cli._jwks_uri_for(args) == primary.jwks_uri
 
 
 def test_jwks_rejects_a_malformed_pool_id(run: Cli) -> None:
