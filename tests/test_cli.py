@@ -532,6 +532,7 @@ def test_jwks_derives_the_cognito_uri_from_the_pool_id() -> None:
 )
 def test_jwks_fetches_from_where_a_verifier_would(options: list[str]) -> None:
     args = cli.build_parser().parse_args(["jwks", *options])
+    verifier: JwtVerifier | CognitoJwtVerifier
     if args.issuer is not None:
         verifier = JwtVerifier(issuer=args.issuer, audience=None)
     else:
