@@ -8,8 +8,13 @@ compare two versions of the code, and `bench.py` for the figures users see.
 Each case runs its calls through `itertools.starmap`, and valgrind counts only
 inside `starmap_next` (`--toggle-collect`), so imports and set-up are left out.
 
+The two FastAPI cases put a cache that never hits in proportion: its cost per
+request against all the instructions of one request through the documented
+integration (`bench_service.py`'s section `never` measures the same in CPU
+time, where noise is larger than the difference).
+
 Run: `python benchmarks/instructions.py` (needs `valgrind` on the PATH; about a
-minute per case).
+minute per case; the FastAPI cases need the `fastapi` extra).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ CALLS = {
     "first sight, cache on (cold)": 200,
     "cache hit": 2000,
     "cache hit, new str": 2000,
+    "FastAPI request, cache off": 200,
+    "FastAPI request, cache on (cold)": 200,
 }
 
 
@@ -53,6 +60,8 @@ def prepare(case: str) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
             (p.signature, p.signing_input, pad, sha256)
             for p in itertools.islice(itertools.cycle(parsed), n)
         ]
+    if case.startswith("FastAPI"):
+        return fastapi_requests(pool, tokens, n, cache_on=case.endswith("(cold)"))
     if case == "first sight, cache on (cold)":
         # A cache that never hits, in its steady state: every token new, and
         # more misses than twice its size behind it (a small cache gets there
@@ -73,6 +82,34 @@ def prepare(case: str) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
         # As a request brings it: an equal string whose hash is not computed yet.
         return verifier.verify, [((t + " ")[:-1],) for t in calls]
     return verifier.verify, [(t,) for t in calls]
+
+
+def fastapi_requests(
+    pool: Any, tokens: list[str], n: int, *, cache_on: bool
+) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
+    """`GET /items` through the documented FastAPI integration, as an ASGI call.
+
+    Every request brings a token never sent before; with the cache on, more
+    misses than twice its size come first, so it is in the steady state of
+    a cache that never hits (docs/performance.md).
+    """
+    from fastapi import Depends, FastAPI
+    from never_hits import fastapi_driver
+
+    from cognito_jwt.integrations.fastapi import CognitoAuth
+
+    verifier = pool.verifier("id", cache_size=16 if cache_on else 0, clock=lambda: NOW + 100)
+    auth = CognitoAuth(verifier)
+    app = FastAPI()
+
+    @app.get("/items")
+    async def items(_: Any = Depends(auth)) -> list[int]:  # noqa: B008 - FastAPI's idiom
+        return [1, 2, 3]
+
+    drive = fastapi_driver(app)
+    assert drive(tokens) == {200}  # warm: imports, routes, keys; the cache past cold
+    fresh = [pool.id_token(groups=["admin", "users"], now=NOW) for _ in range(n)]
+    return drive, [([token],) for token in fresh]
 
 
 def run_case(case: str) -> None:
