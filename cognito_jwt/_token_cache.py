@@ -77,8 +77,8 @@ _HIT_WARMTH = 8
 #: While cold, one verified token in this many is remembered.
 _COLD_SAMPLE = 16
 
-#: Characters of the token's end that find an entry: 258 bits of its signature
-#: (every supported algorithm's signature segment is at least 86 characters).
+#: Characters of the token's end that find an entry: about 254 bits of its
+#: signature (every supported algorithm's signature segment has at least 86).
 _KEY_CHARS = 43
 
 #: False only on a free-threaded build running without its GIL (3.13+).

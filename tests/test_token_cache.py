@@ -29,6 +29,7 @@ from cognito_jwt import (
     InvalidAudienceError,
     InvalidClaimError,
     InvalidSignatureError,
+    InvalidTokenError,
     JwksCache,
     JwtVerifier,
     MissingGroupError,
@@ -154,6 +155,74 @@ def test_a_token_ending_like_a_remembered_one_is_judged_in_full(
     assert len(signature_checks) == 2
     assert verifier.verify(token)["cognito:username"] != "mallory"
     assert len(signature_checks) == 2  # the remembered token still hits
+
+
+def _changed_at(token: str, index: int) -> str:
+    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        pytest.param(lambda t: _changed_at(t, 10), id="header"),
+        pytest.param(lambda t: _changed_at(t, t.index(".") + 20), id="payload"),
+        pytest.param(lambda t: _changed_at(t, t.rindex(".") + 1), id="signature-start"),
+        pytest.param(
+            lambda t: _changed_at(t, len(t) - cache_module._KEY_CHARS - 1), id="before-the-key"
+        ),
+        pytest.param(lambda t: " " + t, id="leading-space"),
+        pytest.param(lambda t: t[1:], id="first-character-cut"),
+    ],
+)
+def test_any_change_before_the_lookup_key_takes_the_full_path(
+    pool: FakeCognitoPool, signature_checks: list[str], alter: Any
+) -> None:
+    verifier = pool.verifier(clock=ManualClock(NOW))
+    cache = verifier._token_cache
+    assert cache is not None
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    altered = alter(token)
+    assert altered[-cache_module._KEY_CHARS :] == token[-cache_module._KEY_CHARS :]
+    with pytest.raises(InvalidTokenError):
+        verifier.verify(altered)
+    assert altered not in cache
+    assert token in cache
+    checks = len(signature_checks)
+    verifier.verify(token)
+    assert len(signature_checks) == checks  # still a hit
+
+
+def test_an_equal_new_string_is_a_hit(pool: FakeCognitoPool, signature_checks: list[str]) -> None:
+    # Every request brings its token as a new str object, never the one remembered.
+    verifier = pool.verifier(clock=ManualClock(NOW))
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    copy = "".join(list(token))
+    assert copy is not token
+    assert verifier.verify(copy) == verifier.verify(token)
+    assert len(signature_checks) == 1
+
+
+def test_discarding_an_entry_keeps_a_newer_one_found_the_same_way(
+    pool: FakeCognitoPool, cache_mode: bool
+) -> None:
+    # A hit that finds its entry stale drops that entry only: another thread
+    # may have remembered a fresh one under the same key meanwhile.
+    verifier = pool.verifier(clock=ManualClock(NOW))
+    cache = verifier._token_cache
+    assert cache is not None
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    suffix = token[-cache_module._KEY_CHARS :]
+    old = cache._entries[suffix]
+    cache.remember(token, old.issuer, old.header, old.kid, old.key)
+    newer = cache._entries[suffix]
+    assert newer is not old
+    cache._discard(suffix, old)
+    assert cache._entries.get(suffix) is newer
+    cache._discard(suffix, newer)
+    assert token not in cache
 
 
 @pytest.fixture(scope="module")
