@@ -55,9 +55,14 @@ Runner = Callable[[int], float | None]
 ID = "id"
 POOL_ID = "us-east-1_BenchPool1"
 CLIENT_ID = "benchclient0123456789abcd"
-#: Distinct tokens cycled through for "first sight with the cache on": more than
-#: the default cache holds, so every call is a miss that also inserts and evicts.
+#: Distinct tokens cycled through for "first sight": every call sees a token
+#: that is not in the CPU caches, as in real traffic.
 FIRST_SIGHT_TOKENS = 1100
+#: The cache of the "cache on, new tokens" row: small enough that no token is
+#: still in it when the cycle brings it back (in its cold state the cache
+#: remembers one token in 16, and 16 * 32 < FIRST_SIGHT_TOKENS), so every call
+#: is a miss.  What a miss costs does not depend on the cache's size.
+MISS_CACHE_SIZE = 32
 
 
 # -- contenders -----------------------------------------------------------------------------
@@ -186,7 +191,9 @@ def build_contenders(  # noqa: PLR0915 - one closure per contender reads best in
         "floor: cryptography RSAPublicKey.verify": repeat(floor),
         "cognito_jwt, cache off, same token": repeat(lambda: no_cache.verify(token)),
         "cognito_jwt, cache off, new tokens": cycling(pool.verifier(ID, cache_size=0)),
-        "cognito_jwt, cache on, new tokens (miss)": cycling(pool.verifier(ID)),
+        "cognito_jwt, cache on, new tokens (miss)": cycling(
+            pool.verifier(ID, cache_size=MISS_CACHE_SIZE)
+        ),
         "cognito_jwt, cache on, repeat (hit)": cache_hit_fresh_strings,
         "PyJWT jwt.decode, preloaded key": repeat(pyjwt_decode),
         "PyJWT PyJWKClient + jwt.decode": repeat(pyjwkclient_recipe),
@@ -655,12 +662,12 @@ def main() -> None:  # noqa: PLR0915 - one report, read top to bottom
     print()
     print("Targets (docs/performance.md), this run:")
     print(
-        f"  1. first sight <= 1.3x floor: cache on {miss:.2f}x, cache off {first:.2f}x "
-        f"(same token again and again: {same:.2f}x) -> {verdict(miss <= 1.3)}"
+        f"  1. first sight <= 1.45x floor: cache on {miss:.2f}x, cache off {first:.2f}x "
+        f"(same token again and again: {same:.2f}x) -> {verdict(max(miss, first) <= 1.45)}"
     )
     print(
-        f"  2. repeat <= 3 µs and >= 10x faster than the floor: {hit:.2f} µs, "
-        f"{hit_speedup:.1f}x faster -> {verdict(hit <= 3 and hit_speedup >= 10)}"
+        f"  2. repeat <= 1.5 µs and >= 10x faster than the floor: {hit:.2f} µs, "
+        f"{hit_speedup:.1f}x faster -> {verdict(hit <= 1.5 and hit_speedup >= 10)}"
     )
     print(
         f"  3. import <= 40 ms over pass: {import_ms:.1f} ms -> {verdict(import_ms <= 40)}; "
