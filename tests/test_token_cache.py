@@ -157,6 +157,16 @@ def test_a_token_ending_like_a_remembered_one_is_judged_in_full(
     assert len(signature_checks) == 2  # the remembered token still hits
 
 
+def remembered(pool: FakeCognitoPool) -> tuple[Any, cache_module.TokenCache, str]:
+    """A verifier with the default cache, its cache, and a token it has just remembered."""
+    verifier = pool.verifier(clock=ManualClock(NOW))
+    cache = verifier._token_cache
+    assert cache is not None
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    return verifier, cache, token
+
+
 def _changed_at(token: str, index: int) -> str:
     return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
 
@@ -177,11 +187,7 @@ def _changed_at(token: str, index: int) -> str:
 def test_any_change_before_the_lookup_key_takes_the_full_path(
     pool: FakeCognitoPool, signature_checks: list[str], alter: Any
 ) -> None:
-    verifier = pool.verifier(clock=ManualClock(NOW))
-    cache = verifier._token_cache
-    assert cache is not None
-    token = pool.id_token(now=NOW)
-    verifier.verify(token)
+    verifier, cache, token = remembered(pool)
     altered = alter(token)
     assert altered[-cache_module._KEY_CHARS :] == token[-cache_module._KEY_CHARS :]
     with pytest.raises(InvalidTokenError):
@@ -209,11 +215,7 @@ def test_discarding_an_entry_keeps_a_newer_one_found_the_same_way(
 ) -> None:
     # A hit that finds its entry stale drops that entry only: another thread
     # may have remembered a fresh one under the same key meanwhile.
-    verifier = pool.verifier(clock=ManualClock(NOW))
-    cache = verifier._token_cache
-    assert cache is not None
-    token = pool.id_token(now=NOW)
-    verifier.verify(token)
+    _, cache, token = remembered(pool)
     suffix = token[-cache_module._KEY_CHARS :]
     old = cache._entries[suffix]
     cache.remember(token, old.issuer, old.header, old.kid, old.key)
