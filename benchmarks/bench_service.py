@@ -33,8 +33,9 @@ Method (details in docs/performance.md):
   finds the bearer token and verifies nothing).
 * A cache that never hits, in-process (section ``never``, see
   ``never_hits.py``): the FastAPI and Flask apps driven without a server,
-  cache on and ``cache_size=0`` taking turns in many short rounds, every
-  request with a token never sent before; CPU per request, paired by round.
+  cache on and ``cache_size=0`` taking turns request by request, every
+  request with a token never sent before; the median CPU time of a request
+  per round, paired by round.
 * First request after start: a fresh server, polled on ``/health`` until it
   answers, then one authenticated request, timed; with and without start-up
   key loading.
@@ -618,13 +619,14 @@ def never_hits(env: dict[str, str], pool: FakeCognitoPool, *, quick: bool) -> li
 
     for name in ("BENCH_POOL", "BENCH_AUD", "BENCH_ISS", "BENCH_JWKS_URI"):
         os.environ[name] = env[name]
-    rounds, per_round = (6, 100) if quick else (40, 250)
+    rounds, per_round = (6, 100) if quick else (20, 200)
     lines = [
         "**A cache that never hits, in-process** (every request a new token; "
-        f"{rounds} rounds of {per_round} requests per app, cache on and off taking turns)",
+        f"{rounds} rounds of {per_round} requests per app, the two apps taking turns "
+        "request by request)",
         "",
-        "| app | `cache_size=0`, CPU µs/request | cache on | cost, median of paired rounds "
-        "| interquartile range |",
+        "| app | `cache_size=0`, median CPU µs/request | cache on | cost, median of paired "
+        "rounds | interquartile range |",
         "|---|---:|---:|---:|---:|",
     ]
     for framework in ("fastapi", "flask"):

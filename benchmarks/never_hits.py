@@ -8,10 +8,12 @@ per cent are within one run's spread.  Here the same apps
 with no server and no network: the FastAPI app called as an ASGI callable
 in one event loop, the Flask app as a WSGI callable.  Two apps per
 framework, one with the default cache and one with `cache_size=0`, take
-turns in many short rounds (rotating which goes first), and each request
+turns request by request (which goes first alternates), and each request
 carries a token never sent before, to either app, so no lookup can hit.
-What is compared is CPU time per request (`time.process_time`), as the
-median over rounds of (cache on / cache off) from the same round.
+Each request's CPU time (`time.process_time` around the app call alone) is
+taken; a round's figure per app is the median of its requests (a preempted
+or collected request does not move it), and the cost is the median over
+rounds of (cache on / cache off) from the same round.
 
 Before timing, each app serves more than `2 * cache_size` new tokens: the
 steady state of a service that has been up for more than a few seconds,
@@ -39,8 +41,9 @@ from cognito_jwt.testing import FakeCognitoPool
 WARM = 2 * 1024 + 400
 CONTENDERS = ("cognito_jwt", "cognito_jwt_nocache")
 
-#: Serves a batch of tokens, one request each; returns the statuses seen.
-Driver = Callable[[list[str]], set[int]]
+#: Serves a batch of tokens, one request each; returns the statuses seen and
+#: each request's CPU seconds (the app call alone).
+Driver = Callable[[list[str]], tuple[set[int], list[float]]]
 
 
 def _build(framework: str, contender: str) -> Any:
@@ -69,8 +72,9 @@ def fastapi_driver(app: Any) -> Driver:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def batch(tokens: list[str]) -> set[int]:
+    async def batch(tokens: list[str]) -> tuple[set[int], list[float]]:
         statuses: set[int] = set()
+        seconds: list[float] = []
 
         async def send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -82,8 +86,10 @@ def fastapi_driver(app: Any) -> Driver:
                 (b"host", b"127.0.0.1:8000"),
                 (b"authorization", b"Bearer " + token.encode()),
             ]
+            started = time.process_time()
             await app(scope, receive, send)
-        return statuses
+            seconds.append(time.process_time() - started)
+        return statuses, seconds
 
     return lambda tokens: loop.run_until_complete(batch(tokens))
 
@@ -104,8 +110,9 @@ def flask_driver(app: Any) -> Driver:
         "wsgi.run_once": False,
     }
 
-    def batch(tokens: list[str]) -> set[int]:
+    def batch(tokens: list[str]) -> tuple[set[int], list[float]]:
         statuses: set[int] = set()
+        seconds: list[float] = []
 
         def start_response(status: str, *_: Any) -> None:
             statuses.add(int(status.split(" ", 1)[0]))
@@ -113,6 +120,7 @@ def flask_driver(app: Any) -> Driver:
         for token in tokens:
             environ = dict(base)
             environ["HTTP_AUTHORIZATION"] = "Bearer " + token
+            started = time.process_time()
             body = app(environ, start_response)
             try:
                 b"".join(body)
@@ -120,7 +128,8 @@ def flask_driver(app: Any) -> Driver:
                 close = getattr(body, "close", None)
                 if close is not None:
                     close()
-        return statuses
+            seconds.append(time.process_time() - started)
+        return statuses, seconds
 
     return batch
 
@@ -136,26 +145,28 @@ def _fresh(pool: FakeCognitoPool) -> Iterator[str]:
 def measure(
     framework: str, pool: FakeCognitoPool, rounds: int, per_round: int
 ) -> dict[str, list[float]]:
-    """CPU µs per request of each contender, one value per round."""
+    """Each contender's median CPU µs per request, one value per round."""
     drive = fastapi_driver if framework == "fastapi" else flask_driver
     drivers = {c: drive(_build(framework, c)) for c in CONTENDERS}
     fresh = _fresh(pool)
     for contender, driver in drivers.items():
-        statuses = driver([next(fresh) for _ in range(WARM)])
+        statuses, _ = driver([next(fresh) for _ in range(WARM)])
         if statuses != {200}:
             raise RuntimeError(f"{framework}/{contender} answered {statuses} to valid tokens")
     results: dict[str, list[float]] = {c: [] for c in CONTENDERS}
-    for r in range(rounds):
-        order = CONTENDERS if r % 2 == 0 else CONTENDERS[::-1]
-        for contender in order:
-            tokens = [next(fresh) for _ in range(per_round)]
-            gc.collect()
-            started = time.process_time()
-            statuses = drivers[contender](tokens)
-            elapsed = time.process_time() - started
-            if statuses != {200}:
-                raise RuntimeError(f"{framework}/{contender} answered {statuses}")
-            results[contender].append(elapsed / per_round * 1e6)
+    for _ in range(rounds):
+        tokens = [next(fresh) for _ in range(2 * per_round)]
+        seconds: dict[str, list[float]] = {c: [] for c in CONTENDERS}
+        gc.collect()
+        for i in range(per_round):
+            order = CONTENDERS if i % 2 == 0 else CONTENDERS[::-1]
+            for j, contender in enumerate(order):
+                statuses, taken = drivers[contender]([tokens[2 * i + j]])
+                if statuses != {200}:
+                    raise RuntimeError(f"{framework}/{contender} answered {statuses}")
+                seconds[contender] += taken
+        for contender, values in seconds.items():
+            results[contender].append(statistics.median(values) * 1e6)
     return results
 
 
