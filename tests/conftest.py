@@ -20,7 +20,7 @@ import pytest
 from hostile_servers import HostileServer, current_jwks
 
 from cognito_jwt import JwksCache
-from cognito_jwt.testing import FakeCognitoPool
+from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples" / "reference_api"))
@@ -81,6 +81,19 @@ def jwks_server(pool: FakeCognitoPool) -> Iterator[HostileServer]:
     if it defines one); a test may swap its `behaviour` to misbehave."""
     with HostileServer(current_jwks(pool)) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def alb() -> FakeAlb:
+    """A fake Application Load Balancer (its own key pair per test module)."""
+    return FakeAlb()
+
+
+@pytest.fixture(scope="module")
+def alb_key_server(alb: FakeAlb) -> Iterator[AlbKeyServer]:
+    """`alb`'s public-key endpoint on 127.0.0.1, one key per kid, as ALB publishes them."""
+    with alb.serve_keys() as serving:
+        yield serving
 
 
 @dataclass(frozen=True)

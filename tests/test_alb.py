@@ -8,7 +8,6 @@ import base64
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -54,20 +53,9 @@ CN_ARN = (
 )
 
 
-@pytest.fixture(scope="module")
-def alb() -> FakeAlb:
-    return FakeAlb()
-
-
-@pytest.fixture(scope="module")
-def server(alb: FakeAlb) -> Iterator[AlbKeyServer]:
-    with alb.serve_keys() as serving:
-        yield serving
-
-
 @pytest.fixture
-def verifier(alb: FakeAlb, server: AlbKeyServer) -> AlbJwtVerifier:
-    return alb.verifier(server, clock=clock)
+def verifier(alb: FakeAlb, alb_key_server: AlbKeyServer) -> AlbJwtVerifier:
+    return alb.verifier(alb_key_server, clock=clock)
 
 
 def expect(verifier: Any, token: Any, error: type[CognitoJwtError], reason: str) -> CognitoJwtError:
@@ -120,13 +108,15 @@ def test_verify_async_gives_the_same_answers(alb: FakeAlb, verifier: AlbJwtVerif
         asyncio.run(verifier.verify_async(alb.token(now=NOW, header_overrides={"client": "x"})))
 
 
-def test_key_is_fetched_once_then_served_from_cache(alb: FakeAlb, server: AlbKeyServer) -> None:
-    verifier = alb.verifier(server, clock=clock)
-    before = server.request_count
+def test_key_is_fetched_once_then_served_from_cache(
+    alb: FakeAlb, alb_key_server: AlbKeyServer
+) -> None:
+    verifier = alb.verifier(alb_key_server, clock=clock)
+    before = alb_key_server.request_count
     for _ in range(5):
         verifier.verify(alb.token(now=NOW))
-    assert server.request_count == before + 1
-    assert server.requested[-1] == alb.kid
+    assert alb_key_server.request_count == before + 1
+    assert alb_key_server.requested[-1] == alb.kid
 
 
 def test_payload_without_exp_and_iss_relies_on_the_header(
@@ -137,31 +127,31 @@ def test_payload_without_exp_and_iss_relies_on_the_header(
 
 
 def test_issuer_none_and_client_id_none_skip_those_checks(
-    alb: FakeAlb, server: AlbKeyServer
+    alb: FakeAlb, alb_key_server: AlbKeyServer
 ) -> None:
-    verifier = alb.verifier(server, issuer=None, client_id=None, clock=clock)
+    verifier = alb.verifier(alb_key_server, issuer=None, client_id=None, clock=clock)
     token = alb.token(now=NOW, iss="https://other", header_overrides={"iss": None, "client": None})
     assert verifier.verify(token)["iss"] == "https://other"
 
 
-def test_any_configured_arn_may_sign(alb: FakeAlb, server: AlbKeyServer) -> None:
-    verifier = alb.verifier(server, alb_arn=[OTHER_ARN, alb.alb_arn], clock=clock)
+def test_any_configured_arn_may_sign(alb: FakeAlb, alb_key_server: AlbKeyServer) -> None:
+    verifier = alb.verifier(alb_key_server, alb_arn=[OTHER_ARN, alb.alb_arn], clock=clock)
     assert verifier.verify(alb.token(now=NOW))
     assert set(verifier.alb_arns) == {OTHER_ARN, alb.alb_arn}
 
 
-def test_client_id_list_accepts_any_listed(alb: FakeAlb, server: AlbKeyServer) -> None:
-    verifier = alb.verifier(server, client_id=["a", alb.client_id], clock=clock)
+def test_client_id_list_accepts_any_listed(alb: FakeAlb, alb_key_server: AlbKeyServer) -> None:
+    verifier = alb.verifier(alb_key_server, client_id=["a", alb.client_id], clock=clock)
     assert verifier.verify(alb.token(now=NOW))
 
 
-def test_leeway_tolerates_a_just_expired_header(alb: FakeAlb, server: AlbKeyServer) -> None:
+def test_leeway_tolerates_a_just_expired_header(alb: FakeAlb, alb_key_server: AlbKeyServer) -> None:
     token = alb.token(now=NOW - 125, expires_in=120)
-    expect(alb.verifier(server, clock=clock), token, TokenExpiredError, "token_expired")
-    assert alb.verifier(server, clock=clock, leeway=10).verify(token)
+    expect(alb.verifier(alb_key_server, clock=clock), token, TokenExpiredError, "token_expired")
+    assert alb.verifier(alb_key_server, clock=clock, leeway=10).verify(token)
 
 
-def test_rotated_key_verifies_and_the_old_one_still_does(server: AlbKeyServer) -> None:
+def test_rotated_key_verifies_and_the_old_one_still_does(alb_key_server: AlbKeyServer) -> None:
     alb = FakeAlb()
     with alb.serve_keys() as serving:
         verifier = alb.verifier(serving, clock=clock)
@@ -171,13 +161,13 @@ def test_rotated_key_verifies_and_the_old_one_still_does(server: AlbKeyServer) -
         assert verifier.verify(old)
 
 
-def test_custom_check_sees_header_and_claims(alb: FakeAlb, server: AlbKeyServer) -> None:
+def test_custom_check_sees_header_and_claims(alb: FakeAlb, alb_key_server: AlbKeyServer) -> None:
     seen: list[tuple[str, str]] = []
 
     def check(header: dict[str, Any], claims: dict[str, Any]) -> None:
         seen.append((header["signer"], claims["email"]))
 
-    alb.verifier(server, clock=clock, custom_check=check).verify(alb.token(now=NOW))
+    alb.verifier(alb_key_server, clock=clock, custom_check=check).verify(alb.token(now=NOW))
     assert seen == [(alb.alb_arn, "alice@example.com")]
 
 
@@ -188,8 +178,10 @@ def test_non_string_token_is_malformed(verifier: AlbJwtVerifier) -> None:
     expect(verifier, b"a.b.c", MalformedTokenError, "malformed_token")
 
 
-def test_oversized_token_is_rejected_before_parsing(alb: FakeAlb, server: AlbKeyServer) -> None:
-    verifier = alb.verifier(server, clock=clock, max_token_length=200)
+def test_oversized_token_is_rejected_before_parsing(
+    alb: FakeAlb, alb_key_server: AlbKeyServer
+) -> None:
+    verifier = alb.verifier(alb_key_server, clock=clock, max_token_length=200)
     expect(verifier, alb.token(now=NOW), MalformedTokenError, "token_too_large")
 
 
@@ -261,12 +253,12 @@ def test_critical_header_is_rejected(alb: FakeAlb, verifier: AlbJwtVerifier) -> 
 
 @pytest.mark.parametrize("alg", ["RS256", "ES384", "HS256", "none", "EdDSA"])
 def test_algorithms_other_than_es256_are_rejected(
-    alb: FakeAlb, verifier: AlbJwtVerifier, server: AlbKeyServer, alg: str
+    alb: FakeAlb, verifier: AlbJwtVerifier, alb_key_server: AlbKeyServer, alg: str
 ) -> None:
-    before = server.request_count
+    before = alb_key_server.request_count
     token = alb.token(now=NOW, header_overrides={"alg": alg})
     expect(verifier, token, UnsupportedAlgorithmError, "unsupported_algorithm")
-    assert server.request_count == before
+    assert alb_key_server.request_count == before
 
 
 def test_missing_kid_is_rejected(alb: FakeAlb, verifier: AlbJwtVerifier) -> None:
@@ -291,16 +283,16 @@ def test_missing_kid_is_rejected(alb: FakeAlb, verifier: AlbJwtVerifier) -> None
     ],
 )
 def test_kid_that_is_not_a_uuid_never_reaches_a_url(
-    alb: FakeAlb, verifier: AlbJwtVerifier, server: AlbKeyServer, kid: str
+    alb: FakeAlb, verifier: AlbJwtVerifier, alb_key_server: AlbKeyServer, kid: str
 ) -> None:
-    before = server.request_count
+    before = alb_key_server.request_count
     expect(
         verifier,
         alb.token(now=NOW, header_overrides={"kid": kid}),
         MalformedTokenError,
         "invalid_kid",
     )
-    assert server.request_count == before
+    assert alb_key_server.request_count == before
 
 
 def test_missing_signer_is_rejected(alb: FakeAlb, verifier: AlbJwtVerifier) -> None:
@@ -310,75 +302,69 @@ def test_missing_signer_is_rejected(alb: FakeAlb, verifier: AlbJwtVerifier) -> N
 
 @pytest.mark.parametrize("signer", [OTHER_ARN, ["arn"], 7, ""])
 def test_signer_not_configured_is_rejected_before_any_fetch(
-    alb: FakeAlb, verifier: AlbJwtVerifier, server: AlbKeyServer, signer: object
+    alb: FakeAlb, verifier: AlbJwtVerifier, alb_key_server: AlbKeyServer, signer: object
 ) -> None:
-    before = server.request_count
+    before = alb_key_server.request_count
     token = alb.token(now=NOW, header_overrides={"signer": signer})
     expect(verifier, token, InvalidIssuerError, "invalid_signer")
-    assert server.request_count == before
+    assert alb_key_server.request_count == before
 
 
 # -- rejections: the key ------------------------------------------------------------
 
 
 def test_kid_the_endpoint_does_not_know_is_unknown_and_remembered(
-    alb: FakeAlb, server: AlbKeyServer
+    alb: FakeAlb, alb_key_server: AlbKeyServer
 ) -> None:
-    verifier = alb.verifier(server, clock=clock)
+    verifier = alb.verifier(alb_key_server, clock=clock)
     token = alb.token(now=NOW, header_overrides={"kid": str(uuid.uuid4())})
-    before = server.request_count
+    before = alb_key_server.request_count
     expect(verifier, token, UnknownKeyError, "unknown_kid")
     expect(verifier, token, UnknownKeyError, "unknown_kid")
-    assert server.request_count == before + 1  # the second answer came from the negative cache
+    assert (
+        alb_key_server.request_count == before + 1
+    )  # the second answer came from the negative cache
 
 
-def test_published_key_that_is_not_p256_is_unusable(alb: FakeAlb, server: AlbKeyServer) -> None:
+def test_published_key_that_is_not_p256_is_unusable(
+    alb: FakeAlb, alb_key_server: AlbKeyServer
+) -> None:
     kid = str(uuid.uuid4())
     alb.publish(kid, ec.generate_private_key(ec.SECP384R1()).public_key())
     token = alb.token(now=NOW, header_overrides={"kid": kid})
-    expect(alb.verifier(server, clock=clock), token, UnknownKeyError, "unusable_key")
+    expect(alb.verifier(alb_key_server, clock=clock), token, UnknownKeyError, "unusable_key")
 
 
-def test_published_rsa_key_is_unusable(alb: FakeAlb, server: AlbKeyServer) -> None:
+def test_published_rsa_key_is_unusable(alb: FakeAlb, alb_key_server: AlbKeyServer) -> None:
     kid = str(uuid.uuid4())
     alb.publish(kid, rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key())
     token = alb.token(now=NOW, header_overrides={"kid": kid})
-    expect(alb.verifier(server, clock=clock), token, UnknownKeyError, "unusable_key")
+    expect(alb.verifier(alb_key_server, clock=clock), token, UnknownKeyError, "unusable_key")
 
 
-def test_body_that_is_not_a_pem_is_an_unavailable_key(alb: FakeAlb) -> None:
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        pytest.param(b"<html>maintenance</html>", "alb_key_invalid", id="body-not-a-pem"),
+        pytest.param(
+            JwksUnavailableError("boom", reason="jwks_http_status"),
+            "jwks_http_status",
+            id="endpoint-failure",
+        ),
+        pytest.param(RuntimeError("bug"), "jwks_fetch_failed", id="foreign-exception-becomes-ours"),
+    ],
+)
+def test_a_key_endpoint_that_fails_is_an_unavailable_key(
+    alb: FakeAlb, answer: bytes | BaseException, reason: str
+) -> None:
     verifier = AlbJwtVerifier(
         alb_arn=alb.alb_arn,
         issuer=alb.issuer,
         client_id=alb.client_id,
-        fetcher=CannedFetcher(b"<html>maintenance</html>"),
+        fetcher=CannedFetcher(answer),
         clock=clock,
     )
-    expect(verifier, alb.token(now=NOW), JwksUnavailableError, "alb_key_invalid")
-
-
-def test_endpoint_failure_is_an_unavailable_key(alb: FakeAlb) -> None:
-    fetcher = CannedFetcher(JwksUnavailableError("boom", reason="jwks_http_status"))
-    verifier = AlbJwtVerifier(
-        alb_arn=alb.alb_arn,
-        issuer=alb.issuer,
-        client_id=alb.client_id,
-        fetcher=fetcher,
-        clock=clock,
-    )
-    expect(verifier, alb.token(now=NOW), JwksUnavailableError, "jwks_http_status")
-
-
-def test_fetcher_raising_a_foreign_exception_becomes_ours(alb: FakeAlb) -> None:
-    fetcher = CannedFetcher(RuntimeError("bug"))
-    verifier = AlbJwtVerifier(
-        alb_arn=alb.alb_arn,
-        issuer=alb.issuer,
-        client_id=alb.client_id,
-        fetcher=fetcher,
-        clock=clock,
-    )
-    expect(verifier, alb.token(now=NOW), JwksUnavailableError, "jwks_fetch_failed")
+    expect(verifier, alb.token(now=NOW), JwksUnavailableError, reason)
 
 
 @pytest.mark.parametrize(
@@ -475,8 +461,8 @@ def test_payload_nbf_in_the_future_is_rejected(alb: FakeAlb, verifier: AlbJwtVer
     assert verifier.verify(alb.token(now=NOW, nbf=NOW + 60))  # a clock up to 60 s behind
 
 
-def test_iat_nbf_leeway_is_configurable(alb: FakeAlb, server: AlbKeyServer) -> None:
-    strict = alb.verifier(server, clock=clock, iat_nbf_leeway=0)
+def test_iat_nbf_leeway_is_configurable(alb: FakeAlb, alb_key_server: AlbKeyServer) -> None:
+    strict = alb.verifier(alb_key_server, clock=clock, iat_nbf_leeway=0)
     expect(strict, alb.token(now=NOW, nbf=NOW + 1), TokenNotYetValidError, "token_not_yet_valid")
 
 
@@ -516,18 +502,20 @@ def test_wrong_client_is_rejected(alb: FakeAlb, verifier: AlbJwtVerifier, client
     expect(verifier, token, InvalidAudienceError, "invalid_client")
 
 
-def test_custom_check_returning_false_rejects(alb: FakeAlb, server: AlbKeyServer) -> None:
-    verifier = alb.verifier(server, clock=clock, custom_check=lambda h, c: False)
+def test_custom_check_returning_false_rejects(alb: FakeAlb, alb_key_server: AlbKeyServer) -> None:
+    verifier = alb.verifier(alb_key_server, clock=clock, custom_check=lambda h, c: False)
     expect(verifier, alb.token(now=NOW), InvalidClaimError, "custom_check_failed")
 
 
 def test_custom_check_raising_rejects_and_claims_attach_on_request(
-    alb: FakeAlb, server: AlbKeyServer
+    alb: FakeAlb, alb_key_server: AlbKeyServer
 ) -> None:
     def check(header: dict[str, Any], claims: dict[str, Any]) -> None:
         raise KeyError("tenant")
 
-    verifier = alb.verifier(server, clock=clock, custom_check=check, include_claims_in_errors=True)
+    verifier = alb.verifier(
+        alb_key_server, clock=clock, custom_check=check, include_claims_in_errors=True
+    )
     error = expect(verifier, alb.token(now=NOW), InvalidClaimError, "custom_check_failed")
     assert error.claims is not None
     assert error.claims["username"] == "alice"
@@ -717,9 +705,11 @@ def test_random_kid_flood_spends_only_the_fetch_budget() -> None:
     assert len(fetcher.urls) == 4
 
 
-def test_throttled_flood_leaves_cached_keys_serving(alb: FakeAlb, server: AlbKeyServer) -> None:
+def test_throttled_flood_leaves_cached_keys_serving(
+    alb: FakeAlb, alb_key_server: AlbKeyServer
+) -> None:
     cache = AlbKeyCache(fetch_budget=2, clock=ManualClock())
-    verifier = alb.verifier(server, key_cache=cache, clock=clock)
+    verifier = alb.verifier(alb_key_server, key_cache=cache, clock=clock)
     token = alb.token(now=NOW)
     verifier.verify(token)
     for _ in range(5):

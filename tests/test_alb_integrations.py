@@ -17,25 +17,13 @@ from cognito_jwt.integrations._common import (
 )
 from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
 
-
-@pytest.fixture(scope="module")
-def alb() -> FakeAlb:
-    return FakeAlb()
-
-
-@pytest.fixture(scope="module")
-def server(alb: FakeAlb) -> Iterator[AlbKeyServer]:
-    with alb.serve_keys() as serving:
-        yield serving
-
-
 # -- the shared rule -------------------------------------------------------------
 
 
 def test_alb_verifier_reads_the_alb_header_and_nothing_else(
-    alb: FakeAlb, server: AlbKeyServer
+    alb: FakeAlb, alb_key_server: AlbKeyServer
 ) -> None:
-    verifier = alb.verifier(server)
+    verifier = alb.verifier(alb_key_server)
     headers = {ALB_TOKEN_HEADER: " abc.def.ghi ", "Authorization": "Bearer other"}
     assert request_token(verifier, headers.get) == "abc.def.ghi"
     assert request_token(verifier, {"Authorization": "Bearer other"}.get) is None
@@ -53,14 +41,14 @@ def test_other_verifiers_read_the_bearer_token(pool: FakeCognitoPool) -> None:
 
 
 @pytest.fixture
-def flask_client(alb: FakeAlb, server: AlbKeyServer) -> Any:
+def flask_client(alb: FakeAlb, alb_key_server: AlbKeyServer) -> Any:
     pytest.importorskip("flask")
     from flask import Flask, g
 
     from cognito_jwt.integrations.flask import require_auth
 
     app = Flask(__name__)
-    verifier = alb.verifier(server)
+    verifier = alb.verifier(alb_key_server)
 
     @app.get("/me")
     @require_auth(verifier)
@@ -130,7 +118,7 @@ def test_flask_answers_503_when_the_key_endpoint_fails(alb: FakeAlb) -> None:
 
 
 @pytest.fixture
-def drf_authenticate(alb: FakeAlb, server: AlbKeyServer) -> Iterator[Any]:
+def drf_authenticate(alb: FakeAlb, alb_key_server: AlbKeyServer) -> Iterator[Any]:
     pytest.importorskip("django")
     pytest.importorskip("rest_framework")
     # That module configures Django for the whole process (its own URLconf);
@@ -150,7 +138,7 @@ def drf_authenticate(alb: FakeAlb, server: AlbKeyServer) -> Iterator[Any]:
         }
         return CognitoJwtAuthentication().authenticate(Request(factory.get("/", **meta)))
 
-    with override_settings(COGNITO_JWT={"VERIFIER": alb.verifier(server)}):
+    with override_settings(COGNITO_JWT={"VERIFIER": alb.verifier(alb_key_server)}):
         yield authenticate
 
 
@@ -180,14 +168,14 @@ def test_drf_rejects_a_bad_alb_token_with_its_reason(alb: FakeAlb, drf_authentic
 
 
 @pytest.fixture
-def fastapi_client(alb: FakeAlb, server: AlbKeyServer) -> Any:
+def fastapi_client(alb: FakeAlb, alb_key_server: AlbKeyServer) -> Any:
     pytest.importorskip("fastapi")
     from fastapi import Depends, FastAPI
     from fastapi.testclient import TestClient
 
     from cognito_jwt.integrations.fastapi import Claims, CognitoAuth
 
-    auth = CognitoAuth(alb.verifier(server))
+    auth = CognitoAuth(alb.verifier(alb_key_server))
     app = FastAPI()
 
     @app.get("/me")
