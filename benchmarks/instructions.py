@@ -46,8 +46,8 @@ def prepare(case: str) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
+    from cognito_jwt._token import parse_token
     from cognito_jwt.testing import FakeCognitoPool
-    from cognito_jwt.token import parse_token
 
     pool = FakeCognitoPool("us-east-1_BenchPool1", "benchclient0123456789abcd")
     tokens = [pool.id_token(groups=["admin", "users"], now=NOW) for _ in range(50)]

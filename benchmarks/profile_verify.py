@@ -40,9 +40,9 @@ from bench import measure
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from cognito_jwt import _claims as claims_mod
+from cognito_jwt import _token as token_mod
 from cognito_jwt import _token_cache
-from cognito_jwt import claims as claims_mod
-from cognito_jwt import token as token_mod
 from cognito_jwt.testing import FakeCognitoPool
 
 ID_TOKENS = "id"

@@ -11,12 +11,30 @@ What is public is stated once, in docs/api.md ("The public API"): every name
 in this module's `__all__`, and the `__all__` of the public modules named there.
 """
 
+from cognito_jwt._alb import AlbJwtVerifier
 from cognito_jwt._alb_keys import AlbKeyCache
+from cognito_jwt._claims import CognitoAccessTokenClaims, CognitoIdTokenClaims
 from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt._events import Event
+from cognito_jwt._fetch import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
+    Fetcher,
+    RequestsFetcher,
+)
+from cognito_jwt._jwks import (
+    DEFAULT_COOLDOWN,
+    DEFAULT_JWKS_CACHE,
+    DEFAULT_MAX_AGE,
+    DEFAULT_MAX_BACKOFF,
+    DEFAULT_STALE_IF_ERROR,
+    JwksCache,
+)
+from cognito_jwt._token import decode_unverified, strip_bearer
+from cognito_jwt._verifier import JwtVerifier, MultiIssuerVerifier
 from cognito_jwt._version import __version__
-from cognito_jwt.alb import AlbJwtVerifier
-from cognito_jwt.claims import CognitoAccessTokenClaims, CognitoIdTokenClaims
 from cognito_jwt.errors import (
     AccessDeniedError,
     CognitoJwtError,
@@ -37,24 +55,6 @@ from cognito_jwt.errors import (
     UnknownKeyError,
     UnsupportedAlgorithmError,
 )
-from cognito_jwt.fetch import (
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_READ_TIMEOUT,
-    DEFAULT_TOTAL_TIMEOUT,
-    Fetcher,
-    RequestsFetcher,
-)
-from cognito_jwt.jwks import (
-    DEFAULT_COOLDOWN,
-    DEFAULT_JWKS_CACHE,
-    DEFAULT_MAX_AGE,
-    DEFAULT_MAX_BACKOFF,
-    DEFAULT_STALE_IF_ERROR,
-    JwksCache,
-)
-from cognito_jwt.token import decode_unverified, strip_bearer
-from cognito_jwt.verifier import JwtVerifier, MultiIssuerVerifier
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",

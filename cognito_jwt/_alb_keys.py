@@ -37,19 +37,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cognito_jwt import _events
+from cognito_jwt._fetch import RequestsFetcher
+from cognito_jwt._keys import VerificationKey, _ec_verifier
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
     JwksUnavailableError,
     UnknownKeyError,
 )
-from cognito_jwt.fetch import RequestsFetcher
-from cognito_jwt.keys import VerificationKey, _ec_verifier
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
-    from cognito_jwt.fetch import Fetcher
+    from cognito_jwt._fetch import Fetcher
 
 __all__ = [
     "DEFAULT_BUDGET_WINDOW",

@@ -5,7 +5,7 @@ issuer forms Cognito puts in `iss` (with the DNS suffix of the region's AWS
 partition, from `_partitions.py`), and the rules of its tokens (`token_use`
 decides whether `aud` or `client_id` names the app client, and `resource`
 binds access tokens to a resource server).  Everything else is the generic
-request path of `verifier.py`.
+request path of `_verifier.py`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cognito_jwt import _events
+from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY, TokenUse
+from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import (
     _REQUIRED,
     CustomCheck,
@@ -23,14 +25,12 @@ from cognito_jwt._issuer import (
     _settings,
     _string_set,
 )
+from cognito_jwt._jwks import JwksCache
 from cognito_jwt._partitions import dns_suffix
+from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE
-from cognito_jwt.claims import DEFAULT_IAT_NBF_LEEWAY, TokenUse
+from cognito_jwt._verifier import _VerifierBase
 from cognito_jwt.errors import ConfigurationError, shown
-from cognito_jwt.fetch import Fetcher
-from cognito_jwt.jwks import JwksCache
-from cognito_jwt.token import DEFAULT_MAX_TOKEN_LENGTH
-from cognito_jwt.verifier import _VerifierBase
 
 __all__ = ["CognitoJwtVerifier", "cognito_issuers"]
 

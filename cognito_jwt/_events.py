@@ -137,7 +137,7 @@ def routing_of(
     arbitrary text into metrics; the `kid` only if the strict parser accepted
     it (a bounded string of safe characters).
     """
-    from cognito_jwt.token import parse_token
+    from cognito_jwt._token import parse_token
 
     try:
         parsed = parse_token(token, max_length=max_length, header_cache=header_cache)  # type: ignore[arg-type]

@@ -22,9 +22,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn, Protocol
 
-from cognito_jwt import _events
-from cognito_jwt import claims as _claims
-from cognito_jwt.claims import TokenUse
+from cognito_jwt import _claims, _events
+from cognito_jwt._claims import TokenUse
+from cognito_jwt._fetch import Fetcher, RequestsFetcher, check_jwks_uri
+from cognito_jwt._jwks import DEFAULT_JWKS_CACHE, JwksCache, KeySource, StaticKeySource
+from cognito_jwt._keys import SUPPORTED_ALGORITHMS, VerificationKey
+from cognito_jwt._token import Header, ParsedToken
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -33,10 +36,6 @@ from cognito_jwt.errors import (
     UnsupportedAlgorithmError,
     shown,
 )
-from cognito_jwt.fetch import Fetcher, RequestsFetcher, check_jwks_uri
-from cognito_jwt.jwks import DEFAULT_JWKS_CACHE, JwksCache, KeySource, StaticKeySource
-from cognito_jwt.keys import SUPPORTED_ALGORITHMS, VerificationKey
-from cognito_jwt.token import Header, ParsedToken
 
 #: `custom_check(header, claims)`: raise (ideally a `CognitoJwtError`) or
 #: return `False` to reject; any other return value accepts.

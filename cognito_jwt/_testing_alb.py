@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from cognito_jwt._alb import AlbJwtVerifier
 from cognito_jwt._alb_keys import AlbKeyCache
-from cognito_jwt.alb import AlbJwtVerifier
 
 __all__ = ["AlbKeyServer", "FakeAlb", "alb_segment"]
 

@@ -49,14 +49,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cognito_jwt.claims import check_time, valid_window
+from cognito_jwt._claims import check_time, valid_window
+from cognito_jwt._token import _json_object, b64url_decode
 from cognito_jwt.errors import CognitoJwtError
-from cognito_jwt.token import _json_object, b64url_decode
 
 if TYPE_CHECKING:  # pragma: no cover
     from cognito_jwt._issuer import _Issuer
-    from cognito_jwt.keys import VerificationKey
-    from cognito_jwt.token import Header
+    from cognito_jwt._keys import VerificationKey
+    from cognito_jwt._token import Header
 
 __all__ = ["DEFAULT_CACHE_SIZE", "CachedToken", "TokenCache", "copy_json"]
 

@@ -173,7 +173,7 @@ def _pick_line(text: str) -> str:
 
 def _normalise(value: str) -> str:
     """Turn a raw token, ``Bearer <t>`` or ``Authorization: Bearer <t>`` into the token."""
-    from cognito_jwt.token import strip_bearer
+    from cognito_jwt._token import strip_bearer
 
     value = value.strip()
     header = value.lower().startswith("authorization:")
@@ -395,7 +395,7 @@ def _moment(text: str) -> float:
 
 
 def _cmd_decode(args: argparse.Namespace, out: IO[str], err: IO[str], now: float) -> int:
-    from cognito_jwt.token import decode_unverified
+    from cognito_jwt._token import decode_unverified
 
     header, claims = decode_unverified(_read_token(args.token, args.stdin))
     _say(err, _UNVERIFIED)
@@ -488,8 +488,8 @@ def _jwks_uri_for(args: argparse.Namespace) -> str:
 
 def _cmd_jwks(args: argparse.Namespace, out: IO[str], err: IO[str], now: float) -> int:
     del now  # same signature as the other commands
-    from cognito_jwt.fetch import RequestsFetcher, check_jwks_uri
-    from cognito_jwt.keys import parse_jwks
+    from cognito_jwt._fetch import RequestsFetcher, check_jwks_uri
+    from cognito_jwt._keys import parse_jwks
 
     uri = _jwks_uri_for(args)
     _require_https(uri, _uri_option(args), args)

@@ -34,8 +34,8 @@ from cognito_jwt import (
     UnknownKeyError,
     UnsupportedAlgorithmError,
 )
+from cognito_jwt._alb import _unpad, alb_key_endpoint
 from cognito_jwt._alb_keys import KEY_NOT_FOUND
-from cognito_jwt.alb import _unpad, alb_key_endpoint
 from cognito_jwt.testing import AlbKeyServer, FakeAlb, ManualClock, alb_segment, b64url
 
 OTHER_ARN = (

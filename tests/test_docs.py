@@ -44,10 +44,15 @@ from typing import Any
 import pytest
 
 import cognito_jwt
-from cognito_jwt import DEFAULT_JWKS_CACHE, JwksUnavailableError, RequestsFetcher, cli
+from cognito_jwt import (
+    DEFAULT_JWKS_CACHE,
+    JwksUnavailableError,
+    RequestsFetcher,
+    cli,
+    cognito_issuers,
+)
 from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.testing import FakeCognitoPool
-from cognito_jwt.verifier import cognito_issuers
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -21,10 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import budget  # one home for example counts: nox -s fuzz raises them
 
-from cognito_jwt import MalformedTokenError, claims
+from cognito_jwt import MalformedTokenError, _claims
+from cognito_jwt._token import Header, _json_object, b64url_decode, parse_token
 from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.testing import FakeCognitoPool, b64url
-from cognito_jwt.token import Header, _json_object, b64url_decode, parse_token
 
 # -- base64url: translate + binascii strict mode == the regex-checked decoder ---------------
 
@@ -221,7 +221,7 @@ def test_parse_with_a_warm_header_cache_matches_a_cold_parse(pool: FakeCognitoPo
         assert warm == cold, variant if isinstance(variant, str) else type(variant)
 
 
-# -- claims.check_time (with its common-shape shortcut) == the time rule written plainly ------
+# -- _claims.check_time (with its common-shape shortcut) == the time rule written plainly ------
 
 
 TIME_CLAIMS: list[dict[str, Any]] = [
@@ -257,7 +257,7 @@ def reference_time(
     values: dict[str, Any],
     leeway: float,
     now: float = NOW,
-    iat_nbf_leeway: float = claims.DEFAULT_IAT_NBF_LEEWAY,
+    iat_nbf_leeway: float = _claims.DEFAULT_IAT_NBF_LEEWAY,
 ) -> str | None:
     """The time rule as docs/checks.md states it, written plainly: the reason, or None."""
     ahead = max(leeway, iat_nbf_leeway)
@@ -291,10 +291,10 @@ def check_time_reason(
     values: dict[str, Any],
     leeway: float,
     now: float = NOW,
-    iat_nbf_leeway: float = claims.DEFAULT_IAT_NBF_LEEWAY,
+    iat_nbf_leeway: float = _claims.DEFAULT_IAT_NBF_LEEWAY,
 ) -> str | None:
     try:
-        claims.check_time(values, now, leeway, iat_nbf_leeway=iat_nbf_leeway)
+        _claims.check_time(values, now, leeway, iat_nbf_leeway=iat_nbf_leeway)
     except CognitoJwtError as exc:
         return exc.reason
     return None
@@ -314,7 +314,7 @@ _DATES = st.one_of(
     st.dictionaries(st.sampled_from(["exp", "nbf", "iat"]), _DATES),
     st.sampled_from([0, 0.5, 2, 30]),
     st.sampled_from([float(NOW), NOW + 0.5, float("nan")]),
-    st.sampled_from([0, 1, 10, claims.DEFAULT_IAT_NBF_LEEWAY]),
+    st.sampled_from([0, 1, 10, _claims.DEFAULT_IAT_NBF_LEEWAY]),
 )
 def test_check_time_matches_the_rule_written_plainly(
     values: dict[str, Any], leeway: float, now: float, iat_nbf_leeway: float

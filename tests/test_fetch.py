@@ -1,4 +1,4 @@
-"""cognito_jwt.fetch: what `RequestsFetcher` accepts from a JWKS endpoint, one rule at a time.
+"""cognito_jwt._fetch: what `RequestsFetcher` accepts from a JWKS endpoint, one rule at a time.
 
 Each test talks to a real loopback server (`hostile_servers`); the failure
 matrix in `test_jwks_failures.py` runs the same fetcher under a cache, across
@@ -13,7 +13,7 @@ import pytest
 from hostile_servers import JSON, Behaviour, hostile, json_body, reply
 
 from cognito_jwt import ConfigurationError, JwksUnavailableError, RequestsFetcher
-from cognito_jwt.fetch import check_jwks_uri
+from cognito_jwt._fetch import check_jwks_uri
 
 BODY = b'{"keys": []}'
 

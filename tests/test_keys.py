@@ -1,4 +1,4 @@
-"""cognito_jwt.keys: building keys from a JWKS."""
+"""cognito_jwt._keys: building keys from a JWKS."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from fixed_time import NOW
 
 from cognito_jwt import UnknownKeyError
-from cognito_jwt.keys import parse_jwks
+from cognito_jwt._keys import parse_jwks
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
 

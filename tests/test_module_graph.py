@@ -20,19 +20,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cognito_jwt"
 #: The core, lowest layer first: each may import only modules listed before it.
 CORE_LAYERS = [
     "cognito_jwt.errors",
-    "cognito_jwt.token",
+    "cognito_jwt._token",
     "cognito_jwt._events",
-    "cognito_jwt.keys",
-    "cognito_jwt.fetch",
-    "cognito_jwt.jwks",
-    "cognito_jwt.claims",
+    "cognito_jwt._keys",
+    "cognito_jwt._fetch",
+    "cognito_jwt._jwks",
+    "cognito_jwt._claims",
     "cognito_jwt._issuer",
     "cognito_jwt._token_cache",
-    "cognito_jwt.verifier",
+    "cognito_jwt._verifier",
     "cognito_jwt._partitions",
     "cognito_jwt._cognito",
     "cognito_jwt._alb_keys",
-    "cognito_jwt.alb",
+    "cognito_jwt._alb",
 ]
 
 
@@ -40,7 +40,7 @@ CORE_LAYERS = [
 TYPE_ONLY_UPWARDS = {
     # `MultiIssuerVerifier(verifiers: Sequence[CognitoJwtVerifier | JwtVerifier])`
     # names the Cognito verifier, which is built on verifier.py's base class.
-    ("cognito_jwt.verifier", "cognito_jwt._cognito"),
+    ("cognito_jwt._verifier", "cognito_jwt._cognito"),
 }
 
 
@@ -112,15 +112,15 @@ GRAPH = {
 
 def test_the_graph_is_read_from_the_real_modules() -> None:
     assert set(CORE_LAYERS) <= set(MODULES)
-    assert "cognito_jwt.verifier" in GRAPH["cognito_jwt._cognito"]
-    assert "cognito_jwt._issuer" in GRAPH["cognito_jwt.verifier"]
-    assert "cognito_jwt.claims" in GRAPH["cognito_jwt._issuer"]  # `from cognito_jwt import claims`
+    assert "cognito_jwt._verifier" in GRAPH["cognito_jwt._cognito"]
+    assert "cognito_jwt._issuer" in GRAPH["cognito_jwt._verifier"]
+    assert "cognito_jwt._claims" in GRAPH["cognito_jwt._issuer"]  # `from cognito_jwt import claims`
     assert "cognito_jwt._issuer" in TYPE_ONLY["cognito_jwt._token_cache"]
-    assert "cognito_jwt._cognito" not in RUNTIME["cognito_jwt.verifier"]
+    assert "cognito_jwt._cognito" not in RUNTIME["cognito_jwt._verifier"]
     assert "cognito_jwt._partitions" in GRAPH["cognito_jwt._cognito"]
-    assert "cognito_jwt._events" in GRAPH["cognito_jwt.jwks"]
-    assert "cognito_jwt._issuer" in GRAPH["cognito_jwt.alb"]  # the shared settings
-    assert "cognito_jwt.verifier" not in GRAPH["cognito_jwt.alb"]
+    assert "cognito_jwt._events" in GRAPH["cognito_jwt._jwks"]
+    assert "cognito_jwt._issuer" in GRAPH["cognito_jwt._alb"]  # the shared settings
+    assert "cognito_jwt._verifier" not in GRAPH["cognito_jwt._alb"]
 
 
 def test_every_allowed_upward_edge_is_type_only_and_still_needed() -> None:

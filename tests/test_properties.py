@@ -36,8 +36,8 @@ from cognito_jwt import (
     decode_unverified,
     strip_bearer,
 )
+from cognito_jwt._token import b64url_decode
 from cognito_jwt.testing import FakeCognitoPool, b64url
-from cognito_jwt.token import b64url_decode
 
 FUZZ_EXAMPLES = int(os.environ.get("COGNITO_JWT_FUZZ_EXAMPLES", "0"))
 FUZZING = FUZZ_EXAMPLES > 0

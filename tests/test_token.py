@@ -1,4 +1,4 @@
-"""cognito_jwt.token: the strict parse, at the edges of what the JSON parser accepts."""
+"""cognito_jwt._token: the strict parse, at the edges of what the JSON parser accepts."""
 
 from __future__ import annotations
 

@@ -40,8 +40,8 @@ from cognito_jwt import (
     decode_unverified,
 )
 from cognito_jwt import _token_cache as cache_module
+from cognito_jwt._keys import VerificationKey
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE, copy_json
-from cognito_jwt.keys import VerificationKey
 from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
 
 

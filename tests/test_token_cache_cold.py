@@ -17,7 +17,7 @@ import pytest
 from fixed_time import NOW
 
 from cognito_jwt import CognitoJwtVerifier
-from cognito_jwt.keys import VerificationKey
+from cognito_jwt._keys import VerificationKey
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
 SIZE = 8

@@ -807,17 +807,6 @@ def test_every_error_maps_to_its_status() -> None:
     assert JwksUnavailableError("x").status_code == 503
 
 
-def test_older_imports_from_the_verifier_module_still_resolve() -> None:
-    import cognito_jwt
-    from cognito_jwt import verifier
-
-    assert verifier.CognitoJwtVerifier is cognito_jwt.CognitoJwtVerifier
-    assert verifier.cognito_issuers is cognito_jwt.cognito_issuers
-    assert verifier.JwtVerifier is cognito_jwt.JwtVerifier
-    assert verifier.MultiIssuerVerifier is cognito_jwt.MultiIssuerVerifier
-    assert not hasattr(verifier, "NoSuchVerifier")
-
-
 def test_multi_issuer_verifier_is_initialised_like_every_verifier(
     pool: FakeCognitoPool, other_pool: FakeCognitoPool
 ) -> None:

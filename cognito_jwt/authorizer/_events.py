@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, NoReturn, TypeAlias
 from urllib.parse import unquote
 
-from cognito_jwt.token import bearer_credentials
+from cognito_jwt._token import bearer_credentials
 
 __all__ = [
     "HTTP_METHODS",
@@ -410,7 +410,7 @@ def extract_token(
     API 2.0 lower-cases it); the `query_parameter` if one is named (WebSocket
     `$connect` clients in browsers cannot set headers); finally a single
     `identitySource` value, or the HTTP API 1.0 `authorizationToken`.  Each is
-    read by `cognito_jwt.token.bearer_credentials`, as every entry point reads
+    read by `cognito_jwt._token.bearer_credentials`, as every entry point reads
     an `Authorization` value: `Bearer <token>` or a bare token.
 
     Args:

@@ -31,6 +31,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, Protocol, TypeAlias
 
+from cognito_jwt._claims import cognito_groups
 from cognito_jwt.authorizer._events import (
     ApiRequest,
     Unauthorized,
@@ -47,7 +48,6 @@ from cognito_jwt.authorizer._policy import (
     wildcard_match,
 )
 from cognito_jwt.authorizer._rules import GroupRule, Rule, require_groups_for
-from cognito_jwt.claims import cognito_groups
 from cognito_jwt.errors import (
     AccessDeniedError,
     CognitoJwtError,

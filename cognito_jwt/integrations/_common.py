@@ -14,14 +14,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from cognito_jwt.claims import check_groups, check_scopes, cognito_groups
+from cognito_jwt._claims import check_groups, check_scopes, cognito_groups
+from cognito_jwt._token import bearer_credentials
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
     JwksUnavailableError,
     MissingScopeError,
 )
-from cognito_jwt.token import bearer_credentials
 
 __all__ = [
     "ALB_ACCESS_TOKEN_HEADER",
@@ -75,7 +75,7 @@ class AsyncVerifier(Protocol):
 def bearer_token(authorization: str | None) -> str | None:
     """The token of an `Authorization` header value, or `None` when it holds none.
 
-    `Bearer <token>` or a bare token; see `cognito_jwt.token.bearer_credentials`,
+    `Bearer <token>` or a bare token; see `cognito_jwt._token.bearer_credentials`,
     the one reading of that header for every entry point.  `None` (no header,
     `Basic ...`, an empty `Bearer`) is answered with a bare `Bearer` challenge
     (RFC 6750 section 3.1), whereas a present but unusable token is left to the
@@ -112,7 +112,7 @@ def request_token(verifier: object, header: Callable[[str], str | None]) -> str 
         The token text, or `None` when the request carries none (answered with
         a bare challenge, as for a missing bearer token).
     """
-    from cognito_jwt.alb import AlbJwtVerifier
+    from cognito_jwt._alb import AlbJwtVerifier
 
     if isinstance(verifier, AlbJwtVerifier):
         value = header(ALB_TOKEN_HEADER)
@@ -144,7 +144,7 @@ def _as_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
 def claim_groups(claims: Mapping[str, Any]) -> frozenset[str]:
     """The token's Cognito groups (`cognito:groups`), for display and user objects.
 
-    Reads through `cognito_jwt.claims.cognito_groups`, the library's one reader
+    Reads through `cognito_jwt._claims.cognito_groups`, the library's one reader
     of the claim, so an integration can never disagree with the verifier or the
     Lambda authorizer about a user's groups.
 

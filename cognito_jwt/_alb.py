@@ -11,7 +11,7 @@ The AWS documentation behind each of these facts is cited in `docs/alb.md`.
 One request's path::
 
     size cap → 3 segments, each unpadded (exact padding only) → strict parse
-    (token.py) → alg ES256 → kid is a UUID → signer is a configured ALB ARN,
+    (_token.py) → alg ES256 → kid is a UUID → signer is a configured ALB ARN,
     which names the key endpoint → key (_alb_keys.py; fetch only on miss)
     → signature over the segments as received → header exp → header iss
     → client → payload exp/nbf/iat and iss when present → custom_check → claims
@@ -29,9 +29,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from cognito_jwt import _events
-from cognito_jwt import claims as _claims
+from cognito_jwt import _claims, _events
 from cognito_jwt._alb_keys import AlbKeyCache, PemFetcher
+from cognito_jwt._fetch import Fetcher, check_jwks_uri
 from cognito_jwt._issuer import (
     _REQUIRED,
     CustomCheck,
@@ -39,6 +39,8 @@ from cognito_jwt._issuer import (
     _common_settings,
     _string_set,
 )
+from cognito_jwt._keys import VerificationKey
+from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH, ParsedToken, parse_token
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -53,9 +55,6 @@ from cognito_jwt.errors import (
     expected_found,
     shown,
 )
-from cognito_jwt.fetch import Fetcher, check_jwks_uri
-from cognito_jwt.keys import VerificationKey
-from cognito_jwt.token import DEFAULT_MAX_TOKEN_LENGTH, ParsedToken, parse_token
 
 __all__ = ["AlbJwtVerifier", "alb_key_endpoint"]
 

@@ -2,8 +2,8 @@
 
 One request's path::
 
-    verified before? (token cache) → parse (token.py) → alg allow-list → kid →
-    the configured issuer its iss names → key (jwks.py; fetch only on a miss) →
+    verified before? (token cache) → parse (_token.py) → alg allow-list → kid →
+    the configured issuer its iss names → key (_jwks.py; fetch only on a miss) →
     signature → exp/nbf/iat → issuer rules (claim types first) → custom_check →
     claims (remembered)
 
@@ -16,7 +16,7 @@ never names where keys come from: its `iss` only selects among issuers the
 caller configured, and `jku`/`x5u`/`jwk`/`x5c` headers are never read.
 
 `CognitoJwtVerifier` and `cognito_issuers` live in `_cognito.py`, on top of this
-module; they can still be imported from here.
+module; `cognito_jwt.verifier`, the path 0.1.0 shipped, re-exports them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cognito_jwt import _events
+from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY
+from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import (
     _REQUIRED,
     CustomCheck,
@@ -34,8 +36,9 @@ from cognito_jwt._issuer import (
     _settings,
     _string_set,
 )
+from cognito_jwt._jwks import JwksCache, KeySource, hydrate_first
+from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE, TokenCache
-from cognito_jwt.claims import DEFAULT_IAT_NBF_LEEWAY
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -45,15 +48,11 @@ from cognito_jwt.errors import (
     UnsupportedAlgorithmError,
     shown,
 )
-from cognito_jwt.fetch import Fetcher
-from cognito_jwt.jwks import JwksCache, KeySource, hydrate_first
-from cognito_jwt.token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
 
 if TYPE_CHECKING:  # pragma: no cover
     # The one edge upwards, for types only: MultiIssuerVerifier's signature
-    # names CognitoJwtVerifier, which is built on the base class below (and
-    # type checkers see the name `__getattr__` serves to older imports).
-    from cognito_jwt._cognito import CognitoJwtVerifier as CognitoJwtVerifier  # noqa: PLC0414
+    # names CognitoJwtVerifier, which is built on the base class below.
+    from cognito_jwt._cognito import CognitoJwtVerifier
 
 __all__ = ["CustomCheck", "JwtVerifier", "MultiIssuerVerifier"]
 
@@ -341,12 +340,3 @@ class MultiIssuerVerifier(_VerifierBase):
         # The shared cache has room for what the members would hold; a member
         # with cache_size=0 keeps its tokens out.
         super().__init__(issuers, on_event=_events.make_hook(on_event))
-
-
-def __getattr__(name: str) -> Any:
-    """`cognito_jwt.verifier.CognitoJwtVerifier` and `.cognito_issuers`, for older imports."""
-    if name in ("CognitoJwtVerifier", "cognito_issuers"):
-        from cognito_jwt import _cognito
-
-        return getattr(_cognito, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,9 +43,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from cognito_jwt import _events
+from cognito_jwt._fetch import Fetcher, RequestsFetcher
+from cognito_jwt._keys import KeySet, VerificationKey, parse_jwks
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
-from cognito_jwt.fetch import Fetcher, RequestsFetcher
-from cognito_jwt.keys import KeySet, VerificationKey, parse_jwks
 
 __all__ = [
     "DEFAULT_COOLDOWN",

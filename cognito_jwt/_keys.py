@@ -18,8 +18,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
+from cognito_jwt._token import b64url_decode
 from cognito_jwt.errors import JwksUnavailableError, MalformedTokenError
-from cognito_jwt.token import b64url_decode
 
 if TYPE_CHECKING:  # pragma: no cover
     from cryptography.hazmat.primitives import hashes
