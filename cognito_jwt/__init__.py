@@ -13,7 +13,7 @@ in this module's `__all__`, and the `__all__` of the public modules named there.
 
 from cognito_jwt._alb import AlbJwtVerifier
 from cognito_jwt._alb_keys import AlbKeyCache
-from cognito_jwt._claims import CognitoAccessTokenClaims, CognitoIdTokenClaims
+from cognito_jwt._claim_types import CognitoAccessTokenClaims, CognitoIdTokenClaims
 from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt._events import Event
 from cognito_jwt._fetch import (

@@ -32,13 +32,8 @@ from typing import Any, NamedTuple
 from cognito_jwt import _claims, _events
 from cognito_jwt._alb_keys import AlbKeyCache, PemFetcher
 from cognito_jwt._fetch import Fetcher, check_jwks_uri
-from cognito_jwt._issuer import (
-    _REQUIRED,
-    CustomCheck,
-    _apply_custom_check,
-    _common_settings,
-    _string_set,
-)
+from cognito_jwt._issuer import _apply_custom_check
+from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _common_settings, _string_set
 from cognito_jwt._keys import VerificationKey
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH, ParsedToken, parse_token
 from cognito_jwt.errors import (

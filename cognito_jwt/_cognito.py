@@ -17,14 +17,8 @@ from typing import Any
 from cognito_jwt import _events
 from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY, TokenUse
 from cognito_jwt._fetch import Fetcher
-from cognito_jwt._issuer import (
-    _REQUIRED,
-    CustomCheck,
-    _CognitoRules,
-    _new_issuer,
-    _settings,
-    _string_set,
-)
+from cognito_jwt._issuer import _CognitoRules, _new_issuer
+from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _settings, _string_set
 from cognito_jwt._jwks import JwksCache
 from cognito_jwt._partitions import dns_suffix
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH

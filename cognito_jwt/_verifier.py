@@ -27,15 +27,8 @@ from typing import TYPE_CHECKING, Any
 from cognito_jwt import _events
 from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY
 from cognito_jwt._fetch import Fetcher
-from cognito_jwt._issuer import (
-    _REQUIRED,
-    CustomCheck,
-    _AudienceRules,
-    _Issuer,
-    _new_issuer,
-    _settings,
-    _string_set,
-)
+from cognito_jwt._issuer import _AudienceRules, _Issuer, _new_issuer
+from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _settings, _string_set
 from cognito_jwt._jwks import JwksCache, KeySource, hydrate_first
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE, TokenCache

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cognito_jwt import CognitoJwtError, InvalidClaimError
-from cognito_jwt._claims import check_claim_types, numeric_date, oauth_scopes
+from cognito_jwt._claim_types import check_claim_types, numeric_date, oauth_scopes
 
 #: RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 TOKEN_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\')

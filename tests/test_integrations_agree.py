@@ -4,7 +4,7 @@ Differential: for a signed token whose `cognito:groups` is anything at all (a
 list of strings, a bare string, null, a number, a list holding a number...),
 the FastAPI, Flask and DRF integrations answer exactly what the verifier
 decides, mapped through the error's `status_code` and `reason`.  They all read
-the claim through `cognito_jwt._claims.cognito_groups`, so a malformed claim is
+the claim through `cognito_jwt._claim_types.cognito_groups`, so a malformed claim is
 a 401 `invalid_claim_type` on every route of every integration, and never a
 substring match.
 """

@@ -31,7 +31,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, Protocol, TypeAlias
 
-from cognito_jwt._claims import cognito_groups
+from cognito_jwt._claim_types import cognito_groups
 from cognito_jwt.authorizer._events import (
     ApiRequest,
     Unauthorized,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final, Literal, TypeAlias
 
-from cognito_jwt._claims import cognito_groups
+from cognito_jwt._claim_types import cognito_groups
 from cognito_jwt.authorizer._events import HTTP_METHODS, ApiRequest, ExecuteApiArn
 from cognito_jwt.authorizer._policy import wildcard_match
 from cognito_jwt.errors import ConfigurationError

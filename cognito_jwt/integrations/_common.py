@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from cognito_jwt._claims import check_groups, check_scopes, cognito_groups
+from cognito_jwt._claim_types import cognito_groups
+from cognito_jwt._claims import check_groups, check_scopes
 from cognito_jwt._token import bearer_credentials
 from cognito_jwt.errors import (
     CognitoJwtError,
@@ -144,7 +145,7 @@ def _as_tuple(value: str | Sequence[str] | None, what: str) -> tuple[str, ...]:
 def claim_groups(claims: Mapping[str, Any]) -> frozenset[str]:
     """The token's Cognito groups (`cognito:groups`), for display and user objects.
 
-    Reads through `cognito_jwt._claims.cognito_groups`, the library's one reader
+    Reads through `cognito_jwt._claim_types.cognito_groups`, the library's one reader
     of the claim, so an integration can never disagree with the verifier or the
     Lambda authorizer about a user's groups.
 

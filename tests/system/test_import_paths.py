@@ -23,7 +23,7 @@ PACKAGE = ROOT / "cognito_jwt"
 #: Old paths kept as re-export modules, each with the internal module it re-exports from.
 KEPT_PATHS = {
     "cognito_jwt.token": ("cognito_jwt._token",),
-    "cognito_jwt.claims": ("cognito_jwt._claims",),
+    "cognito_jwt.claims": ("cognito_jwt._claim_types",),
     "cognito_jwt.verifier": ("cognito_jwt._verifier", "cognito_jwt._cognito"),
 }
 
