@@ -148,15 +148,12 @@ def _lowest_runtime_versions() -> list[str]:
     return pins
 
 
-#: The core's tests: one file per core module, and the suites that attack it.
+#: The core's tests: the core and key folders, and the suites that attack the core.
 #: They need nothing beyond the runtime dependencies (and the test kit's).
 CORE_TESTS = [
-    *(f"tests/test_{module}.py" for module in ("token", "keys", "errors", "claims", "fetch")),
-    "tests/test_jwks.py",
-    *(f"tests/test_{module}.py" for module in ("token_cache", "verifier", "partitions")),
-    "tests/test_testing.py",
-    "tests/test_module_graph.py",
-    "tests/test_jwks_failures.py",
+    "tests/core",
+    "tests/keys",
+    "tests/system/test_module_graph.py",
     "tests/test_attacks.py",
     "tests/test_real_tokens.py",
     "tests/test_fast_paths.py",
@@ -182,6 +179,8 @@ def tests_min(session: nox.Session) -> None:
     _pytest(
         session,
         *XDIST,
+        "-m",
+        "not slow",
         *CORE_TESTS,
     )
 
@@ -198,7 +197,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the docs site with ``--strict`` (a broken link, nav entry or API reference
-    fails), then check the built pages with tests/test_site.py."""
+    fails), then check the built pages with tests/system/test_site.py."""
     session.install(NO_COMPILE, "-e", ".", *DOCS_DEPS, "pytest>=8")
     shutil.rmtree("site", ignore_errors=True)  # a stale page must not pass the checks
     session.run(
@@ -212,7 +211,11 @@ def docs(session: nox.Session) -> None:
     )
     # What the pages show: no raw reST roles, no private names, nothing remote.
     session.run(
-        "pytest", "-p", "no:cacheprovider", "tests/test_site.py", env={"COGNITO_JWT_SITE": "site"}
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "tests/system/test_site.py",
+        env={"COGNITO_JWT_SITE": "site"},
     )
 
 
@@ -224,7 +227,7 @@ def build(session: nox.Session) -> None:
     is then installed (with its dependencies, from the index) into this
     session's venv and its console script run from a neutral directory, so the
     checkout cannot stand in for a missing file in the wheel.  Last,
-    tests/test_packaging.py runs against this same wheel (``COGNITO_JWT_WHEEL``),
+    tests/system/test_packaging.py runs against this same wheel (``COGNITO_JWT_WHEEL``),
     so a CI run builds one wheel, not two.
     """
     shutil.rmtree("dist", ignore_errors=True)
@@ -248,7 +251,7 @@ def build(session: nox.Session) -> None:
     # even the suite's own imports of cognito_jwt load the installed wheel.
     session.run(
         "pytest",
-        "tests/test_packaging.py",
+        "tests/system/test_packaging.py",
         *session.posargs,
         env={"COGNITO_JWT_WHEEL": str(Path(wheel).resolve())},
     )
@@ -308,8 +311,8 @@ def soak(session: nox.Session) -> None:
     session.run(
         "pytest",
         "-q",
-        "tests/test_load.py",
-        "tests/test_jwks_failures.py",
+        "tests/keys/test_load.py",
+        "tests/keys/test_jwks_failures.py",
         *session.posargs,
         env={
             "COGNITO_JWT_SOAK_SECONDS": os.environ.get("COGNITO_JWT_SOAK_SECONDS", "60"),

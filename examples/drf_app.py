@@ -18,7 +18,7 @@ Routes:
 
 Everything is settings-driven, as usual in Django: the verifier is built from
 ``settings.COGNITO_JWT`` on first use.  Tests inject one by overriding that
-setting with ``{"VERIFIER": verifier}`` (see ``tests/test_integration_drf.py``).
+setting with ``{"VERIFIER": verifier}`` (see ``tests/integrations/test_integration_drf.py``).
 The settings below are applied only if nothing configured Django before this
 module was imported; no database is needed.
 """

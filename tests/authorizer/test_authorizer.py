@@ -813,7 +813,7 @@ def test_handler_does_not_mutate_the_event(verifier: CognitoJwtVerifier, admin_t
 
 # ------------------------------------------------- AWS's documented event shapes
 
-FIXTURES = Path(__file__).parent / "fixtures" / "authorizer_events"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "authorizer_events"
 
 
 def _fixture(name: str) -> dict[str, Any]:

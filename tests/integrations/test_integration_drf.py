@@ -50,7 +50,7 @@ from cognito_jwt.integrations.drf import (
 )
 from cognito_jwt.testing import FakeCognitoPool
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 POOL = FakeCognitoPool()
 
 

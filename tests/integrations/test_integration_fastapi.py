@@ -30,7 +30,7 @@ from cognito_jwt import CognitoJwtVerifier, ConfigurationError
 from cognito_jwt.integrations.fastapi import Claims, CognitoAuth
 from cognito_jwt.testing import FakeCognitoPool
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 class CountingVerifier:

@@ -31,7 +31,7 @@ from cognito_jwt.integrations.flask import (
 )
 from cognito_jwt.testing import FakeCognitoPool
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def add_routes(app: Flask) -> None:

@@ -31,7 +31,7 @@ from cognito_jwt.cli import (
 )
 from cognito_jwt.testing import FakeCognitoPool, JwksServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Result:

@@ -54,7 +54,7 @@ from cognito_jwt import (
 from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.testing import FakeCognitoPool
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]
 NO_TEST = "<!-- no-test -->"

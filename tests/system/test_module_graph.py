@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "cognito_jwt"
+PACKAGE = Path(__file__).resolve().parents[2] / "cognito_jwt"
 
 #: The core, lowest layer first: each may import only modules listed before it.
 CORE_LAYERS = [

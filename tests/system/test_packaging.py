@@ -34,7 +34,7 @@ import pytest
 import cognito_jwt
 from cognito_jwt.testing import FakeCognitoPool
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_DEPS = {"cryptography", "requests", "urllib3"}
 #: Building a wheel and a venv takes ~10 s; ``-m "not slow"`` skips it locally.
 #: ``nox -s build`` runs these against the wheel it built, and the ``tests``

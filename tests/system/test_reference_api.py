@@ -29,7 +29,7 @@ from cognito_jwt import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt.authorizer import allow_policy, deny_policy, make_handler, policy_allows
 from cognito_jwt.testing import FakeCognitoPool
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "reference_api"
 PASSWORD = "Corr3ct-Horse-Battery!"
 
