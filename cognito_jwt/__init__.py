@@ -32,8 +32,9 @@ from cognito_jwt._jwks import (
     DEFAULT_STALE_IF_ERROR,
     JwksCache,
 )
+from cognito_jwt._multi_issuer import MultiIssuerVerifier
 from cognito_jwt._token import decode_unverified, strip_bearer
-from cognito_jwt._verifier import JwtVerifier, MultiIssuerVerifier
+from cognito_jwt._verifier import JwtVerifier
 from cognito_jwt._version import __version__
 from cognito_jwt.errors import (
     AccessDeniedError,

@@ -1,4 +1,4 @@
-"""The request path every verifier shares, the generic `JwtVerifier` and `MultiIssuerVerifier`.
+"""The request path every verifier shares, and the generic `JwtVerifier`.
 
 One request's path::
 
@@ -15,14 +15,15 @@ A verifier is a map from accepted `iss` values to per-issuer objects
 never names where keys come from: its `iss` only selects among issuers the
 caller configured, and `jku`/`x5u`/`jwk`/`x5c` headers are never read.
 
-`CognitoJwtVerifier` and `cognito_issuers` live in `_cognito.py`, on top of this
-module; `cognito_jwt.verifier`, the path 0.1.0 shipped, re-exports them.
+`CognitoJwtVerifier` and `cognito_issuers` live in `_cognito.py` and
+`MultiIssuerVerifier` in `_multi_issuer.py`, both on top of this module, which
+names neither; `cognito_jwt.verifier`, the path 0.1.0 shipped, re-exports them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cognito_jwt import _events
 from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY
@@ -42,12 +43,7 @@ from cognito_jwt.errors import (
     shown,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    # The one edge upwards, for types only: MultiIssuerVerifier's signature
-    # names CognitoJwtVerifier, which is built on the base class below.
-    from cognito_jwt._cognito import CognitoJwtVerifier
-
-__all__ = ["CustomCheck", "JwtVerifier", "MultiIssuerVerifier"]
+__all__ = ["CustomCheck", "JwtVerifier"]
 
 _MAX_HEADER_CACHE = 64
 
@@ -286,50 +282,3 @@ class JwtVerifier(_VerifierBase):
             {issuer: _new_issuer(issuer, jwks_uri, rules, settings, primary=True)},
             on_event=settings.on_event,
         )
-
-
-class MultiIssuerVerifier(_VerifierBase):
-    """One verifier for several user pools or issuers, each with its own rules.
-
-    The token's `iss` picks the configured verifier that handles it; an
-    `iss` that none is configured for is rejected before any key is fetched.
-
-    Args:
-        verifiers: the verifiers to combine; each issuer keeps the settings
-            and rules of the verifier it came from.
-        on_event: `f(event)`, told of every rejection by this verifier (the
-            members' own hooks are not called for its tokens; their key
-            caches still report fetches to theirs).
-
-    Raises:
-        ConfigurationError: no verifiers, or two claim the same issuer.
-
-    Examples:
-        >>> multi = MultiIssuerVerifier([
-        ...     CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id="a"),
-        ...     CognitoJwtVerifier(user_pool_id="eu-west-1_B", token_use="id", client_id="b"),
-        ... ])
-    """
-
-    def __init__(
-        self,
-        verifiers: Sequence[CognitoJwtVerifier | JwtVerifier],
-        *,
-        on_event: _events.EventHook | None = None,
-    ) -> None:
-        if not verifiers:
-            raise ConfigurationError("verifiers: expected at least one verifier, found none")
-        issuers: dict[str, _Issuer] = {}
-        for verifier in verifiers:
-            if not isinstance(verifier, _VerifierBase) or isinstance(verifier, MultiIssuerVerifier):
-                raise ConfigurationError(
-                    f"verifiers: expected CognitoJwtVerifier or JwtVerifier, "
-                    f"found {type(verifier).__name__}"
-                )
-            for iss, issuer in verifier._issuers.items():
-                if iss in issuers:
-                    raise ConfigurationError(f"verifiers: issuer {iss!r} is configured twice")
-                issuers[iss] = issuer
-        # The shared cache has room for what the members would hold; a member
-        # with cache_size=0 keeps its tokens out.
-        super().__init__(issuers, on_event=_events.make_hook(on_event))

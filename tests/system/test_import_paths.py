@@ -24,7 +24,11 @@ PACKAGE = ROOT / "cognito_jwt"
 KEPT_PATHS = {
     "cognito_jwt.token": ("cognito_jwt._token",),
     "cognito_jwt.claims": ("cognito_jwt._claim_types",),
-    "cognito_jwt.verifier": ("cognito_jwt._verifier", "cognito_jwt._cognito"),
+    "cognito_jwt.verifier": (
+        "cognito_jwt._verifier",
+        "cognito_jwt._cognito",
+        "cognito_jwt._multi_issuer",
+    ),
 }
 
 _FROM_IMPORT = re.compile(r"\bfrom\s+(cognito_jwt(?:\.\w+)*)\s+import\s+(\([^)]*\)|[^\n]+)")

@@ -1,10 +1,10 @@
 """The package's modules import each other in one direction only: lowest layer first.
 
-Read from the source, not from `sys.modules`: an edge is an `import` or
-`from ... import` at module level.  Imports under `if TYPE_CHECKING:` count too
-(a low module that names a high module's class knows too much), except the one
-listed in `TYPE_ONLY_UPWARDS` with its reason.  Imports inside functions are
-lazy by design, to keep `import cognito_jwt` cheap, and are not edges.
+Read from the source, not from `sys.modules`.  Every import is an edge, wherever
+it sits: at module level, under `if TYPE_CHECKING:` (a low module that names a
+high module's class knows too much) and inside a function (an import made lazy
+to keep `import cognito_jwt` cheap is still a dependency, and a circle through
+one is still a circle).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -33,17 +34,10 @@ CORE_LAYERS = [
     "cognito_jwt._verifier",
     "cognito_jwt._partitions",
     "cognito_jwt._cognito",
+    "cognito_jwt._multi_issuer",
     "cognito_jwt._alb_keys",
     "cognito_jwt._alb",
 ]
-
-
-#: Type-only imports allowed to point up a layer, each with its reason.
-TYPE_ONLY_UPWARDS = {
-    # `MultiIssuerVerifier(verifiers: Sequence[CognitoJwtVerifier | JwtVerifier])`
-    # names the Cognito verifier, which is built on verifier.py's base class.
-    ("cognito_jwt._verifier", "cognito_jwt._cognito"),
-}
 
 
 def module_name(path: Path) -> str:
@@ -61,31 +55,39 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _module_level_imports(tree: ast.Module) -> list[tuple[ast.Import | ast.ImportFrom, bool]]:
-    """Every module-level import, and whether it is for type checkers only."""
-    found: list[tuple[ast.Import | ast.ImportFrom, bool]] = []
-    pending: list[tuple[ast.stmt, bool]] = [(node, False) for node in tree.body]
+#: How an import is made: at load time, for type checkers only, or inside a function.
+Kind = Literal["runtime", "type-only", "lazy"]
+RUNTIME_KIND: Kind = "runtime"
+TYPE_ONLY_KIND: Kind = "type-only"
+LAZY_KIND: Kind = "lazy"
+
+
+def _imports(tree: ast.Module) -> list[tuple[ast.Import | ast.ImportFrom, Kind]]:
+    """Every import in the module, anywhere, with how it is made."""
+    found: list[tuple[ast.Import | ast.ImportFrom, Kind]] = []
+    pending: list[tuple[ast.AST, Kind]] = [(node, RUNTIME_KIND) for node in tree.body]
     while pending:
-        node, typing_only = pending.pop()
+        node, kind = pending.pop()
         if isinstance(node, ast.Import | ast.ImportFrom):
-            found.append((node, typing_only))
-        elif isinstance(node, ast.If):
-            inner = typing_only or _is_type_checking(node)
-            pending.extend((child, inner) for child in node.body)
-            pending.extend((child, typing_only) for child in node.orelse)
-        elif isinstance(node, ast.Try):
-            for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
-                pending.extend((child, typing_only) for child in block)
+            found.append((node, kind))
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            kind = LAZY_KIND if kind == RUNTIME_KIND else kind
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            pending.extend((child, TYPE_ONLY_KIND) for child in node.body)
+            pending.extend((child, kind) for child in node.orelse)
+            continue
+        pending.extend((child, kind) for child in ast.iter_child_nodes(node))
     return found
 
 
-def imports_of(name: str, *, typing_only: bool = False) -> set[str]:
-    """The package modules `name` imports at load time (or for type checkers only)."""
+def imports_of(name: str, kind: Kind) -> set[str]:
+    """The package modules `name` imports in the way `kind` says."""
     tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
     package = name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
     edges: set[str] = set()
-    for node, for_types in _module_level_imports(tree):
-        if for_types != typing_only:
+    for node, how in _imports(tree):
+        if how != kind:
             continue
         if isinstance(node, ast.Import):
             edges.update(alias.name for alias in node.names if alias.name in MODULES)
@@ -96,7 +98,7 @@ def imports_of(name: str, *, typing_only: bool = False) -> set[str]:
             base = f"{anchor}.{base}" if base else anchor
         for alias in node.names:
             submodule = f"{base}.{alias.name}"
-            if submodule in MODULES:  # `from cognito_jwt import claims`
+            if submodule in MODULES:  # `from cognito_jwt import _claims`
                 edges.add(submodule)
             elif base in MODULES:
                 edges.add(base)
@@ -104,31 +106,36 @@ def imports_of(name: str, *, typing_only: bool = False) -> set[str]:
     return edges
 
 
-RUNTIME = {name: imports_of(name) for name in MODULES}
-TYPE_ONLY = {name: imports_of(name, typing_only=True) for name in MODULES}
-GRAPH = {
-    name: RUNTIME[name] | {m for m in TYPE_ONLY[name] if (name, m) not in TYPE_ONLY_UPWARDS}
-    for name in MODULES
-}
+RUNTIME = {name: imports_of(name, RUNTIME_KIND) for name in MODULES}
+TYPE_ONLY = {name: imports_of(name, TYPE_ONLY_KIND) for name in MODULES}
+LAZY = {name: imports_of(name, LAZY_KIND) for name in MODULES}
+#: Every edge: a circle through a type-only or a lazy import is a circle.
+GRAPH = {name: RUNTIME[name] | TYPE_ONLY[name] | LAZY[name] for name in MODULES}
 
 
 def test_the_graph_is_read_from_the_real_modules() -> None:
     assert set(CORE_LAYERS) <= set(MODULES)
-    assert "cognito_jwt._verifier" in GRAPH["cognito_jwt._cognito"]
-    assert "cognito_jwt._issuer" in GRAPH["cognito_jwt._verifier"]
-    assert "cognito_jwt._claims" in GRAPH["cognito_jwt._issuer"]  # `from cognito_jwt import claims`
+    assert "cognito_jwt._verifier" in RUNTIME["cognito_jwt._cognito"]
+    assert "cognito_jwt._issuer" in RUNTIME["cognito_jwt._verifier"]
+    assert (
+        "cognito_jwt._claims" in RUNTIME["cognito_jwt._issuer"]
+    )  # `from cognito_jwt import _claims`
     assert "cognito_jwt._issuer" in TYPE_ONLY["cognito_jwt._token_cache"]
-    assert "cognito_jwt._cognito" not in RUNTIME["cognito_jwt._verifier"]
+    assert "cognito_jwt._token" in LAZY["cognito_jwt._events"]  # inside `routing_of`
+    assert "cognito_jwt._alb" in LAZY["cognito_jwt.integrations._common"]
     assert "cognito_jwt._partitions" in GRAPH["cognito_jwt._cognito"]
     assert "cognito_jwt._events" in GRAPH["cognito_jwt._jwks"]
     assert "cognito_jwt._issuer" in GRAPH["cognito_jwt._alb"]  # the shared settings
     assert "cognito_jwt._verifier" not in GRAPH["cognito_jwt._alb"]
 
 
-def test_every_allowed_upward_edge_is_type_only_and_still_needed() -> None:
-    for low, high in TYPE_ONLY_UPWARDS:
-        assert high in TYPE_ONLY[low], (low, high)
-        assert high not in RUNTIME[low], (low, high)
+def test_the_verifier_kinds_build_upwards_and_no_lower_one_names_a_higher() -> None:
+    # The base knows neither the Cognito verifier nor the multi-issuer one,
+    # not even for a type or inside a function.
+    assert "cognito_jwt._cognito" not in GRAPH["cognito_jwt._verifier"]
+    assert "cognito_jwt._multi_issuer" not in GRAPH["cognito_jwt._verifier"]
+    assert "cognito_jwt._multi_issuer" not in GRAPH["cognito_jwt._cognito"]
+    assert {"cognito_jwt._cognito", "cognito_jwt._verifier"} <= GRAPH["cognito_jwt._multi_issuer"]
 
 
 def test_module_imports_form_a_dag() -> None:

@@ -1,0 +1,66 @@
+"""`MultiIssuerVerifier`: several user pools or issuers behind one verifier.
+
+It sits on top of both verifier kinds it combines (`_verifier.py`'s
+`JwtVerifier` and `_cognito.py`'s `CognitoJwtVerifier`), so neither of them
+needs to know it exists: it merges their maps of issuers and runs the same
+request path over the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cognito_jwt import _events
+from cognito_jwt._cognito import CognitoJwtVerifier
+from cognito_jwt._issuer import _Issuer
+from cognito_jwt._verifier import JwtVerifier, _VerifierBase
+from cognito_jwt.errors import ConfigurationError
+
+__all__ = ["MultiIssuerVerifier"]
+
+
+class MultiIssuerVerifier(_VerifierBase):
+    """One verifier for several user pools or issuers, each with its own rules.
+
+    The token's `iss` picks the configured verifier that handles it; an
+    `iss` that none is configured for is rejected before any key is fetched.
+
+    Args:
+        verifiers: the verifiers to combine; each issuer keeps the settings
+            and rules of the verifier it came from.
+        on_event: `f(event)`, told of every rejection by this verifier (the
+            members' own hooks are not called for its tokens; their key
+            caches still report fetches to theirs).
+
+    Raises:
+        ConfigurationError: no verifiers, or two claim the same issuer.
+
+    Examples:
+        >>> multi = MultiIssuerVerifier([
+        ...     CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id="a"),
+        ...     CognitoJwtVerifier(user_pool_id="eu-west-1_B", token_use="id", client_id="b"),
+        ... ])
+    """
+
+    def __init__(
+        self,
+        verifiers: Sequence[CognitoJwtVerifier | JwtVerifier],
+        *,
+        on_event: _events.EventHook | None = None,
+    ) -> None:
+        if not verifiers:
+            raise ConfigurationError("verifiers: expected at least one verifier, found none")
+        issuers: dict[str, _Issuer] = {}
+        for verifier in verifiers:
+            if not isinstance(verifier, _VerifierBase) or isinstance(verifier, MultiIssuerVerifier):
+                raise ConfigurationError(
+                    f"verifiers: expected CognitoJwtVerifier or JwtVerifier, "
+                    f"found {type(verifier).__name__}"
+                )
+            for iss, issuer in verifier._issuers.items():
+                if iss in issuers:
+                    raise ConfigurationError(f"verifiers: issuer {iss!r} is configured twice")
+                issuers[iss] = issuer
+        # The shared cache has room for what the members would hold; a member
+        # with cache_size=0 keeps its tokens out.
+        super().__init__(issuers, on_event=_events.make_hook(on_event))
