@@ -16,6 +16,7 @@ from cognito_jwt._alb_keys import AlbKeyCache
 from cognito_jwt._claim_types import CognitoAccessTokenClaims, CognitoIdTokenClaims
 from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt._events import Event
+from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt._fetch import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BYTES,
@@ -101,3 +102,5 @@ __all__ = [
     "decode_unverified",
     "strip_bearer",
 ]
+
+_rehome(__name__, globals(), __all__)

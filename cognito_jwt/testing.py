@@ -37,8 +37,22 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
+from cognito_jwt._exports import rehome as _rehome
+from cognito_jwt._testing_alb import AlbKeyServer, FakeAlb, alb_segment  # the ALB part of the kit
 
-__all__ = ["FakeCognitoPool", "JwksServer", "ManualClock", "b64url", "rsa_jwk"]
+__all__ = [
+    "AlbKeyServer",
+    "FakeAlb",
+    "FakeCognitoPool",
+    "JwksServer",
+    "ManualClock",
+    "alb_segment",
+    "b64url",
+    "okp_jwk",
+    "resource_bound_access_token",
+    "rsa_jwk",
+    "sign_okp",
+]
 
 _FETCH_OPTIONS = ("jwks_uri", "jwks_cache", "fetcher", "session")
 
@@ -421,15 +435,6 @@ class JwksServer:
         self._server.server_close()
 
 
-# -- Application Load Balancer tokens ------------------------------------------
-# The ALB part of the kit lives in its own module; it is re-exported here so
-# that tests import everything from cognito_jwt.testing.
-
-from cognito_jwt._testing_alb import AlbKeyServer, FakeAlb, alb_segment  # noqa: E402
-
-__all__ += ["AlbKeyServer", "FakeAlb", "alb_segment"]
-
-
 # -- Resource-bound access tokens -----------------------------------------------
 
 
@@ -443,9 +448,6 @@ def resource_bound_access_token(
     tokens never carry it.  Other keyword arguments are `access_token`'s.
     """
     return pool.access_token(aud=resource, **kwargs)
-
-
-__all__ += ["resource_bound_access_token"]
 
 
 # -- EdDSA keys -------------------------------------------------------------------
@@ -477,4 +479,4 @@ def sign_okp(private_key: Any, header: Mapping[str, Any], claims: Mapping[str, A
     return f"{signing_input}.{b64url(signature)}"
 
 
-__all__ += ["okp_jwk", "sign_okp"]
+_rehome(__name__, globals(), __all__)

@@ -32,6 +32,7 @@ Nothing here imports boto3 or any AWS SDK: the package is standard library plus
 cognito_jwt, so it adds nothing to the Lambda package.
 """
 
+from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt.authorizer._events import (
     ApiRequest,
     EventKind,
@@ -92,3 +93,5 @@ __all__ = [
     "stage_resource",
     "unauthorized",
 ]
+
+_rehome(__name__, globals(), __all__)

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
+from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt.errors import CognitoJwtError, ConfigurationError, InvalidTokenError
 from cognito_jwt.integrations._common import (
     Denial,
@@ -551,3 +552,6 @@ def require_scopes(
         require_all=require_all,
         raise_exception=raise_exception,
     )
+
+
+_rehome(__name__, globals(), __all__)

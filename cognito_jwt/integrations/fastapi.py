@@ -49,6 +49,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'cognito_jwt.integrations.fastapi needs FastAPI: pip install "cognito-jwt[fastapi]"'
     ) from exc
 
+from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.integrations._common import (
     AsyncVerifier,
@@ -245,3 +246,6 @@ class _Optional(SecurityBase):
         if request_token(self.auth.verifier, request.headers.get) is None:
             return None
         return await self.auth._claims(request, _ANY_CALLER)
+
+
+_rehome(__name__, globals(), __all__)

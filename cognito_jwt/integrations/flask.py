@@ -51,6 +51,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'cognito_jwt.integrations.flask needs Flask: pip install "cognito-jwt[flask]"'
     ) from exc
 
+from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt.errors import CognitoJwtError
 from cognito_jwt.integrations._common import (
     Requirement,
@@ -293,3 +294,6 @@ def _abort(error: CognitoJwtError | None, realm: str | None, requirement: Requir
         denial.status, InternalServerError
     )
     raise exception_class(description=denial.body["reason"], response=response)
+
+
+_rehome(__name__, globals(), __all__)

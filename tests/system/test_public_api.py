@@ -8,12 +8,32 @@ entry (or the reverse) fail, whoever adds it.  Sorting is ruff's job (RUF022).
 
 from __future__ import annotations
 
+import importlib
+import re
 import subprocess
 import sys
 import types
+from pathlib import Path
+
+import pytest
 
 import cognito_jwt
 from cognito_jwt import errors
+from cognito_jwt._exports import is_internal
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The public modules docs/api.md lists, each with the names of its `__all__`.
+PUBLIC_MODULES = [
+    "cognito_jwt",
+    "cognito_jwt.errors",
+    "cognito_jwt.authorizer",
+    "cognito_jwt.integrations.fastapi",
+    "cognito_jwt.integrations.flask",
+    "cognito_jwt.integrations.drf",
+    "cognito_jwt.testing",
+    "cognito_jwt.cli",
+]
 
 EXPECTED = {
     "AccessDeniedError",
@@ -116,3 +136,42 @@ def test_importing_the_package_pulls_in_no_framework_or_http_client() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_public_modules_are_the_ones_docs_api_lists() -> None:
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    rule = text[text.index("## The public API") : text.index("Everything else is internal")]
+    listed = set(re.findall(r"`(cognito_jwt(?:\.[a-z]\w*)*)`", rule))
+    assert listed == set(PUBLIC_MODULES)
+
+
+def _exported() -> list[tuple[str, str]]:
+    found = []
+    for module in PUBLIC_MODULES:
+        for name in importlib.import_module(module).__all__:
+            found.append((module, name))
+    return found
+
+
+@pytest.mark.parametrize(("module", "name"), _exported())
+def test_every_exported_class_and_function_names_a_public_home(module: str, name: str) -> None:
+    """`__module__` is a public module that exports the name, never `cognito_jwt._x`."""
+    value = getattr(importlib.import_module(module), name)
+    if not isinstance(value, type | types.FunctionType):
+        return  # a constant or a type alias has no `__module__` of its own
+    home = value.__module__
+    assert not is_internal(home), f"{module}.{name} reports {home}"
+    assert home in PUBLIC_MODULES, f"{module}.{name} reports {home}"
+    assert name in importlib.import_module(home).__all__
+    assert getattr(importlib.import_module(home), value.__qualname__) is value
+
+
+def test_the_rehomed_names_read_as_users_import_them() -> None:
+    from cognito_jwt.authorizer import make_handler
+    from cognito_jwt.testing import FakeAlb
+
+    assert repr(cognito_jwt.CognitoJwtVerifier) == "<class 'cognito_jwt.CognitoJwtVerifier'>"
+    assert cognito_jwt.JwksCache.__module__ == "cognito_jwt"
+    assert cognito_jwt.TokenExpiredError.__module__ == "cognito_jwt.errors"  # its documented home
+    assert make_handler.__module__ == "cognito_jwt.authorizer"
+    assert FakeAlb.__module__ == "cognito_jwt.testing"
