@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 import textwrap
@@ -48,6 +49,7 @@ from cognito_jwt.errors import (
     AccessDeniedError,
     CognitoJwtError,
     ConfigurationError,
+    InvalidClaimError,
     InvalidTokenError,
     JwksUnavailableError,
     TokenExpiredError,
@@ -227,10 +229,18 @@ def _relative(claim: str, value: float, now: float) -> str:
 
 
 def _time_value(claims: dict[str, Any], name: str) -> float | None:
-    value = claims.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """The NumericDate `name` as the verifier reads it (`numeric_date`), else `None`.
+
+    `decode` shows tokens the verifier would refuse: an `exp` of `1e400`
+    (infinity once parsed) or a 400-digit integer is no time, so it gets no
+    time line rather than an `OverflowError`.
+    """
+    from cognito_jwt._claim_types import numeric_date
+
+    try:
+        return numeric_date(claims, name)
+    except InvalidClaimError:
         return None
-    return value
 
 
 def _times(claims: dict[str, Any], now: float) -> dict[str, dict[str, str]]:
@@ -288,12 +298,27 @@ def _dump(value: object, stream: IO[str]) -> None:
     characters are escaped in either, since JSON only ever holds them inside
     strings.
     """
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        value = _json_numbers(value)  # an unverified token may hold 1e400, read as infinity
     # The only raw newlines in indented JSON are its own layout; a newline in a
     # value is already spelled \\n.
     text = _defang(json.dumps(value, indent=2, ensure_ascii=False), _escape_json, keep="\n")
     if not _encodes(text, stream):
         text = json.dumps(value, indent=2, ensure_ascii=True)
     stream.write(text + "\n")
+
+
+def _json_numbers(value: Any) -> Any:
+    """`value` with each non-finite float spelled as a string (`"Infinity"`): JSON has none."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    return value
 
 
 def _say(stream: IO[str], line: str) -> None:

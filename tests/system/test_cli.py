@@ -29,7 +29,7 @@ from cognito_jwt.cli import (
     EXIT_USAGE,
     main,
 )
-from cognito_jwt.testing import FakeCognitoPool, JwksServer
+from cognito_jwt.testing import FakeCognitoPool, JwksServer, b64url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -866,3 +866,23 @@ def test_a_non_utf8_stderr_message_is_escaped_not_a_crash(
     text = raw.getvalue().decode("ascii")
     assert "InvalidAudienceError" in text
     assert "Zo\\xeb" in text or "Zo\\u00eb" in text
+
+
+@pytest.mark.parametrize(
+    "exp",
+    [b"1e400", b"-1e400", b"1" + b"0" * 400, b"-" + b"9" * 400],
+    ids=["1e400", "-1e400", "a 400-digit integer", "a negative 400-digit integer"],
+)
+def test_decode_of_a_time_no_calendar_holds_prints_the_claims_without_a_time(
+    run: Cli, exp: bytes
+) -> None:
+    """A NumericDate beyond a double's range is no time: `decode` shows the claims,
+    gives `exp` no time line, and its output stays strict JSON (no `Infinity`)."""
+    header = b64url(b'{"alg":"RS256","kid":"k"}')
+    payload = b64url(b'{"exp":' + exp + b',"sub":"u"}')
+    token = f"{header}.{payload}.{b64url(b'x' * 256)}"
+    result = run("decode", token)
+    assert result.code == EXIT_OK, result.err
+    doc = json.loads(result.out, parse_constant=lambda name: pytest.fail(f"not JSON: {name}"))
+    assert doc["claims"]["sub"] == "u"
+    assert "exp" not in doc["times"]
