@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from cognito_jwt._claim_types import cognito_groups
+from cognito_jwt._claim_types import cognito_groups, oauth_scopes
 from cognito_jwt._claims import check_groups, check_scopes
 from cognito_jwt._token import bearer_credentials
 from cognito_jwt.errors import (
@@ -159,13 +159,18 @@ def claim_groups(claims: Mapping[str, Any]) -> frozenset[str]:
 def claim_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
     """The token's OAuth scopes (space-separated ``scope`` claim of access tokens).
 
+    Reads through `_claim_types.oauth_scopes`, the library's one reader of
+    the claim (RFC 6749 3.3: tokens separated by single spaces), so a user
+    object can never list a scope that `require_scopes` would not grant.
     ID tokens carry no ``scope``, so a scope requirement always denies them;
     send the access token to scope-protected routes.
+
+    Raises:
+        InvalidClaimError: the claim is present but breaks that grammar (401,
+            `invalid_scope`) or is not a string (`invalid_claim_type`); every
+            verifier refuses such a token before a request gets this far.
     """
-    raw = claims.get("scope")
-    if not isinstance(raw, str):
-        return frozenset()
-    return frozenset(raw.split())
+    return oauth_scopes(claims)
 
 
 @dataclass(frozen=True)
