@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from cognito_jwt import _events
 from cognito_jwt._fetch import RequestsFetcher
-from cognito_jwt._keys import VerificationKey, _ec_verifier
+from cognito_jwt._keys import VerificationKey, key_from_pem
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
@@ -115,27 +115,19 @@ class PemFetcher(RequestsFetcher):
 
 
 def load_alb_key(body: bytes, kid: str) -> VerificationKey:
-    """Build the ES256 key of a PEM body.
+    """Build the ES256 key of a PEM body, through the key table (`_keys.key_from_pem`).
 
     Raises:
-        ValueError: the body is no PEM public key, or the key is not P-256.
+        ValueError: the body is no PEM public key, or the key is not P-256
+            (another type, another curve, or a curve `cryptography` does not
+            implement at all).
     """
     if not isinstance(body, bytes) or not body.lstrip().startswith(_PEM_HEADER):
         raise ValueError("expected a PEM public key")
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
-    key = load_pem_public_key(body)
-    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise ValueError(f"expected a P-256 (ES256) key, found {type(key).__name__}")
-    return VerificationKey(
-        kid,
-        "EC",
-        "ES256",
-        frozenset({"ES256"}),
-        key,
-        verifiers={"ES256": _ec_verifier(key, "ES256")},
-    )
+    try:
+        return key_from_pem(body, kid, alg="ES256")
+    except ValueError as exc:
+        raise ValueError(f"expected a P-256 (ES256) key: {exc}") from None
 
 
 class _Cached:

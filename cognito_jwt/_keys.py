@@ -1,15 +1,27 @@
-"""JWK → ready-to-use public key, and the JWS signature algorithms.
+"""JWK or PEM → ready-to-use public key: one table entry per key type, and key hygiene.
 
 Keys are built once, when a JWKS is loaded, never per token: building an RSA
 public key from its modulus costs about as much as verifying a signature.
 
-Only asymmetric algorithms exist here.  ``none`` and the HMAC family cannot be
+`_KEY_TYPES` is the whole of what a key type means here: for each `kty` the
+algorithms its keys may serve and how a JWK of it becomes a key (with the
+checks that type needs).  `SUPPORTED_ALGORITHMS` is derived from it, and a PEM
+(the ALB's keys) is turned into a JWK and built through the same entry, so a
+new key type is one entry.  The checks every key passes whatever its type
+(`kid`, `use`, `key_ops`, `alg`, no `null` member) are `_build_key`'s.
+
+Which curve serves which algorithm is fixed, never chosen by a token: ES256
+only with P-256, ES384 only with P-384, ES512 only with P-521 (RFC 7518 3.4);
+secp256k1 would be ES256K (RFC 8812 3.2), which is not supported.  An OKP
+key's `crv` decides which EdDSA curve verifies.
+
+Only asymmetric algorithms exist here.  `none` and the HMAC family cannot be
 configured at all, so a token can never talk the verifier into using a public
 key as an HMAC secret (the classic RS256→HS256 confusion).
 
-``cryptography`` is imported when the first key is built, not with this
-module: ``import cognito_jwt`` stays ~20 ms cheaper for processes that never
-verify (a CLI's ``--help``, a web app's start-up before its first request).
+`cryptography` is imported when the first key is built, not with this
+module: `import cognito_jwt` stays ~20 ms cheaper for processes that never
+verify (a CLI's `--help`, a web app's start-up before its first request).
 """
 
 from __future__ import annotations
@@ -18,11 +30,11 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
+from cognito_jwt._signature import Verify, ec_verifier, okp_verifier, rsa_verifier
 from cognito_jwt._token import b64url_decode
 from cognito_jwt.errors import JwksUnavailableError, MalformedTokenError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
     PublicKey = (
@@ -37,127 +49,62 @@ __all__ = [
     "SUPPORTED_ALGORITHMS",
     "KeySet",
     "VerificationKey",
+    "key_from_pem",
     "parse_jwks",
 ]
 
 #: Smallest RSA modulus accepted (NIST SP 800-131A; Cognito uses 2048).
 MIN_RSA_BITS = 2048
 
-#: Curve (the ``cryptography.hazmat.primitives.asymmetric.ec`` class name) and
-#: coordinate size in bytes of each ECDSA algorithm.
-_CURVES: dict[str, tuple[str, int]] = {
-    "ES256": ("SECP256R1", 32),
-    "ES384": ("SECP384R1", 48),
-    "ES512": ("SECP521R1", 66),
-}
-_JWK_CURVES = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 
-#: EdDSA (RFC 8037): for each OKP curve, its raw public-key and signature sizes
-#: in bytes, and the algorithms that may use it.  RFC 9864 deprecates the
-#: polymorphic ``EdDSA`` in favour of the fully specified ``Ed25519`` and
-#: ``Ed448``; both spellings are accepted, and the key's ``crv`` decides which
-#: curve verifies, so an ``Ed448`` token can never be checked with an Ed25519
-#: key (nor the reverse).
-_OKP_CURVES: dict[str, tuple[int, int, frozenset[str]]] = {
-    "Ed25519": (32, 64, frozenset({"EdDSA", "Ed25519"})),
-    "Ed448": (57, 114, frozenset({"EdDSA", "Ed448"})),
+class _Curve(NamedTuple):
+    """One named curve: its `cryptography` name, sizes in bytes, and the algorithms it serves."""
+
+    name: str
+    #: EC: bytes of one coordinate (and of each half of a signature); OKP: of the public key.
+    size: int
+    algorithms: frozenset[str]
+    #: OKP: bytes of a signature.
+    signature_size: int = 0
+
+
+#: JWK `crv` of the EC keys, each bound to its one algorithm (RFC 7518 3.4, 6.2.1.1).
+_EC_CURVES = {
+    "P-256": _Curve("SECP256R1", 32, frozenset({"ES256"})),
+    "P-384": _Curve("SECP384R1", 48, frozenset({"ES384"})),
+    "P-521": _Curve("SECP521R1", 66, frozenset({"ES512"})),
+}
+#: `cryptography`'s curve names (as a PEM names them) → JWK `crv`.
+_EC_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+
+#: EdDSA (RFC 8037).  RFC 9864 deprecates the polymorphic `EdDSA` in favour of
+#: the fully specified `Ed25519` and `Ed448`; both spellings are accepted, and
+#: the key's `crv` decides which curve verifies, so an `Ed448` token can never
+#: be checked with an Ed25519 key (nor the reverse).
+_OKP_CURVES = {
+    "Ed25519": _Curve("Ed25519", 32, frozenset({"EdDSA", "Ed25519"}), 64),
+    "Ed448": _Curve("Ed448", 57, frozenset({"EdDSA", "Ed448"}), 114),
 }
 
-#: Every algorithm a verifier may be configured with.
-SUPPORTED_ALGORITHMS = frozenset(
-    {
-        "RS256",
-        "RS384",
-        "RS512",
-        "PS256",
-        "PS384",
-        "PS512",
-        "ES256",
-        "ES384",
-        "ES512",
-        "EdDSA",
-        "Ed25519",
-        "Ed448",
-    }
+_RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
+
+#: The y coordinates (mod p) of the points of order 1, 2, 4 and 8.  With such
+#: a point as the public key, one constant signature verifies for every message
+#: (for the identity: R = identity, S = 0).  OpenSSL accepts these keys; a
+#: zeroed key buffer encodes one.  libsodium's `ge25519_has_small_order` lists
+#: the same values; "Taming the many EdDSAs" (Brendel et al., 2020) explains why.
+_P25519 = 2**255 - 19
+_Y8 = 2707385501144840649318225287225658788936804267575313519463743609750303402022
+_P448 = 2**448 - 2**224 - 1
+_SMALL_ORDER_Y = {
+    "Ed25519": frozenset({0, 1, _P25519 - 1, _Y8, _P25519 - _Y8}),
+    "Ed448": frozenset({0, 1, _P448 - 1}),
+}
+
+#: The `key_ops` of RFC 7517 4.3 that only fit `"use": "enc"`.
+_ENCRYPTION_OPS = frozenset(
+    {"encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits"}
 )
-
-Verify = Callable[[bytes, bytes], bool]
-
-
-def _hash(alg: str) -> hashes.HashAlgorithm:
-    """The hash of ``RS256``/``PS384``/``ES512``...: SHA-256, -384 or -512."""
-    from cryptography.hazmat.primitives import hashes
-
-    bits = alg[2:]
-    if bits == "256":
-        return hashes.SHA256()
-    if bits == "384":
-        return hashes.SHA384()
-    if bits == "512":
-        return hashes.SHA512()
-    raise ValueError(f"no hash for algorithm {alg!r:.20}")
-
-
-def _rsa_verifier(key: rsa.RSAPublicKey, alg: str) -> Verify:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    hash_alg = _hash(alg)
-    size = (key.key_size + 7) // 8
-    pad: padding.AsymmetricPadding
-    if alg.startswith("RS"):
-        pad = padding.PKCS1v15()
-    else:
-        pad = padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size)
-
-    def verify(signature: bytes, data: bytes) -> bool:
-        if len(signature) != size:
-            return False
-        try:
-            key.verify(signature, data, pad, hash_alg)
-        except InvalidSignature:
-            return False
-        return True
-
-    return verify
-
-
-def _ec_verifier(key: ec.EllipticCurvePublicKey, alg: str) -> Verify:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-
-    _, coord = _CURVES[alg]
-    sig_alg = ec.ECDSA(_hash(alg))
-
-    def verify(signature: bytes, data: bytes) -> bool:
-        # JWS carries the raw r||s form (RFC 7518 3.4), cryptography wants DER.
-        if len(signature) != 2 * coord:
-            return False
-        r = int.from_bytes(signature[:coord], "big")
-        s = int.from_bytes(signature[coord:], "big")
-        try:
-            key.verify(encode_dss_signature(r, s), data, sig_alg)
-        except InvalidSignature:
-            return False
-        return True
-
-    return verify
-
-
-def _okp_verifier(key: ed25519.Ed25519PublicKey | ed448.Ed448PublicKey, size: int) -> Verify:
-    from cryptography.exceptions import InvalidSignature
-
-    def verify(signature: bytes, data: bytes) -> bool:
-        if len(signature) != size:
-            return False
-        try:
-            key.verify(signature, data)
-        except InvalidSignature:
-            return False
-        return True
-
-    return verify
 
 
 class VerificationKey:
@@ -166,7 +113,7 @@ class VerificationKey:
     Immutable, and compared by identity on purpose: two keys are "the same"
     only if they are the same object, which lets caches notice that a JWKS was
     reloaded.  (A plain slotted class rather than a dataclass: importing
-    ``dataclasses`` costs a cold start ~5 ms.)
+    `dataclasses` costs a cold start ~5 ms.)
     """
 
     __slots__ = ("_verifiers", "alg", "algorithms", "kid", "kty", "public_key")
@@ -209,23 +156,41 @@ class VerificationKey:
         )
 
     def verify(self, alg: str, data: bytes, signature: bytes) -> bool:
-        """True if ``signature`` over ``data`` verifies with this key under ``alg``."""
+        """True if `signature` over `data` verifies with this key under `alg`."""
         verifier = self._verifiers.get(alg)
         return verifier is not None and verifier(signature, data)
 
 
-def _b64_int(jwk: Mapping[str, Any], name: str) -> int:
+# -- the key types ------------------------------------------------------------------------------
+
+
+def _b64(jwk: Mapping[str, Any], name: str) -> bytes:
     value = jwk.get(name)
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} is missing or not a string")
     try:
-        raw = b64url_decode(value, f"jwk {name}")
+        return b64url_decode(value, f"jwk {name}")
     except MalformedTokenError:
         raise ValueError(f"{name} is not base64url") from None
-    return int.from_bytes(raw, "big")
 
 
-def _build_rsa(jwk: Mapping[str, Any]) -> tuple[rsa.RSAPublicKey, frozenset[str]]:
+def _b64_int(jwk: Mapping[str, Any], name: str) -> int:
+    return int.from_bytes(_b64(jwk, name), "big")
+
+
+def _curve(curves: Mapping[str, _Curve], jwk: Mapping[str, Any], kind: str = "") -> _Curve:
+    crv = jwk.get("crv")
+    curve = curves.get(crv) if isinstance(crv, str) else None
+    if curve is None:
+        raise ValueError(f"unsupported {kind}curve {crv!r:.20} (expected {' or '.join(curves)})")
+    return curve
+
+
+Built = tuple["PublicKey", dict[str, Verify]]
+
+
+def _build_rsa(jwk: Mapping[str, Any]) -> Built:
+    """Modulus of at least `MIN_RSA_BITS`, an odd exponent >= 3; RS* and PS*."""
     n = _b64_int(jwk, "n")
     e = _b64_int(jwk, "e")
     if n.bit_length() < MIN_RSA_BITS:
@@ -235,48 +200,64 @@ def _build_rsa(jwk: Mapping[str, Any]) -> tuple[rsa.RSAPublicKey, frozenset[str]
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.RSAPublicNumbers(e, n).public_key()
-    return key, frozenset(a for a in SUPPORTED_ALGORITHMS if a[:2] in ("RS", "PS"))
+    return key, {alg: rsa_verifier(key, alg) for alg in _RSA_ALGORITHMS}
 
 
-def _build_ec(jwk: Mapping[str, Any]) -> tuple[ec.EllipticCurvePublicKey, frozenset[str]]:
-    alg = _JWK_CURVES.get(jwk.get("crv"))  # type: ignore[arg-type]
-    if alg is None:
-        raise ValueError(f"unsupported curve {jwk.get('crv')!r:.20}")
+def _build_ec(jwk: Mapping[str, Any]) -> Built:
+    """A point on P-256, P-384 or P-521 (`cryptography` checks it), for that curve's one ES*."""
+    curve = _curve(_EC_CURVES, jwk)
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    curve_name, _ = _CURVES[alg]
-    curve: ec.EllipticCurve = getattr(ec, curve_name)()
-    key = ec.EllipticCurvePublicNumbers(_b64_int(jwk, "x"), _b64_int(jwk, "y"), curve).public_key()
-    return key, frozenset({alg})
+    numbers = ec.EllipticCurvePublicNumbers(
+        _b64_int(jwk, "x"), _b64_int(jwk, "y"), getattr(ec, curve.name)()
+    )
+    key = numbers.public_key()
+    return key, {alg: ec_verifier(key, alg, curve.size) for alg in curve.algorithms}
 
 
-def _build_okp(
-    jwk: Mapping[str, Any],
-) -> tuple[ed25519.Ed25519PublicKey | ed448.Ed448PublicKey, frozenset[str], Verify]:
-    crv = jwk.get("crv")
-    curve = _OKP_CURVES.get(crv) if isinstance(crv, str) else None
-    if curve is None:
-        raise ValueError(f"unsupported OKP curve {crv!r:.20} (Ed25519 or Ed448 expected)")
-    key_size, signature_size, algorithms = curve
-    x = jwk.get("x")
-    if not isinstance(x, str) or not x:
-        raise ValueError("x is missing or not a string")
-    try:
-        raw = b64url_decode(x, "jwk x")
-    except MalformedTokenError:
-        raise ValueError("x is not base64url") from None
-    if len(raw) != key_size:
-        raise ValueError(f"x holds {len(raw)} bytes, expected {key_size} for {crv}")
+def _build_okp(jwk: Mapping[str, Any]) -> Built:
+    """An Ed25519 or Ed448 public key of the right length, no private half, not of small order."""
+    curve = _curve(_OKP_CURVES, jwk, "OKP ")
+    raw = _b64(jwk, "x")
+    if len(raw) != curve.size:
+        raise ValueError(f"x holds {len(raw)} bytes, expected {curve.size} for {curve.name}")
     if "d" in jwk:
         raise ValueError("the JWK holds a private key (d); publish only the public half")
+    # y is little-endian below the sign bit of x: Ed25519's top bit, Ed448's last byte.
+    if curve.size == 32:
+        y, p = int.from_bytes(raw, "little") & ((1 << 255) - 1), _P25519
+    else:
+        y, p = int.from_bytes(raw[:56], "little"), _P448
+    if y % p in _SMALL_ORDER_Y[curve.name]:
+        raise ValueError(f"x is a small-order point of {curve.name}, which any signature fits")
     from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
 
     key: ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
-    if crv == "Ed25519":
+    if curve.size == 32:
         key = ed25519.Ed25519PublicKey.from_public_bytes(raw)
     else:
         key = ed448.Ed448PublicKey.from_public_bytes(raw)
-    return key, algorithms, _okp_verifier(key, signature_size)
+    return key, dict.fromkeys(curve.algorithms, okp_verifier(key, curve.signature_size))
+
+
+class _KeyType(NamedTuple):
+    """One `kty`: every algorithm its keys may serve, and how a JWK of it becomes a key."""
+
+    algorithms: frozenset[str]
+    build: Callable[[Mapping[str, Any]], Built]
+
+
+_KEY_TYPES = {
+    "RSA": _KeyType(_RSA_ALGORITHMS, _build_rsa),
+    "EC": _KeyType(frozenset().union(*(c.algorithms for c in _EC_CURVES.values())), _build_ec),
+    "OKP": _KeyType(frozenset().union(*(c.algorithms for c in _OKP_CURVES.values())), _build_okp),
+}
+
+#: Every algorithm a verifier may be configured with.
+SUPPORTED_ALGORITHMS = frozenset().union(*(t.algorithms for t in _KEY_TYPES.values()))
+
+
+# -- the checks every key passes -----------------------------------------------------------
 
 
 #: The members of RFC 7517 4 and RFC 7518 6 that a JWK may carry.  None of them
@@ -285,6 +266,26 @@ _REGISTERED_MEMBERS = (
     "kty", "use", "key_ops", "alg", "kid", "x5u", "x5c", "x5t", "x5t#S256",
     "n", "e", "crv", "x", "y",
 )  # fmt: skip
+
+
+def _check_key_ops(jwk: Mapping[str, Any]) -> None:
+    """`key_ops` (RFC 7517 4.3), when present, must allow `verify` and agree with `use`.
+
+    Values RFC 7517 does not register are ignored, as it allows; a value
+    listed twice is malformed (4.3 forbids it).
+    """
+    ops = jwk.get("key_ops")
+    if ops is None:
+        return
+    if type(ops) is not list or not all(type(op) is str for op in ops):
+        raise ValueError("key_ops is not an array of strings")
+    if len(set(ops)) != len(ops):
+        raise ValueError("key_ops lists a value more than once")
+    if "verify" not in ops:
+        raise ValueError(f"key_ops {sorted(ops)!r:.80} does not allow verify")
+    clash = _ENCRYPTION_OPS.intersection(ops)
+    if "use" in jwk and clash:
+        raise ValueError(f"use 'sig' contradicts key_ops {sorted(clash)!r:.60}")
 
 
 def _build_key(jwk: Mapping[str, Any]) -> VerificationKey:
@@ -299,38 +300,75 @@ def _build_key(jwk: Mapping[str, Any]) -> VerificationKey:
     use = jwk.get("use")
     if use is not None and use != "sig":
         raise ValueError(f"use is {use!r:.20}, expected 'sig'")
+    _check_key_ops(jwk)
     jwk_alg = jwk.get("alg")
     if jwk_alg is not None and not isinstance(jwk_alg, str):
         raise ValueError("alg is not a string")
     kty = jwk.get("kty")
-    rsa_key: rsa.RSAPublicKey | None = None
-    ec_key: ec.EllipticCurvePublicKey | None = None
-    okp_verify: Verify | None = None
-    okp_key: ed25519.Ed25519PublicKey | ed448.Ed448PublicKey | None = None
-    if kty == "RSA":
-        rsa_key, algorithms = _build_rsa(jwk)
-    elif kty == "EC":
-        ec_key, algorithms = _build_ec(jwk)
-    elif kty == "OKP":
-        okp_key, algorithms, okp_verify = _build_okp(jwk)
-    else:
+    key_type = _KEY_TYPES.get(kty) if isinstance(kty, str) else None
+    if key_type is None or not isinstance(kty, str):
         raise ValueError(f"kty {kty!r:.20} is not supported")
+    public_key, verifiers = key_type.build(jwk)
     if jwk_alg is not None:
         # A key that declares its algorithm may only ever be used with it.
-        algorithms = algorithms & {jwk_alg}
-        if not algorithms:
-            raise ValueError(f"alg {jwk_alg!r:.20} does not fit kty {kty}")
-    verifiers: dict[str, Verify] = {}
-    for alg in algorithms:
-        if rsa_key is not None:
-            verifiers[alg] = _rsa_verifier(rsa_key, alg)
-        elif ec_key is not None:
-            verifiers[alg] = _ec_verifier(ec_key, alg)
-        elif okp_verify is not None:
-            verifiers[alg] = okp_verify  # one curve, one verification, whichever name
-    public_key: PublicKey | None = rsa_key or ec_key or okp_key
-    assert public_key is not None  # one branch above built it
-    return VerificationKey(kid, kty, jwk_alg, algorithms, public_key, verifiers=verifiers)
+        verifiers = {jwk_alg: verifiers[jwk_alg]} if jwk_alg in verifiers else {}
+        if not verifiers:
+            raise ValueError(f"alg {jwk_alg!r:.20} does not fit this {kty} key")
+    return VerificationKey(kid, kty, jwk_alg, frozenset(verifiers), public_key, verifiers=verifiers)
+
+
+def key_from_pem(pem: bytes, kid: str, *, alg: str | None = None) -> VerificationKey:
+    """The key of a PEM public key (`SubjectPublicKeyInfo`), built as its JWK would be.
+
+    The PEM becomes the JWK members of its key (as aws-jwt-verify turns an
+    ALB's PEM into a JWK), so it passes the same table entry and checks.
+
+    Raises:
+        ValueError: not a PEM public key, or one of a type or curve the table
+            has no entry for (`cryptography` may not even implement it), or
+            that `alg` does not fit.
+    """
+    import base64
+
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        PublicFormat,
+        load_pem_public_key,
+    )
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    try:
+        public = load_pem_public_key(pem)
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"a key cryptography does not implement ({exc})") from None
+    jwk: dict[str, Any] = {"kid": kid, "use": "sig"}
+    if alg is not None:
+        jwk["alg"] = alg
+    if isinstance(public, rsa.RSAPublicKey):
+        rsa_numbers = public.public_numbers()
+        jwk |= {"kty": "RSA", "n": b64(_big(rsa_numbers.n)), "e": b64(_big(rsa_numbers.e))}
+    elif isinstance(public, ec.EllipticCurvePublicKey):
+        crv = _EC_NAMES.get(public.curve.name)
+        if crv is None:
+            raise ValueError(f"unsupported curve {public.curve.name!r:.20}")
+        size, ec_numbers = _EC_CURVES[crv].size, public.public_numbers()
+        x, y = ec_numbers.x.to_bytes(size, "big"), ec_numbers.y.to_bytes(size, "big")
+        jwk |= {"kty": "EC", "crv": crv, "x": b64(x), "y": b64(y)}
+    elif isinstance(public, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        crv = "Ed25519" if isinstance(public, ed25519.Ed25519PublicKey) else "Ed448"
+        raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        jwk |= {"kty": "OKP", "crv": crv, "x": b64(raw)}
+    else:
+        raise ValueError(f"unsupported key type {type(public).__name__}")
+    return _build_key(jwk)
+
+
+def _big(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
 
 
 class KeySet(NamedTuple):
@@ -349,7 +387,7 @@ def parse_jwks(document: bytes | str | Mapping[str, Any], *, source: str = "JWKS
     """Parse a JWKS document (bytes, JSON text or an already-decoded mapping).
 
     Raises:
-        JwksUnavailableError: (503) the document is not JSON with a ``keys`` array.
+        JwksUnavailableError: (503) the document is not JSON with a `keys` array.
     """
     if isinstance(document, Mapping):
         data: Any = document

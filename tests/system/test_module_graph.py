@@ -23,6 +23,7 @@ CORE_LAYERS = [
     "cognito_jwt.errors",
     "cognito_jwt._token",
     "cognito_jwt._events",
+    "cognito_jwt._signature",
     "cognito_jwt._keys",
     "cognito_jwt._fetch",
     "cognito_jwt._jwks",
