@@ -24,12 +24,11 @@ structure.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from cognito_jwt import _claims, _events
+from cognito_jwt import _claim_types, _claims, _events
 from cognito_jwt._alb_keys import AlbKeyCache, PemFetcher
 from cognito_jwt._fetch import Fetcher, check_jwks_uri
 from cognito_jwt._issuer import _apply_custom_check
@@ -40,7 +39,6 @@ from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
     InvalidAudienceError,
-    InvalidClaimError,
     InvalidIssuerError,
     InvalidSignatureError,
     MalformedTokenError,
@@ -369,6 +367,10 @@ class AlbJwtVerifier:
             times: dict[str, Any] = {n: claims[n] for n in ("exp", "nbf", "iat") if n in claims}
             times.setdefault("exp", header["exp"])
             _claims.check_time(times, now, self._leeway, iat_nbf_leeway=self._iat_nbf_leeway)
+            # The claim types every verifier checks.  The payload is the IdP's
+            # userinfo answer: Cognito's carries `username`, and the names
+            # Cognito defines are typed only where present, as for its tokens.
+            _claim_types.check_claim_types(claims, cognito=True)
             if self._issuer is not None and "iss" in claims and claims["iss"] != self._issuer:
                 raise InvalidIssuerError(
                     expected_found("claim iss", self._issuer, claims["iss"]),
@@ -383,15 +385,10 @@ class AlbJwtVerifier:
         return claims
 
     def _check_header(self, header: dict[str, Any], now: float) -> None:
-        exp = header.get("exp")
+        exp = _claim_types.numeric_date(header, "exp", where="header")
         if exp is None:
             raise MissingClaimError(
                 "header exp: expected a NumericDate, found none", reason="missing_exp"
-            )
-        if type(exp) not in (int, float) or not math.isfinite(exp):
-            raise InvalidClaimError(
-                expected_found("header exp", "a number (NumericDate)", exp),
-                reason="invalid_claim_type",
             )
         if not exp > now - self._leeway:  # negated: a NaN clock fails closed
             raise TokenExpiredError(

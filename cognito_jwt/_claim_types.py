@@ -94,11 +94,13 @@ class CognitoAccessTokenClaims(_CognitoCommonClaims, total=False):
 _MAX_NUMERIC_DATE = sys.float_info.max
 
 
-def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
+def numeric_date(claims: Mapping[str, Any], name: str, *, where: str = "claim") -> float | None:
     """Read a NumericDate claim: an int or finite float, never a bool or string.
 
     Integers are held to the range of a double like floats are, so `1e309` and a
     400-digit integer literal get the same answer (`invalid_claim_type`).
+    `where` names the part of the token in the error (`"header"` for the `exp`
+    an ALB puts in its header).
 
     Returns ``None`` when the claim is absent.
     """
@@ -106,7 +108,7 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
     if value is None:
         if name in claims:
             raise InvalidClaimError(
-                expected_found(f"claim {name}", "a number", value), reason="invalid_claim_type"
+                expected_found(f"{where} {name}", "a number", value), reason="invalid_claim_type"
             )
         return None
     if type(value) is int:
@@ -114,14 +116,14 @@ def numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
             return value
         raise InvalidClaimError(
             expected_found(
-                f"claim {name}", "a number within the range of a double (NumericDate)", value
+                f"{where} {name}", "a number within the range of a double (NumericDate)", value
             ),
             reason="invalid_claim_type",
         )
     if type(value) is float and math.isfinite(value):
         return value
     raise InvalidClaimError(
-        expected_found(f"claim {name}", "a number (NumericDate)", value),
+        expected_found(f"{where} {name}", "a number (NumericDate)", value),
         reason="invalid_claim_type",
     )
 
