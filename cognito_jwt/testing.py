@@ -28,7 +28,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -52,6 +52,7 @@ __all__ = [
     "resource_bound_access_token",
     "rsa_jwk",
     "sign_okp",
+    "step_up_claims",
 ]
 
 _FETCH_OPTIONS = ("jwks_uri", "jwks_cache", "fetcher", "session")
@@ -223,7 +224,9 @@ class FakeCognitoPool:
         """A signed ID token; ``claim=None`` removes a claim, other values set it.
 
         Claims whose names are not identifiers (``cognito:groups``) can be set
-        with ``**{"cognito:groups": [...]}``.
+        with ``**{"cognito:groups": [...]}``.  ``auth_time`` is ``now`` unless
+        set (a refreshed token keeps its earlier sign-in's); a pool with
+        authentication levels adds ``acr`` and ``amr``: see `step_up_claims`.
         """
         issued = int(time.time()) if now is None else now
         claims = self._base_claims("id", issued, expires_in)
@@ -477,6 +480,41 @@ def sign_okp(private_key: Any, header: Mapping[str, Any], claims: Mapping[str, A
     )
     signature = private_key.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{b64url(signature)}"
+
+
+# -- Step-up authentication -------------------------------------------------------
+
+
+def step_up_claims(
+    level: int | str, methods: Sequence[str] = ("pwd",), *, auth_time: int | None = None
+) -> dict[str, Any]:
+    """The claims a sign-in at an authentication level adds, written as Cognito writes them.
+
+    `acr` is a string (level `n` is `urn:cognito:loa:n`, Cognito's default
+    name; a string is used as given, for a pool that renames its levels),
+    `amr` a list of strings (AWS's example: `["pwd", "otp", "mfa"]`) and,
+    when given, `auth_time` an integer NumericDate.  Pools without
+    authentication levels (every real token we hold) carry neither `acr` nor
+    `amr`, and neither do the kit's tokens unless these are added:
+
+    Examples:
+        >>> pool = FakeCognitoPool()
+        >>> token = pool.id_token(**step_up_claims(3, ["pwd", "otp", "mfa"]))
+        >>> pool.verifier(token_use="id", min_acr_level=2).verify(token)["acr"]
+        'urn:cognito:loa:3'
+    """
+    if type(level) is int:
+        if not 1 <= level <= 4:
+            raise ValueError(f"level: expected 1-4, found {level}")
+        acr = f"urn:cognito:loa:{level}"
+    elif isinstance(level, str):
+        acr = level
+    else:
+        raise TypeError(f"level: expected 1-4 or an acr name, found {level!r:.40}")
+    claims: dict[str, Any] = {"acr": acr, "amr": [str(method) for method in methods]}
+    if auth_time is not None:
+        claims["auth_time"] = int(auth_time)
+    return claims
 
 
 _rehome(__name__, globals(), __all__)
