@@ -323,3 +323,15 @@ def test_the_kits_tokens_carry_no_level_unless_asked_like_real_ones() -> None:
 def test_the_kit_refuses_a_level_cognito_has_not(level: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
         step_up_claims(level)
+
+
+def test_a_verifier_says_the_oldest_sign_in_it_accepts() -> None:
+    """What a cache in front of it must not outlive (the Lambda authorizer reads it)."""
+    assert verifier().max_auth_age is None
+    assert verifier(min_acr_level=2).max_auth_age is None
+    assert verifier(max_auth_age=300).max_auth_age == 300
+    other = FakeCognitoPool("eu-west-1_OtherPool", "otherclient")
+    multi = MultiIssuerVerifier(
+        [verifier(max_auth_age=900), other.verifier(token_use="id", max_auth_age=60)]
+    )
+    assert multi.max_auth_age == 60

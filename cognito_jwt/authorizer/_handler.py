@@ -143,6 +143,7 @@ class LambdaAuthorizer:
         authorizer_cache: AuthorizerCache = "per-token",
     ) -> None:
         _check_configuration(rule, scope, response_format, authorizer_cache)
+        _check_step_up_cache(verifier, authorizer_cache)
         self.verifier = verifier
         self.rule = rule
         self.header = header
@@ -380,6 +381,26 @@ def _check_configuration(
         )
 
 
+def _check_step_up_cache(verifier: TokenVerifier, authorizer_cache: str) -> None:
+    """Refuse a sign-in age demand that API Gateway's cache would outlive.
+
+    A cached `Allow` is reused for the result TTL without calling the
+    function, so with `max_auth_age` a sign-in would pass for up to a TTL
+    after it grew too old.  An `acr` demand is cache-safe (a token's `acr`
+    never changes); a verifier without `max_auth_age` (a test double) is not
+    asked.
+    """
+    max_auth_age = getattr(verifier, "max_auth_age", None)
+    if max_auth_age is not None and authorizer_cache != "off":
+        raise ConfigurationError(
+            f"a verifier with max_auth_age={max_auth_age} and authorizer_cache="
+            f"{authorizer_cache!r}: API Gateway reuses a cached Allow for the result TTL "
+            "without asking the authorizer, so a sign-in older than max_auth_age would pass; "
+            "set authorizer_cache='off' (result TTL 0), or demand the age in the backend "
+            "(cognito_jwt.http's require(max_auth_age=...))"
+        )
+
+
 def make_handler(
     verifier: TokenVerifier,
     *,
@@ -396,8 +417,11 @@ def make_handler(
 
     Outcomes, per API Gateway's contract:
 
-    * no token, or an `InvalidTokenError`: raises `Unauthorized`, so API
-      Gateway answers **401** (and caches nothing);
+    * no token, or an `InvalidTokenError` (a step-up demand's
+      `InsufficientUserAuthenticationError` included): raises `Unauthorized`,
+      so API Gateway answers **401** (and caches nothing); the RFC 9470
+      challenge is the API's `UNAUTHORIZED` gateway response to configure
+      (docs/lambda-authorizer.md);
     * an `AccessDeniedError`, or the rule says no: returns a `Deny` policy (or
       `isAuthorized: false`), so API Gateway answers **403**;
     * a `JwksUnavailableError` (or any other library error): re-raised, so API
@@ -436,7 +460,9 @@ def make_handler(
             for every `TOKEN` authorizer and API Gateway's defaults),
             `"per-route"` (the identity sources also include the route:
             `$context.routeKey` for HTTP APIs), or `"off"` (result TTL 0).
-            Combinations a cache could make unsafe raise `ConfigurationError`.
+            Combinations a cache could make unsafe raise `ConfigurationError`,
+            a verifier with `max_auth_age` among them (a cached `Allow`
+            would outlive the sign-in's allowed age): it needs `"off"`.
 
     Raises:
         ConfigurationError: an unknown option, or a combination that API
