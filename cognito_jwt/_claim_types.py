@@ -56,6 +56,11 @@ class CognitoIdTokenClaims(_CognitoCommonClaims, total=False):
 
     aud: str
     auth_time: int
+    #: The authentication level reached (`urn:cognito:loa:1`...`4` unless the
+    #: pool renames them); only pools with authentication levels add it.
+    acr: str
+    #: The authentication methods completed, e.g. `["pwd", "otp", "mfa"]`.
+    amr: list[str]
     jti: str
     origin_jti: str
     event_id: str
@@ -193,7 +198,7 @@ def oauth_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
 
 
 #: Claims that RFC 7519 / OIDC / RFC 9068 define as strings, checked for every issuer.
-_REGISTERED_STRINGS = ("sub", "jti", "client_id")
+_REGISTERED_STRINGS = ("sub", "jti", "client_id", "acr")
 #: Claims Cognito defines as strings too, checked for Cognito verifiers.
 _COGNITO_STRINGS = (
     *_REGISTERED_STRINGS,
@@ -220,8 +225,8 @@ def check_claim_types(claims: Mapping[str, Any], *, cognito: bool) -> None:
     `invalid_audience`, `client_id` is `invalid_client_id` and `token_use`
     is `invalid_token_use`, the reasons their rules have always given; every
     other claim (`sub`, `jti`, `origin_jti`, `event_id`, `username`,
-    `cognito:username`, `scope`, `auth_time`, `cognito:groups`) is
-    `invalid_claim_type`, and a `scope` that breaks RFC 6749's grammar is
+    `cognito:username`, `scope`, `auth_time`, `cognito:groups`, `acr`, `amr`)
+    is `invalid_claim_type`, and a `scope` that breaks RFC 6749's grammar is
     `invalid_scope`.  `exp`, `nbf` and `iat` are checked by `check_time`, and
     `iss` was matched exactly before the key was looked up.
 
@@ -257,5 +262,11 @@ def check_claim_types(claims: Mapping[str, Any], *, cognito: bool) -> None:
         numeric_date(claims, "auth_time")  # absent passes; every other value is judged there
     if "scope" in claims:
         oauth_scopes(claims)
+    if "amr" in claims:
+        amr = claims["amr"]
+        if type(amr) is not list or not _JUST_STR.issuperset(map(type, amr)):
+            raise InvalidClaimError(
+                expected_found("claim amr", "a list of strings", amr), reason="invalid_claim_type"
+            )
     if cognito and "cognito:groups" in claims:
         cognito_groups(claims)

@@ -21,6 +21,7 @@ from cognito_jwt._issuer import _CognitoRules, _new_issuer
 from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _settings, _string_set
 from cognito_jwt._jwks import JwksCache
 from cognito_jwt._partitions import dns_suffix
+from cognito_jwt._step_up import step_up_rule
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE
 from cognito_jwt._verifier import _VerifierBase
@@ -96,6 +97,18 @@ class CognitoJwtVerifier(_VerifierBase):
             `require_all_groups`); missing → 403.
         scopes: OAuth scopes required in `scope` (any, or all with
             `require_all_scopes`); missing → 403.
+        acr_values: the `acr` values accepted (step-up authentication), in
+            the order of preference the RFC 9470 challenge lists them; a
+            token without `acr`, or with another value, gets 401
+            `insufficient_user_authentication`.
+        min_acr_level: the weakest of Cognito's default authentication levels
+            accepted, `1`-`4` or `"urn:cognito:loa:N"`; the stronger ones
+            pass too.  Only for pools that keep the default level names (a
+            pool that renames them lists its names in `acr_values`).
+        max_auth_age: the oldest sign-in accepted, in seconds: `now -
+            auth_time` by `clock`, checked on every token-cache hit too; a
+            token without `auth_time` gets 401
+            `insufficient_user_authentication`.
         resource: resource server identifier(s) of which an access token's
             `aud` must hold one (RFC 8707 resource indicators), checked in
             addition to `client_id`; requires `token_use="access"`.
@@ -150,6 +163,9 @@ class CognitoJwtVerifier(_VerifierBase):
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
         resource: str | Sequence[str] | None = None,
+        acr_values: str | Sequence[str] | None = None,
+        min_acr_level: int | str | None = None,
+        max_auth_age: int | None = None,
         leeway: float = 0,
         iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
         custom_check: CustomCheck | None = None,
@@ -186,6 +202,9 @@ class CognitoJwtVerifier(_VerifierBase):
                 f"resource: expected token_use='access' (only access tokens are bound to a "
                 f"resource), found token_use={token_use!r}"
             )
+        step_up = step_up_rule(
+            acr_values=acr_values, min_acr_level=min_acr_level, max_auth_age=max_auth_age
+        )
         settings = _settings(
             algorithms=("RS256",),
             leeway=leeway,
@@ -221,7 +240,9 @@ class CognitoJwtVerifier(_VerifierBase):
         )
         super().__init__(
             {
-                iss: _new_issuer(iss, jwks_uri, rules, settings, primary=iss == issuers[0])
+                iss: _new_issuer(
+                    iss, jwks_uri, rules, settings, primary=iss == issuers[0], step_up=step_up
+                )
                 for iss in issuers
             },
             on_event=settings.on_event,

@@ -18,6 +18,7 @@ from cognito_jwt._claims import TokenUse
 from cognito_jwt._fetch import check_jwks_uri
 from cognito_jwt._issuer_settings import CustomCheck, _Immutable, _Settings
 from cognito_jwt._keys import VerificationKey
+from cognito_jwt._step_up import StepUp
 from cognito_jwt._token import Header, ParsedToken
 from cognito_jwt.errors import (
     CognitoJwtError,
@@ -97,10 +98,12 @@ class _Issuer(_Immutable):
 
     `primary` marks the issuer form whose keys `hydrate()` loads (a Cognito pool
     answers to several `iss` forms that share one key set); `cacheable` says
-    whether its verifier remembers verified tokens (`cache_size > 0`).
+    whether its verifier remembers verified tokens (`cache_size > 0`);
+    `step_up` is its step-up demand (`acr`, `auth_time`), checked after the
+    rules and, since its age rule depends on now, on every token-cache hit.
     """
 
-    __slots__ = ("cacheable", "iss", "jwks_uri", "primary", "rules", "settings")
+    __slots__ = ("cacheable", "iss", "jwks_uri", "primary", "rules", "settings", "step_up")
 
     iss: str
     jwks_uri: str
@@ -108,6 +111,7 @@ class _Issuer(_Immutable):
     settings: _Settings
     primary: bool
     cacheable: bool
+    step_up: StepUp | None
 
     def __init__(
         self,
@@ -118,6 +122,7 @@ class _Issuer(_Immutable):
         settings: _Settings,
         primary: bool,
         cacheable: bool,
+        step_up: StepUp | None,
     ) -> None:
         self._fill(locals())
 
@@ -148,10 +153,12 @@ class _Issuer(_Immutable):
         claims = parsed.claims
         settings = self.settings
         try:
-            _claims.check_time(
-                claims, settings.clock(), settings.leeway, iat_nbf_leeway=settings.iat_nbf_leeway
-            )
+            now = settings.clock()
+            _claims.check_time(claims, now, settings.leeway, iat_nbf_leeway=settings.iat_nbf_leeway)
             self.rules.check(claims)
+            step_up = self.step_up
+            if step_up is not None:
+                step_up.check(claims, now)
         except CognitoJwtError as exc:
             self._with_claims(exc, claims)
             raise
@@ -218,7 +225,13 @@ def default_jwks_uri(iss: str) -> str:
 
 
 def _new_issuer(
-    iss: str, jwks_uri: str | None, rules: _Rules, settings: _Settings, *, primary: bool
+    iss: str,
+    jwks_uri: str | None,
+    rules: _Rules,
+    settings: _Settings,
+    *,
+    primary: bool,
+    step_up: StepUp | None = None,
 ) -> _Issuer:
     """An issuer for `iss`; its JWKS URI defaults to `default_jwks_uri(iss)`.
 
@@ -238,4 +251,5 @@ def _new_issuer(
         settings=settings,
         primary=primary,
         cacheable=settings.cache_size > 0,
+        step_up=step_up,
     )

@@ -35,7 +35,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from cognito_jwt.claims import DEFAULT_IAT_NBF_LEEWAY, numeric_date
+from cognito_jwt._claim_types import numeric_date
+from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY
 from cognito_jwt.errors import (
     ConfigurationError,
     InsufficientUserAuthenticationError,

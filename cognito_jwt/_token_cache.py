@@ -10,7 +10,9 @@ policy of a hit, and `TokenCache.remember` the only way in:
   the parse, the alg/kid/issuer routing, the signature, and the issuer rules
   (`token_use`, `aud`/`client_id`, groups, scopes).
 * **Re-evaluated on every hit**: `exp`/`nbf`/`iat` against the issuer's clock
-  and leeway (by `claims.check_time`, the one home of the time rule); that the
+  and leeway (by `claims.check_time`, the one home of the time rule), and the
+  age of the sign-in when the issuer demands a recent one (`max_auth_age`,
+  `StepUp.check`; its deadline narrows the kept window); that the
   key which verified the token is still the one the key source serves for its
   kid (a reloaded or rotated JWKS builds new key objects, so identity fails
   and the entry falls back to the full path); the caller's `custom_check`.
@@ -161,7 +163,8 @@ class CachedToken:
 
     def template(self) -> _Template:
         """The token's verified claims, private to the cache, how to copy them, and
-        when they are valid (`claims.valid_window` under the issuer's leeways)."""
+        when they are valid (`claims.valid_window` under the issuer's leeways,
+        ending sooner when the issuer's step-up demand bounds the sign-in's age)."""
         cached = self._template
         if cached is None:
             # First hit: decode the (already verified) payload once more into a
@@ -172,8 +175,15 @@ class CachedToken:
             nested = tuple(
                 (k, _copier(v)) for k, v in parsed.items() if type(v) is dict or type(v) is list
             )
-            settings = self.issuer.settings
+            issuer = self.issuer
+            settings = issuer.settings
             window = valid_window(parsed, settings.leeway, settings.iat_nbf_leeway)
+            step_up = issuer.step_up
+            if window is not None and step_up is not None:
+                # The sign-in's age grows with now too: the window ends when
+                # it is too old, and outside the window every rule decides.
+                deadline = step_up.deadline(parsed)
+                window = None if deadline is None else (window[0], min(window[1], deadline))
             cached = self._template = (parsed, nested, window)
         return cached
 
@@ -239,6 +249,9 @@ class TokenCache:
         try:
             if window is None or not window[0] <= now < window[1]:  # NaN: the full rules
                 check_time(template, now, settings.leeway, settings.iat_nbf_leeway)
+                step_up = issuer.step_up
+                if step_up is not None:
+                    step_up.check(template, now)
         except CognitoJwtError:
             valid = False
         else:

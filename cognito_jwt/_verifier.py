@@ -31,6 +31,7 @@ from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import _AudienceRules, _Issuer, _new_issuer
 from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _settings, _string_set
 from cognito_jwt._jwks import JwksCache, KeySource, hydrate_first
+from cognito_jwt._step_up import step_up_rule
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE, TokenCache
 from cognito_jwt.errors import (
@@ -208,6 +209,35 @@ class _VerifierBase:
         """The `iss` values this verifier accepts."""
         return tuple(self._issuers)
 
+    def now(self, claims: Mapping[str, Any] | None = None) -> float:
+        """The current time by the clock of the issuer `claims` name (else the first issuer's).
+
+        What a step-up age demanded after verification (a route's
+        `max_auth_age`) is measured against, so a verifier built with a test
+        `clock` judges it as it judges `exp`.
+        """
+        iss = claims.get("iss") if claims is not None else None
+        issuer = self._issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            issuer = next(iter(self._issuers.values()))
+        return issuer.settings.clock()
+
+    @property
+    def max_auth_age(self) -> int | None:
+        """The oldest sign-in accepted, in seconds, or `None` when no age is demanded.
+
+        The `max_auth_age` the verifier was built with (for a
+        `MultiIssuerVerifier`, the smallest of its members').  What a cache in
+        front of the verifier must not outlive: `make_handler` reads it to
+        refuse API Gateway's authorizer cache.
+        """
+        ages = [
+            issuer.step_up.max_age
+            for issuer in self._issuers.values()
+            if issuer.step_up is not None and issuer.step_up.max_age is not None
+        ]
+        return min(ages) if ages else None
+
 
 class JwtVerifier(_VerifierBase):
     """Verifies JWTs of any OpenID Connect / OAuth issuer that publishes a JWKS.
@@ -220,8 +250,11 @@ class JwtVerifier(_VerifierBase):
         algorithms: allowed JWS algorithms (RS*, PS*, ES*, and `EdDSA`,
             `Ed25519`, `Ed448` for OKP keys); default `RS256`.
         scopes: required `scope` entries (any, or all with `require_all_scopes`).
+        acr_values: the `acr` values accepted (step-up authentication).
+        max_auth_age: the oldest sign-in accepted (`now - auth_time`), seconds.
 
-    Other arguments are as for `CognitoJwtVerifier`.
+    Other arguments are as for `CognitoJwtVerifier` (`min_acr_level` is not
+    one: the levels are Cognito's).
 
     Examples:
         >>> verifier = JwtVerifier(issuer="https://issuer.example.com", audience="api")
@@ -236,6 +269,8 @@ class JwtVerifier(_VerifierBase):
         algorithms: Sequence[str] = ("RS256",),
         scopes: str | Sequence[str] | None = None,
         require_all_scopes: bool = False,
+        acr_values: str | Sequence[str] | None = None,
+        max_auth_age: int | None = None,
         leeway: float = 0,
         iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
         custom_check: CustomCheck | None = None,
@@ -278,7 +313,8 @@ class JwtVerifier(_VerifierBase):
             scopes=_string_set("scopes", scopes),
             require_all_scopes=require_all_scopes,
         )
+        step_up = step_up_rule(acr_values=acr_values, max_auth_age=max_auth_age)
         super().__init__(
-            {issuer: _new_issuer(issuer, jwks_uri, rules, settings, primary=True)},
+            {issuer: _new_issuer(issuer, jwks_uri, rules, settings, primary=True, step_up=step_up)},
             on_event=settings.on_event,
         )

@@ -19,8 +19,11 @@ Hierarchy::
     │   ├── InvalidAudienceError             ``aud`` / ``client_id`` not allowed
     │   ├── InvalidTokenUseError             ``token_use`` is not the one required
     │   ├── MissingClaimError                a required claim is absent
-    │   └── InvalidClaimError                a claim has the wrong type, or the
-    │                                        caller's ``custom_check`` rejected it
+    │   ├── InvalidClaimError                a claim has the wrong type, or the
+    │   │                                    caller's ``custom_check`` rejected it
+    │   └── InsufficientUserAuthenticationError
+    │                                        the sign-in (``acr``, ``auth_time``) is
+    │                                        weaker or older than required (RFC 9470)
     ├── AccessDeniedError                403  authentic token, but not allowed
     │   ├── MissingGroupError                required ``cognito:groups`` absent
     │   └── MissingScopeError                required ``scope`` absent
@@ -42,6 +45,7 @@ __all__ = [
     "AccessDeniedError",
     "CognitoJwtError",
     "ConfigurationError",
+    "InsufficientUserAuthenticationError",
     "InvalidAudienceError",
     "InvalidClaimError",
     "InvalidIssuerError",
@@ -184,6 +188,49 @@ class InvalidClaimError(InvalidTokenError):
     """A claim has the wrong type or value, or the caller's ``custom_check`` rejected it."""
 
     default_reason = "invalid_claim"
+
+
+class InsufficientUserAuthenticationError(InvalidTokenError):
+    """The user's sign-in is weaker or older than required: step up. Answer **401**.
+
+    Raised by a step-up demand (`acr_values=`, `min_acr_level=`,
+    `max_auth_age=`) when `acr` is absent or not accepted, or `auth_time` is
+    absent or too old.  A 401 like every `InvalidTokenError`, so whatever
+    answers those answers it.  `challenge_error` and `challenge_params` are
+    the RFC 9470 challenge (`error="insufficient_user_authentication"`,
+    `acr_values`, `max_age`) that tells the client what sign-in to obtain.
+
+    Attributes:
+        acr_values: the accepted `acr` values in order of preference (`()`:
+            no `acr` demand).
+        max_age: the oldest sign-in accepted, in seconds (`None`: no age demand).
+    """
+
+    default_reason = "insufficient_user_authentication"
+    #: The challenge's `error` code (RFC 9470 section 3).
+    challenge_error = "insufficient_user_authentication"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        acr_values: tuple[str, ...] = (),
+        max_age: int | None = None,
+    ) -> None:
+        super().__init__(message, reason=reason)
+        self.acr_values = acr_values
+        self.max_age = max_age
+
+    @property
+    def challenge_params(self) -> dict[str, str]:
+        """The challenge's `acr_values` (space-separated) and `max_age`, where demanded."""
+        params = {}
+        if self.acr_values:
+            params["acr_values"] = " ".join(self.acr_values)
+        if self.max_age is not None:
+            params["max_age"] = str(self.max_age)
+        return params
 
 
 class AccessDeniedError(CognitoJwtError):

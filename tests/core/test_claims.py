@@ -107,6 +107,8 @@ MODEL: dict[str, tuple[bool, Any, str]] = {
     "origin_jti": (True, _is_str, "invalid_claim_type"),
     "event_id": (True, _is_str, "invalid_claim_type"),
     "cognito:groups": (True, _is_groups, "invalid_claim_type"),
+    "acr": (False, _is_str, "invalid_claim_type"),
+    "amr": (False, _is_groups, "invalid_claim_type"),
 }
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4),

@@ -29,6 +29,7 @@ CORE_LAYERS = [
     "cognito_jwt._jwks",
     "cognito_jwt._claim_types",
     "cognito_jwt._claims",
+    "cognito_jwt._step_up",
     "cognito_jwt._issuer_settings",
     "cognito_jwt._issuer",
     "cognito_jwt._token_cache",

@@ -55,6 +55,7 @@ EXPECTED = {
     "DEFAULT_TOTAL_TIMEOUT",
     "Event",
     "Fetcher",
+    "InsufficientUserAuthenticationError",
     "InvalidAudienceError",
     "InvalidClaimError",
     "InvalidIssuerError",

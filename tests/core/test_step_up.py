@@ -335,3 +335,22 @@ def test_a_verifier_says_the_oldest_sign_in_it_accepts() -> None:
         [verifier(max_auth_age=900), other.verifier(token_use="id", max_auth_age=60)]
     )
     assert multi.max_auth_age == 60
+
+
+def test_the_error_names_the_rfc_9470_challenge_parameters() -> None:
+    found = refusal(verifier(min_acr_level=3, max_auth_age=120).verify, token(acr=LOA[0]))
+    assert isinstance(found, InsufficientUserAuthenticationError)
+    assert found.challenge_error == "insufficient_user_authentication"
+    assert found.challenge_params == {"acr_values": f"{LOA[2]} {LOA[3]}", "max_age": "120"}
+    aged = refusal(verifier(max_auth_age=60).verify, token(auth_time=NOW - 61))
+    assert isinstance(aged, InsufficientUserAuthenticationError)
+    assert aged.challenge_params == {"max_age": "60"}
+
+
+def test_a_verifier_tells_the_time_by_the_clock_of_the_tokens_issuer() -> None:
+    """What a demand checked after verification measures the age against."""
+    other = FakeCognitoPool("eu-west-1_OtherPool", "otherclient")
+    multi = MultiIssuerVerifier([verifier(), other.verifier(token_use="id", clock=lambda: NOW + 5)])
+    assert multi.now() == NOW
+    assert multi.now({"iss": other.issuer}) == NOW + 5
+    assert multi.now({"iss": "https://elsewhere.example"}) == NOW
