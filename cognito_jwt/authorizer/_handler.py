@@ -38,14 +38,17 @@ from cognito_jwt.authorizer._events import (
     describe_request,
     extract_token,
     parse_execute_api_arn,
+    stage_resource,
 )
+from cognito_jwt.authorizer._glob import wildcard_match
 from cognito_jwt.authorizer._policy import (
+    MAX_RESOURCE_CHARS,
     PolicyScope,
     allow_policy,
-    deny_policy,
+    arn_problem,
+    deny_resource,
     policy_response,
     simple_response,
-    wildcard_match,
 )
 from cognito_jwt.authorizer._rules import GroupRule, Rule, require_groups_for
 from cognito_jwt.errors import (
@@ -209,6 +212,9 @@ class LambdaAuthorizer:
         self, request: ApiRequest, claims: Mapping[str, Any], groups: frozenset[str]
     ) -> dict[str, Any]:
         """`isAuthorized` for every request that may reuse it (see the module table)."""
+        if request.arn and arn_problem(request.arn) == "arn_too_long":
+            self._log(logging.INFO, request, "arn_too_long")
+            return simple_response(False, context={"reason": "arn_too_long"})
         here = self._allows_request(request, claims, groups)
         rule = self.rule
         if isinstance(rule, GroupRule) and self.authorizer_cache != "off":
@@ -241,15 +247,25 @@ class LambdaAuthorizer:
         arn = _arn(request)
         principal = self.principal(claims)
         rule = self.rule
-        if rule is None:
-            self._log(logging.DEBUG, request, "ok")
-            return allow_policy(principal, arn, scope=self.scope, context=self.context(claims))
-        if self.authorizer_cache == "off":
+        # An ARN with a client's `*`/`?`, or beyond AWS's length, is never allowed,
+        # and is never named in a policy as it is (see `deny_resource`).
+        problem = arn_problem(arn)
+        if rule is None and self.scope == "stage":
+            # The answer does not depend on the route: allow the stage, minus this ARN.
+            self._log(logging.INFO if problem else logging.DEBUG, request, problem or "ok")
+            denied = [deny_resource(arn)] if problem else []
+            return policy_response(
+                principal, allow=stage_resource(arn), deny=denied, context=self.context(claims)
+            )
+        if rule is None or self.authorizer_cache == "off":
             # Nothing is reused: answer exactly this request, on its own ARN.
-            if not self._allows_request(request, claims, groups):
-                self._log(logging.INFO, request, "rule_denied")
-                return deny_policy(
-                    principal, arn, scope="method", context={"reason": "rule_denied"}
+            reason = problem or (None if len(arn) <= MAX_RESOURCE_CHARS else "arn_too_long")
+            if reason is None and not self._allows_request(request, claims, groups):
+                reason = "rule_denied"
+            if reason is not None:
+                self._log(logging.INFO, request, reason)
+                return policy_response(
+                    principal, deny=deny_resource(arn), context={"reason": reason}
                 )
             self._log(logging.DEBUG, request, "ok")
             return allow_policy(principal, arn, scope="method", context=self.context(claims))
@@ -259,25 +275,27 @@ class LambdaAuthorizer:
         parsed = parse_execute_api_arn(arn)
         allowed = rule.allowed_resources(parsed, groups)
         denied = rule.denied_for_groups(parsed, groups)
-        here = rule.allows(request, groups)
+        here = problem is None and rule.allows(request, groups)
         blocked = any(wildcard_match(r, arn) for r in denied) or not any(
             wildcard_match(r, arn) for r in allowed
         )
         if not here and not blocked:
             # The event's fields say the rule denies this request, but its ARN is
             # not one the patterns name (a route key, another spelling of the
-            # path, a method outside the seven).  Deny that ARN too: a cached
-            # answer reaches it again only for a request with the same ARN.
-            denied = [*denied, arn]
+            # path, a method outside the seven, a client's wildcard).  Deny that
+            # ARN too: a cached answer reaches it again only for a request with
+            # the same ARN.
+            denied = [*denied, deny_resource(arn)]
             blocked = True
-            logger.warning(
-                "authorizer denied %s %s by its own ARN %s, which its rule's patterns do not "
-                "name; if this is a route of your API, list it in the rule",
-                request.method or "-",
-                request.path or "-",
-                arn.partition("/")[2],
-                extra={"reason": "rule_denied", "route": request.route_key or ""},
-            )
+            if problem is None:
+                logger.warning(
+                    "authorizer denied %s %s by its own ARN %s, which its rule's patterns do "
+                    "not name; if this is a route of your API, list it in the rule",
+                    request.method or "-",
+                    request.path or "-",
+                    arn.partition("/")[2][:MAX_RESOURCE_CHARS],
+                    extra={"reason": "rule_denied", "route": request.route_key or ""},
+                )
         if here and blocked:
             self._warn_once(
                 request,
@@ -285,9 +303,8 @@ class LambdaAuthorizer:
                 "so a cached policy must deny it to callers who lack a group one of its "
                 "requests needs; give each method its own route or set authorizer_cache='off'",
             )
-        self._log(
-            logging.INFO if blocked else logging.DEBUG, request, "rule_denied" if blocked else "ok"
-        )
+        reason = (problem or "rule_denied") if blocked else "ok"
+        self._log(logging.INFO if blocked else logging.DEBUG, request, reason)
         if not allowed and not denied:
             denied = [f"{parsed.stage_prefix}/*"]
         return policy_response(principal, allow=allowed, deny=denied, context=self.context(claims))
@@ -300,7 +317,9 @@ class LambdaAuthorizer:
         if self._simple(request):
             return simple_response(False, context=context)
         principal = self.principal(claims) if claims else _ANONYMOUS
-        return deny_policy(principal, _arn(request), scope=self.scope, context=context)
+        arn = _arn(request)
+        resource = stage_resource(arn) if self.scope == "stage" else deny_resource(arn)
+        return policy_response(principal, deny=resource, context=context)
 
     # -------------------------------------------------------------- logging
 

@@ -6,30 +6,34 @@ response for HTTP API 2.0 authorizers with simple responses enabled), the
 flattening a REST `context` needs, and `policy_allows`, a strict evaluator of
 the small subset of IAM these policies use.
 
-IAM's resource wildcards live here, once: `*` matches any run of characters,
-`/` included, and `?` one character.  The rules in `_rules.py` write their
-patterns in the same language and match requests with the same function, so
-what a rule decides and what API Gateway decides from the policy cannot drift.
+IAM's resource wildcards (`*` any run of characters, `/` included; `?` one
+character) are matched by `_glob.wildcard_match`, without backtracking.  The
+rules in `_rules.py` write their patterns in the same language and match
+requests with the same function, so what a rule decides and what API Gateway
+decides from the policy cannot drift.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any, Final, Literal, TypeAlias
 
 from cognito_jwt.authorizer._events import stage_resource
+from cognito_jwt.authorizer._glob import wildcard_match
 
 __all__ = [
     "INVOKE_ACTION",
+    "MAX_METHOD_ARN_BYTES",
+    "MAX_RESOURCE_CHARS",
     "POLICY_VERSION",
     "ContextValue",
     "PolicyScope",
     "allow_policy",
+    "arn_problem",
     "deny_policy",
+    "deny_resource",
     "flatten_context",
     "policy_allows",
     "policy_response",
@@ -43,6 +47,12 @@ PolicyScope: TypeAlias = Literal["stage", "method"]
 
 POLICY_VERSION: Final = "2012-10-17"
 INVOKE_ACTION: Final = "execute-api:Invoke"
+#: "For an authorization-enabled method ARN ... the maximum length is 1600 bytes"
+#: (API Gateway, "Output from an API Gateway Lambda authorizer"; also its quotas page).
+MAX_METHOD_ARN_BYTES: Final = 1600
+#: "the resource ARN, as shown in the policy statement output by the authorizer, is
+#: currently limited to 512 characters" (same page).
+MAX_RESOURCE_CHARS: Final = 512
 
 
 # ---------------------------------------------------------------- context values
@@ -185,18 +195,38 @@ def simple_response(
 # ------------------------------------------------------------ policy evaluation
 
 
-@lru_cache(maxsize=256)
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    """IAM wildcards: `*` any run of characters (`/` included), `?` one."""
-    return re.compile(
-        "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern),
-        re.DOTALL,
-    )
+def arn_problem(arn: str) -> str | None:
+    """Why an event's ARN must not be allowed, as a reason code; `None` if it may be.
+
+    * `arn_too_long`: longer than the 1,600 bytes AWS documents for a method
+      ARN (API Gateway answers 414 itself beyond that, so only a hand-built
+      event gets here).
+    * `wildcard_in_arn`: a `*` or `?`, which the client put into the path.
+      Named in a policy, they would be IAM wildcards (`.../GET/*` allows
+      every `GET`), and a cached Allow would carry them to other routes.
+    """
+    if len(arn) > MAX_METHOD_ARN_BYTES or len(arn.encode("utf-8", "surrogatepass")) > (
+        MAX_METHOD_ARN_BYTES
+    ):
+        return "arn_too_long"
+    if "*" in arn or "?" in arn:
+        return "wildcard_in_arn"
+    return None
 
 
-def wildcard_match(pattern: str, value: str) -> bool:
-    """Whether IAM resource pattern `pattern` matches `value` (`*` crosses `/`)."""
-    return _wildcard(pattern).fullmatch(value) is not None
+def deny_resource(arn: str) -> str:
+    """A `Deny` resource that covers `arn` and stays within AWS's 512 characters.
+
+    `arn` itself when it can be: no wildcard, at most `MAX_RESOURCE_CHARS`.
+    Otherwise each `*` and `?` becomes `?` (one character, so the pattern still
+    covers `arn`, and only ARNs of the same length that differ there), and an
+    ARN beyond the limit is cut to its first 511 characters followed by `*`
+    (every ARN sharing that prefix is denied too: fail-closed).
+    """
+    resource = arn.replace("*", "?")
+    if len(resource) > MAX_RESOURCE_CHARS:
+        resource = resource[: MAX_RESOURCE_CHARS - 1] + "*"
+    return resource
 
 
 def _strings(value: object, what: str) -> list[str]:

@@ -25,12 +25,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Final, Literal, TypeAlias
 
 from cognito_jwt._claim_types import cognito_groups
 from cognito_jwt.authorizer._events import HTTP_METHODS, ApiRequest, ExecuteApiArn
-from cognito_jwt.authorizer._policy import wildcard_match
+from cognito_jwt.authorizer._glob import overlap, wildcard_match
 from cognito_jwt.errors import ConfigurationError
 
 __all__ = ["GroupRule", "Rule", "Unmatched", "require_groups_for"]
@@ -82,20 +81,7 @@ class _Requirement:
         method, templates as `*`), so the question is whether the two patterns
         share a string.
         """
-        return any(_patterns_overlap(pattern, route) for pattern in self.patterns)
-
-
-@lru_cache(maxsize=1024)
-def _patterns_overlap(first: str, second: str) -> bool:
-    """Whether some string matches both IAM patterns (`*` any run, `?` one character)."""
-    if not first or not second:
-        return first.strip("*") == "" and second.strip("*") == ""
-    head, tail = first[0], second[0]
-    if head == "*":
-        return _patterns_overlap(first[1:], second) or _patterns_overlap(first, second[1:])
-    if tail == "*":
-        return _patterns_overlap(first, second[1:]) or _patterns_overlap(first[1:], second)
-    return (head == tail or "?" in (head, tail)) and _patterns_overlap(first[1:], second[1:])
+        return any(overlap(pattern, route) for pattern in self.patterns)
 
 
 def _targets(request: ApiRequest, paths: Sequence[str]) -> list[str]:
