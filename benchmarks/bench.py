@@ -425,13 +425,13 @@ class Table:
             )
 
 
-# -- the on_event hook and the ALB path ------------------------------------------------------
+# -- the on_report hook and the ALB path ------------------------------------------------------
 
 
 def hook_and_alb_contenders(pool: FakeCognitoPool) -> tuple[dict[str, Runner], dict[str, Runner]]:
     """Two groups, each with its floor first.
 
-    * The ``on_event`` hook: the same accepted token and the same rejected
+    * The ``on_report`` hook: the same accepted token and the same rejected
       (expired) token, through a verifier with no hook and one with a hook
       feeding a ``collections.Counter``.  Cache off, so every call does the
       full path.
@@ -444,7 +444,7 @@ def hook_and_alb_contenders(pool: FakeCognitoPool) -> tuple[dict[str, Runner], d
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-    from cognito_jwt import AlbKeyCache, Event
+    from cognito_jwt import AlbKeyCache, Report
     from cognito_jwt.testing import FakeAlb
 
     def repeat(call: Callable[[], Any]) -> Runner:
@@ -458,11 +458,11 @@ def hook_and_alb_contenders(pool: FakeCognitoPool) -> tuple[dict[str, Runner], d
     expired = pool.id_token(now=int(time.time()) - 7200)
     reasons: Counter[str] = Counter()
 
-    def count(event: Event) -> None:
+    def count(event: Report) -> None:
         reasons[event.reason or event.kind] += 1
 
     unset = pool.verifier(ID, cache_size=0)
-    counted = pool.verifier(ID, cache_size=0, on_event=count)
+    counted = pool.verifier(ID, cache_size=0, on_report=count)
 
     def rejects(verifier: Any) -> Callable[[], None]:
         def call() -> None:
@@ -535,17 +535,18 @@ def show_group(table: Table, title: str, results: dict[str, list[float]]) -> dic
 
 
 def report_hook_and_alb(table: Table, pool: FakeCognitoPool, rounds: int) -> None:
-    """Measure and print the on_event hook's cost and the ALB path."""
+    """Measure and print the on_report hook's cost and the ALB path."""
     hook_group, alb_group = hook_and_alb_contenders(pool)
     hook_ratios = show_group(
-        table, "The on_event hook: cost on the full path (cache off)", measure(hook_group, rounds)
+        table, "The on_report hook: cost on the full path (cache off)", measure(hook_group, rounds)
     )
     show_group(table, "The ALB path, key cached", measure(alb_group, rounds))
     rejected_cost = (
         hook_ratios["rejected (expired), Counter hook"] / hook_ratios["rejected (expired), no hook"]
     )
     print(
-        f"\non_event: accepted tokens with a hook set {hook_ratios['accepted, Counter hook']:.3f}x "
+        "\non_report: accepted tokens with a hook set "
+        f"{hook_ratios['accepted, Counter hook']:.3f}x "
         f"(unset = 1); rejected tokens with a Counter hook {rejected_cost:.3f}x of unset"
     )
 

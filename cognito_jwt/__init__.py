@@ -11,11 +11,12 @@ What is public is stated once, in docs/api.md ("The public API"): every name
 in this module's `__all__`, and the `__all__` of the public modules named there.
 """
 
+import typing as _typing
+
 from cognito_jwt._alb import AlbJwtVerifier
 from cognito_jwt._alb_keys import AlbKeyCache
 from cognito_jwt._claim_types import CognitoAccessTokenClaims, CognitoIdTokenClaims
 from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
-from cognito_jwt._events import Event
 from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt._fetch import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -34,6 +35,7 @@ from cognito_jwt._jwks import (
     JwksCache,
 )
 from cognito_jwt._multi_issuer import MultiIssuerVerifier
+from cognito_jwt._reports import Report
 from cognito_jwt._token import decode_unverified, strip_bearer
 from cognito_jwt._verifier import JwtVerifier
 from cognito_jwt._version import __version__
@@ -77,7 +79,6 @@ __all__ = [
     "CognitoJwtError",
     "CognitoJwtVerifier",
     "ConfigurationError",
-    "Event",
     "Fetcher",
     "InsufficientUserAuthenticationError",
     "InvalidAudienceError",
@@ -94,6 +95,7 @@ __all__ = [
     "MissingGroupError",
     "MissingScopeError",
     "MultiIssuerVerifier",
+    "Report",
     "RequestsFetcher",
     "TokenExpiredError",
     "TokenNotYetValidError",
@@ -106,3 +108,21 @@ __all__ = [
 ]
 
 _rehome(__name__, globals(), __all__)
+
+if _typing.TYPE_CHECKING:
+    #: Deprecated: the old name of `Report` (importing it warns at run time).
+    Event = Report
+else:
+
+    def __getattr__(name: str) -> _typing.Any:
+        """`cognito_jwt.Event`, the deprecated name of `Report`, with a `DeprecationWarning`."""
+        if name == "Event":
+            import warnings
+
+            warnings.warn(
+                "cognito_jwt.Event is deprecated; use cognito_jwt.Report (the same class)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return Report
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from cognito_jwt import _claim_types, _claims, _events
+from cognito_jwt import _claim_types, _claims, _reports
 from cognito_jwt._alb_keys import AlbKeyCache, PemFetcher
 from cognito_jwt._fetch import Fetcher, check_jwks_uri
 from cognito_jwt._issuer import _apply_custom_check
@@ -156,9 +156,10 @@ class AlbJwtVerifier:
         clock: returns the current epoch seconds (tests, replays).
         max_token_length: size cap in characters.
         include_claims_in_errors: attach verified claims to claim errors.
-        on_event: `f(event)`, told of every rejection (reason, status,
-            issuer, kid; never the token or a claim value); see `Event`.  A
+        on_report: `f(report)`, told of every rejection (reason, status,
+            issuer, kid; never the token or a claim value); see `Report`.  A
             private key cache (for `fetcher`/`session`) reports to it too.
+        on_event: deprecated, the old name of `on_report`; it warns.
 
     Raises:
         ConfigurationError: a setting is missing or invalid.
@@ -190,8 +191,10 @@ class AlbJwtVerifier:
         clock: Callable[[], float] | None = None,
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
-        on_event: _events.EventHook | None = None,
+        on_report: _reports.ReportHook | None = None,
+        on_event: _reports.ReportHook | None = None,
     ) -> None:
+        on_report = _reports.renamed(on_report, on_event)
         if issuer is _REQUIRED:
             raise ConfigurationError(
                 "issuer: expected the identity provider's issuer (or None, explicitly, for any), "
@@ -223,9 +226,9 @@ class AlbJwtVerifier:
             custom_check=custom_check,
             clock=clock,
             max_token_length=max_token_length,
-            on_event=on_event,
+            on_report=on_report,
         )
-        self._on_event = common.on_event
+        self._on_report = common.on_report
         if key_cache is not None and (fetcher is not None or session is not None):
             raise ConfigurationError("fetcher/session: give them to the AlbKeyCache you pass")
         if fetcher is not None and session is not None:
@@ -235,7 +238,7 @@ class AlbJwtVerifier:
         elif fetcher is not None or session is not None:
             # A caller-specific transport gets a cache of its own, as in the JWKS case.
             self._keys = AlbKeyCache(
-                fetcher if fetcher is not None else PemFetcher(session), on_event=self._on_event
+                fetcher if fetcher is not None else PemFetcher(session), on_report=self._on_report
             )
         else:
             self._keys = DEFAULT_ALB_KEY_CACHE
@@ -274,7 +277,7 @@ class AlbJwtVerifier:
             key = keys.peek(signed.key_url) or keys.get_key(signed.key_url, signed.kid)
             return self._finish(signed, key)
         except CognitoJwtError as exc:
-            if self._on_event is not None:
+            if self._on_report is not None:
                 self._report(exc, token)
             raise
 
@@ -290,21 +293,21 @@ class AlbJwtVerifier:
                 key = await asyncio.to_thread(keys.get_key, signed.key_url, signed.kid)
             return self._finish(signed, key)
         except CognitoJwtError as exc:
-            if self._on_event is not None:
+            if self._on_report is not None:
                 self._report(exc, token)
             raise
 
     def _report(self, error: CognitoJwtError, token: str) -> None:
-        """Tell the `on_event` hook about a rejection: the kid and issuer only once checked."""
-        assert self._on_event is not None  # the caller checked
+        """Tell the `on_report` hook about a rejection: the kid and issuer only once checked."""
+        assert self._on_report is not None  # the caller checked
         try:
             signed = self._parse(token)
         except CognitoJwtError:
-            _events.rejection(self._on_event, error)
+            _reports.rejection(self._on_report, error)
             return
         iss = signed.parsed.header.raw.get("iss")
         issuer = self._issuer if self._issuer is not None and iss == self._issuer else None
-        _events.rejection(self._on_event, error, issuer=issuer, kid=signed.kid)
+        _reports.rejection(self._on_report, error, issuer=issuer, kid=signed.kid)
 
     def _parse(self, token: str) -> _Signed:
         if type(token) is not str or len(token) > self._max_token_length:

@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cognito_jwt import _events
+from cognito_jwt import _reports
 from cognito_jwt._fetch import RequestsFetcher
 from cognito_jwt._keys import VerificationKey, key_from_pem
 from cognito_jwt.errors import (
@@ -193,8 +193,9 @@ class AlbKeyCache:
         fetch_budget: requests allowed per `budget_window` seconds.
         budget_window: the window of `fetch_budget`.
         clock: monotonic seconds; replaceable for tests.
-        on_event: `f(event)`, told of each fetch, refresh, failed fetch,
-            throttled fetch (`"backoff"`) and stale serve; see `Event`.
+        on_report: `f(report)`, told of each fetch, refresh, failed fetch,
+            throttled fetch (`"backoff"`) and stale serve; see `Report`.
+        on_event: deprecated, the old name of `on_report`; it warns.
     """
 
     def __init__(
@@ -209,9 +210,11 @@ class AlbKeyCache:
         fetch_budget: int = DEFAULT_FETCH_BUDGET,
         budget_window: float = DEFAULT_BUDGET_WINDOW,
         clock: Callable[[], float] = time.monotonic,
-        on_event: _events.EventHook | None = None,
+        on_report: _reports.ReportHook | None = None,
+        on_event: _reports.ReportHook | None = None,
     ) -> None:
-        self._on_event = _events.make_hook(on_event)
+        on_report = _reports.renamed(on_report, on_event)
+        self._on_report = _reports.make_hook(on_report)
         if fetcher is not None and not callable(getattr(fetcher, "fetch", None)):
             raise ConfigurationError("fetcher: expected an object with a fetch(uri) method")
         if not callable(clock):
@@ -267,8 +270,8 @@ class AlbKeyCache:
             leader = flight is None
             if flight is None:
                 if not self._spend(now):
-                    _events.notify(
-                        self._on_event,
+                    _reports.notify(
+                        self._on_report,
                         "backoff",
                         reason="alb_key_fetch_throttled",
                         status=503,
@@ -276,7 +279,7 @@ class AlbKeyCache:
                         uri=url,
                     )
                     if stale is not None:
-                        _events.notify(self._on_event, "stale", kid=kid, uri=url)
+                        _reports.notify(self._on_report, "stale", kid=kid, uri=url)
                         return stale
                     raise JwksUnavailableError(
                         f"key for kid {kid!r:.60}: expected a fetch within the budget of "
@@ -293,7 +296,7 @@ class AlbKeyCache:
         except (UnknownKeyError, JwksUnavailableError) as exc:
             self._fetched(url, kid, started, exc.reason)
             if stale is not None and isinstance(exc, JwksUnavailableError):
-                _events.notify(self._on_event, "stale", kid=kid, uri=url)
+                _reports.notify(self._on_report, "stale", kid=kid, uri=url)
                 flight.key = stale
                 return stale
             flight.error = exc
@@ -317,14 +320,14 @@ class AlbKeyCache:
     def _fetched(
         self, url: str, kid: str, started: float, reason: str | None, *, refresh: bool = False
     ) -> None:
-        """Report one key fetch to the `on_event` hook (nothing without one)."""
-        if self._on_event is None:
+        """Report one key fetch to the `on_report` hook (nothing without one)."""
+        if self._on_report is None:
             return
-        kind: _events.EventKind = (
+        kind: _reports.ReportKind = (
             "fetch_failed" if reason is not None else "refresh" if refresh else "fetch"
         )
-        self._on_event(
-            _events.Event(
+        self._on_report(
+            _reports.Report(
                 kind,
                 reason=reason,
                 status=None if reason is None else 401 if reason in _UNKNOWN else 503,

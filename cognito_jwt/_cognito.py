@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from cognito_jwt import _events
+from cognito_jwt import _reports
 from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY, TokenUse
 from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import _CognitoRules, _new_issuer
@@ -136,11 +136,12 @@ class CognitoJwtVerifier(_VerifierBase):
             token seen again skips the signature check; `exp`/`nbf`, the
             key still being published and `custom_check` are re-checked on
             every hit.  `0` turns the cache off.
-        on_event: `f(event)`, told of every rejection with an immutable
-            `Event` (reason, status, issuer, kid; never the token or a claim
+        on_report: `f(report)`, told of every rejection with an immutable
+            `Report` (reason, status, issuer, kid; never the token or a claim
             value).  It cannot change a result: what it raises is logged once
-            and swallowed.  JWKS fetch events come from the `JwksCache`'s own
-            `on_event` (a cache made for `fetcher`/`session` gets this one).
+            and swallowed.  JWKS fetch reports come from the `JwksCache`'s own
+            `on_report` (a cache made for `fetcher`/`session` gets this one).
+        on_event: deprecated, the old name of `on_report`; it warns.
 
     Raises:
         ConfigurationError: a setting is missing or invalid.
@@ -181,8 +182,10 @@ class CognitoJwtVerifier(_VerifierBase):
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
-        on_event: _events.EventHook | None = None,
+        on_report: _reports.ReportHook | None = None,
+        on_event: _reports.ReportHook | None = None,
     ) -> None:
+        on_report = _reports.renamed(on_report, on_event)
         if token_use is _REQUIRED:
             raise ConfigurationError(
                 "token_use: expected 'id' or 'access' (or None, explicitly, for either), "
@@ -219,7 +222,7 @@ class CognitoJwtVerifier(_VerifierBase):
             max_token_length=max_token_length,
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
-            on_event=on_event,
+            on_report=on_report,
         )
         self.user_pool_id = user_pool_id
         if issuer is None:
@@ -245,5 +248,5 @@ class CognitoJwtVerifier(_VerifierBase):
                 )
                 for iss in issuers
             },
-            on_event=settings.on_event,
+            on_report=settings.on_report,
         )

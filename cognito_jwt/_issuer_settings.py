@@ -5,7 +5,7 @@ The constructor arguments every verifier shares are checked once, in
 Adding a setting means adding it there (and to the public signatures); the
 issuer objects (`_issuer.py`) and the request path read it from
 `issuer.settings`.  The checks that do not depend on where keys come from
-(leeways, clock, `custom_check`, size cap, `on_event`) are `_common_settings`,
+(leeways, clock, `custom_check`, size cap, `on_report`) are `_common_settings`,
 which `AlbJwtVerifier` shares.  Every mistake is a `ConfigurationError` raised
 here, at definition time, never a surprise on the first request.
 """
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn
 
-from cognito_jwt import _events
+from cognito_jwt import _reports
 from cognito_jwt._fetch import Fetcher, RequestsFetcher
 from cognito_jwt._jwks import DEFAULT_JWKS_CACHE, JwksCache, KeySource, StaticKeySource
 from cognito_jwt._keys import SUPPORTED_ALGORITHMS
@@ -77,7 +77,7 @@ class _CommonSettings(NamedTuple):
     clock: Callable[[], float]
     custom_check: CustomCheck | None
     max_token_length: int
-    on_event: _events.Hook | None
+    on_report: _reports.Hook | None
 
 
 def _common_settings(
@@ -87,7 +87,7 @@ def _common_settings(
     custom_check: CustomCheck | None,
     clock: Callable[[], float] | None,
     max_token_length: int,
-    on_event: _events.EventHook | None,
+    on_report: _reports.ReportHook | None,
 ) -> _CommonSettings:
     """Check the settings of every verifier kind that do not depend on where keys come from.
 
@@ -118,7 +118,7 @@ def _common_settings(
         clock=clock or time.time,
         custom_check=custom_check,
         max_token_length=max_token_length,
-        on_event=_events.make_hook(on_event),
+        on_report=_reports.make_hook(on_report),
     )
 
 
@@ -136,7 +136,7 @@ class _Settings(_Immutable):
         "keys",
         "leeway",
         "max_token_length",
-        "on_event",
+        "on_report",
         "static_keys",
     )
 
@@ -154,7 +154,7 @@ class _Settings(_Immutable):
     static_keys: bool
     #: Told of each rejection (by the verifier) and of the fetches of a key
     #: cache made for this verifier's `fetcher`/`session`.
-    on_event: _events.Hook | None
+    on_report: _reports.Hook | None
 
     def __init__(
         self,
@@ -170,7 +170,7 @@ class _Settings(_Immutable):
         cache_size: int,
         allow_http: bool,
         static_keys: bool,
-        on_event: _events.Hook | None,
+        on_report: _reports.Hook | None,
     ) -> None:
         self._fill(locals())
 
@@ -190,7 +190,7 @@ def _settings(
     max_token_length: int,
     include_claims_in_errors: bool,
     cache_size: int,
-    on_event: _events.EventHook | None,
+    on_report: _reports.ReportHook | None,
 ) -> _Settings:
     """Check the arguments every verifier shares, once, and resolve the key source.
 
@@ -212,14 +212,14 @@ def _settings(
         custom_check=custom_check,
         clock=clock,
         max_token_length=max_token_length,
-        on_event=on_event,
+        on_report=on_report,
     )
     if type(cache_size) is not int or cache_size < 0:
         raise ConfigurationError(
             f"cache_size: expected an int >= 0 (0 turns the cache off), found {cache_size!r}"
         )
     return _Settings(
-        keys=_key_source(jwks, jwks_cache, fetcher, session, common.on_event),
+        keys=_key_source(jwks, jwks_cache, fetcher, session, common.on_report),
         algorithms=algs,
         leeway=common.leeway,
         iat_nbf_leeway=common.iat_nbf_leeway,
@@ -230,7 +230,7 @@ def _settings(
         cache_size=cache_size,
         allow_http=allow_http,
         static_keys=jwks is not None,
-        on_event=common.on_event,
+        on_report=common.on_report,
     )
 
 
@@ -239,7 +239,7 @@ def _key_source(
     jwks_cache: JwksCache | None,
     fetcher: Fetcher | None,
     session: Any,
-    on_event: _events.Hook | None,
+    on_report: _reports.Hook | None,
 ) -> KeySource:
     """Where the keys come from: at most one of the four ways may be given."""
     sources = sum(x is not None for x in (jwks, jwks_cache, fetcher)) + (
@@ -261,7 +261,7 @@ def _key_source(
         # A caller-specific transport gets a cache of its own: sharing one
         # would let the first verifier's transport serve everyone.
         # It reports its fetches to this verifier's hook.
-        return JwksCache(fetcher or RequestsFetcher(session), on_event=on_event)
+        return JwksCache(fetcher or RequestsFetcher(session), on_report=on_report)
     return DEFAULT_JWKS_CACHE
 
 

@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from cognito_jwt import _events
+from cognito_jwt import _reports
 from cognito_jwt._fetch import Fetcher, RequestsFetcher
 from cognito_jwt._keys import KeySet, VerificationKey, parse_jwks
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
@@ -189,9 +189,10 @@ class JwksCache:
             while fetches fail.
         max_backoff: upper bound of the back-off between failing attempts.
         clock: monotonic seconds; replaceable for tests.
-        on_event: ``f(event)``, told of each fetch, refresh, failed fetch,
-            back-off and stale serve (URI, duration, outcome; see `Event`).
+        on_report: ``f(report)``, told of each fetch, refresh, failed fetch,
+            back-off and stale serve (URI, duration, outcome; see `Report`).
             What it raises is logged once and swallowed.
+        on_event: deprecated, the old name of ``on_report``; it warns.
 
     Examples:
         >>> cache = JwksCache(max_age=600)
@@ -207,9 +208,11 @@ class JwksCache:
         stale_if_error: float = DEFAULT_STALE_IF_ERROR,
         max_backoff: float = DEFAULT_MAX_BACKOFF,
         clock: Callable[[], float] = time.monotonic,
-        on_event: _events.EventHook | None = None,
+        on_report: _reports.ReportHook | None = None,
+        on_event: _reports.ReportHook | None = None,
     ) -> None:
-        self._on_event = _events.make_hook(on_event)
+        on_report = _reports.renamed(on_report, on_event)
+        self._on_report = _reports.make_hook(on_report)
         for name, value in (
             ("max_age", max_age),
             ("cooldown", cooldown),
@@ -284,7 +287,7 @@ class JwksCache:
             if now < entry.next_retry or entry.lock.locked():
                 # Backing off, or another caller is already refreshing: serve stale.
                 if key is not None:
-                    _events.notify(self._on_event, "stale", uri=uri, kid=kid)
+                    _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
                     return key
                 raise _unknown(uri, kid, keyset)
             try:
@@ -292,14 +295,14 @@ class JwksCache:
             except JwksUnavailableError:
                 if key is not None:
                     logger.warning("JWKS refresh failed for %s; serving cached keys", uri)
-                    _events.notify(self._on_event, "stale", uri=uri, kid=kid)
+                    _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
                     return key
                 raise
             return self._lookup_after_fetch(uri, kid, entry)
         if now < entry.next_retry and entry.last_error is not None and not entry.lock.locked():
             error = self._still_failing(uri, entry)
-            _events.notify(
-                self._on_event,
+            _reports.notify(
+                self._on_report,
                 "backoff",
                 uri=uri,
                 reason=error.reason,
@@ -446,7 +449,7 @@ class JwksCache:
                 return  # another caller's fetch has just answered "no such kid"
             entry.last_attempt = now
             first = entry.keyset is None
-            started = time.perf_counter() if self._on_event is not None else 0.0
+            started = time.perf_counter() if self._on_report is not None else 0.0
             try:
                 body = self.fetcher.fetch(uri)
                 keyset = parse_jwks(body, source=f"JWKS at {uri}")
@@ -488,7 +491,7 @@ class JwksCache:
             self._install(entry, keyset, now)
             self._note_missing_kid(entry, kid)
             logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
-            if self._on_event is not None:
+            if self._on_report is not None:
                 self._fetched(uri, started, None, kind="fetch" if first else "refresh")
         finally:
             entry.lock.release()
@@ -499,12 +502,12 @@ class JwksCache:
         started: float,
         reason: str | None,
         *,
-        kind: _events.EventKind = "fetch_failed",
+        kind: _reports.ReportKind = "fetch_failed",
     ) -> None:
-        """Report one fetch to the `on_event` hook (nothing without one)."""
-        if self._on_event is not None:
-            self._on_event(
-                _events.Event(
+        """Report one fetch to the `on_report` hook (nothing without one)."""
+        if self._on_report is not None:
+            self._on_report(
+                _reports.Report(
                     kind,
                     reason=reason,
                     status=503 if reason is not None else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cognito_jwt import _events
+from cognito_jwt import _reports
 from cognito_jwt._cognito import CognitoJwtVerifier
 from cognito_jwt._issuer import _Issuer
 from cognito_jwt._verifier import JwtVerifier, _VerifierBase
@@ -28,9 +28,10 @@ class MultiIssuerVerifier(_VerifierBase):
     Args:
         verifiers: the verifiers to combine; each issuer keeps the settings
             and rules of the verifier it came from.
-        on_event: `f(event)`, told of every rejection by this verifier (the
+        on_report: `f(report)`, told of every rejection by this verifier (the
             members' own hooks are not called for its tokens; their key
             caches still report fetches to theirs).
+        on_event: deprecated, the old name of `on_report`; it warns.
 
     Raises:
         ConfigurationError: no verifiers, or two claim the same issuer.
@@ -46,8 +47,10 @@ class MultiIssuerVerifier(_VerifierBase):
         self,
         verifiers: Sequence[CognitoJwtVerifier | JwtVerifier],
         *,
-        on_event: _events.EventHook | None = None,
+        on_report: _reports.ReportHook | None = None,
+        on_event: _reports.ReportHook | None = None,
     ) -> None:
+        on_report = _reports.renamed(on_report, on_event)
         if not verifiers:
             raise ConfigurationError("verifiers: expected at least one verifier, found none")
         issuers: dict[str, _Issuer] = {}
@@ -63,4 +66,4 @@ class MultiIssuerVerifier(_VerifierBase):
                 issuers[iss] = issuer
         # The shared cache has room for what the members would hold; a member
         # with cache_size=0 keeps its tokens out.
-        super().__init__(issuers, on_event=_events.make_hook(on_event))
+        super().__init__(issuers, on_report=_reports.make_hook(on_report))

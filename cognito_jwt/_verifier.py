@@ -7,8 +7,8 @@ One request's path::
     signature → exp/nbf/iat → issuer rules (claim types first) → custom_check →
     claims (remembered)
 
-A rejection is reported to the verifier's `on_event` hook, if it has one
-(`_events.py`), and then raised as it would have been.
+A rejection is reported to the verifier's `on_report` hook, if it has one
+(`_reports.py`), and then raised as it would have been.
 
 A verifier is a map from accepted `iss` values to per-issuer objects
 (`_issuer.py`), each carrying the settings its tokens are judged by.  The token
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from cognito_jwt import _events
+from cognito_jwt import _reports
 from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY
 from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import _AudienceRules, _Issuer, _new_issuer
@@ -52,10 +52,10 @@ _MAX_HEADER_CACHE = 64
 class _VerifierBase:
     """What every verifier is: a map of configured issuers, and the request path over it."""
 
-    def __init__(self, issuers: Mapping[str, _Issuer], *, on_event: _events.Hook | None) -> None:
+    def __init__(self, issuers: Mapping[str, _Issuer], *, on_report: _reports.Hook | None) -> None:
         self._issuers = dict(issuers)
         #: Told of each rejection; `None` costs the error path one test.
-        self._on_event = on_event
+        self._on_report = on_report
         # Each verifier's issuers share one settings value; a MultiIssuerVerifier
         # holds several.
         shared = list({id(i.settings): i.settings for i in self._issuers.values()}.values())
@@ -89,7 +89,7 @@ class _VerifierBase:
                 cache.remember(token, issuer, parsed.header, kid, key)
             return claims
         except CognitoJwtError as exc:
-            if self._on_event is not None:
+            if self._on_report is not None:
                 self._report(exc, token)
             raise
 
@@ -117,17 +117,17 @@ class _VerifierBase:
                 cache.remember(token, issuer, parsed.header, kid, key)
             return claims
         except CognitoJwtError as exc:
-            if self._on_event is not None:
+            if self._on_report is not None:
                 self._report(exc, token)
             raise
 
     def _report(self, error: CognitoJwtError, token: str) -> None:
-        """Tell the `on_event` hook about a rejection (see `_events.py`)."""
-        assert self._on_event is not None  # the caller checked
-        issuer, kid = _events.routing_of(
+        """Tell the `on_report` hook about a rejection (see `_reports.py`)."""
+        assert self._on_report is not None  # the caller checked
+        issuer, kid = _reports.routing_of(
             token, self._issuers, self._max_token_length, self._header_cache
         )
-        _events.rejection(self._on_event, error, issuer=issuer, kid=kid)
+        _reports.rejection(self._on_report, error, issuer=issuer, kid=kid)
 
     def _parse(self, token: str) -> ParsedToken:
         header_cache = self._header_cache
@@ -283,8 +283,10 @@ class JwtVerifier(_VerifierBase):
         max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
         include_claims_in_errors: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
-        on_event: _events.EventHook | None = None,
+        on_report: _reports.ReportHook | None = None,
+        on_event: _reports.ReportHook | None = None,
     ) -> None:
+        on_report = _reports.renamed(on_report, on_event)
         if audience is _REQUIRED:
             raise ConfigurationError(
                 "audience: expected the allowed audience(s) (or None, explicitly, for any), "
@@ -306,7 +308,7 @@ class JwtVerifier(_VerifierBase):
             max_token_length=max_token_length,
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
-            on_event=on_event,
+            on_report=on_report,
         )
         rules = _AudienceRules(
             audiences=_string_set("audience", audience),
@@ -316,5 +318,5 @@ class JwtVerifier(_VerifierBase):
         step_up = step_up_rule(acr_values=acr_values, max_auth_age=max_auth_age)
         super().__init__(
             {issuer: _new_issuer(issuer, jwks_uri, rules, settings, primary=True, step_up=step_up)},
-            on_event=settings.on_event,
+            on_report=settings.on_report,
         )

@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "cognito_jwt"
 CORE_LAYERS = [
     "cognito_jwt.errors",
     "cognito_jwt._token",
-    "cognito_jwt._events",
+    "cognito_jwt._reports",
     "cognito_jwt._signature",
     "cognito_jwt._keys",
     "cognito_jwt._fetch",
@@ -123,10 +123,10 @@ def test_the_graph_is_read_from_the_real_modules() -> None:
         "cognito_jwt._claims" in RUNTIME["cognito_jwt._issuer"]
     )  # `from cognito_jwt import _claims`
     assert "cognito_jwt._issuer" in TYPE_ONLY["cognito_jwt._token_cache"]
-    assert "cognito_jwt._token" in LAZY["cognito_jwt._events"]  # inside `routing_of`
+    assert "cognito_jwt._token" in LAZY["cognito_jwt._reports"]  # inside `routing_of`
     assert "cognito_jwt._alb" in LAZY["cognito_jwt.integrations._common"]
     assert "cognito_jwt._partitions" in GRAPH["cognito_jwt._cognito"]
-    assert "cognito_jwt._events" in GRAPH["cognito_jwt._jwks"]
+    assert "cognito_jwt._reports" in GRAPH["cognito_jwt._jwks"]
     assert "cognito_jwt._issuer" in GRAPH["cognito_jwt._alb"]  # the shared settings
     assert "cognito_jwt._verifier" not in GRAPH["cognito_jwt._alb"]
 

@@ -53,7 +53,7 @@ EXPECTED = {
     "DEFAULT_READ_TIMEOUT",
     "DEFAULT_STALE_IF_ERROR",
     "DEFAULT_TOTAL_TIMEOUT",
-    "Event",
+    "Report",
     "Fetcher",
     "InsufficientUserAuthenticationError",
     "InvalidAudienceError",

@@ -1,7 +1,7 @@
-"""The `on_event` hook of the verifiers, `JwksCache` and `AlbKeyCache`.
+"""The `on_report` hook of the verifiers, `JwksCache` and `AlbKeyCache`.
 
-Each rejection event comes from a real signed token wrong in exactly one way;
-events never carry the token or a claim value, and a hook can never change a
+Each rejection report comes from a real signed token wrong in exactly one way;
+reports never carry the token or a claim value, and a hook can never change a
 verification result."""
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ from hypothesis import strategies as st
 from cognito_jwt import (
     AlbKeyCache,
     CognitoJwtError,
+    CognitoJwtVerifier,
     ConfigurationError,
-    Event,
     InvalidAudienceError,
     InvalidSignatureError,
     JwksCache,
     JwksUnavailableError,
+    JwtVerifier,
     MultiIssuerVerifier,
+    Report,
     TokenExpiredError,
     UnknownKeyError,
 )
@@ -35,13 +37,13 @@ from cognito_jwt.testing import FakeAlb, FakeCognitoPool, ManualClock
 
 class Recorder:
     def __init__(self) -> None:
-        self.events: list[Event] = []
+        self.reports: list[Report] = []
 
-    def __call__(self, event: Event) -> None:
-        self.events.append(event)
+    def __call__(self, report: Report) -> None:
+        self.reports.append(report)
 
     def kinds(self) -> list[str]:
-        return [e.kind for e in self.events]
+        return [e.kind for e in self.reports]
 
 
 def forged(pool: FakeCognitoPool, signer: FakeCognitoPool, **claims: Any) -> str:
@@ -63,7 +65,7 @@ def rejected(verifier: Any, token: str) -> CognitoJwtError:
 def test_counter_per_reason(pool: FakeCognitoPool, other_pool: FakeCognitoPool) -> None:
     reasons: Counter[str] = Counter()
     verifier = pool.verifier(
-        token_use="id", clock=clock, on_event=lambda e: reasons.update([e.reason])
+        token_use="id", clock=clock, on_report=lambda e: reasons.update([e.reason])
     )
     verifier.verify(pool.id_token(now=NOW))
     rejected(verifier, pool.id_token(now=NOW - 7200))
@@ -76,66 +78,66 @@ def test_counter_per_reason(pool: FakeCognitoPool, other_pool: FakeCognitoPool) 
     )
 
 
-def test_rejection_event_names_reason_status_configured_issuer_and_kid(
+def test_rejection_report_names_reason_status_configured_issuer_and_kid(
     pool: FakeCognitoPool,
 ) -> None:
     seen = Recorder()
-    verifier = pool.verifier(token_use="id", clock=clock, on_event=seen)
+    verifier = pool.verifier(token_use="id", clock=clock, on_report=seen)
     rejected(verifier, pool.id_token(now=NOW, aud="someone-else"))
-    assert seen.events == [
-        Event("rejected", "invalid_audience", 401, pool.issuer, pool.id_kid),
+    assert seen.reports == [
+        Report("rejected", "invalid_audience", 401, pool.issuer, pool.id_kid),
     ]
 
 
 def test_access_denied_reports_403(pool: FakeCognitoPool) -> None:
     seen = Recorder()
-    verifier = pool.verifier(token_use="id", clock=clock, groups="admin", on_event=seen)
+    verifier = pool.verifier(token_use="id", clock=clock, groups="admin", on_report=seen)
     rejected(verifier, pool.id_token(now=NOW, groups=["users"]))
-    assert [(e.reason, e.status) for e in seen.events] == [("missing_group", 403)]
+    assert [(e.reason, e.status) for e in seen.reports] == [("missing_group", 403)]
 
 
 def test_unconfigured_issuer_is_not_reported(pool: FakeCognitoPool) -> None:
     seen = Recorder()
-    verifier = pool.verifier(token_use="id", clock=clock, on_event=seen)
+    verifier = pool.verifier(token_use="id", clock=clock, on_report=seen)
     rejected(verifier, pool.id_token(now=NOW, iss="https://attacker.example/<script>"))
-    (event,) = seen.events
-    assert event.reason == "invalid_issuer"
-    assert event.issuer is None
-    assert event.kid == pool.id_kid
+    (report,) = seen.reports
+    assert report.reason == "invalid_issuer"
+    assert report.issuer is None
+    assert report.kid == pool.id_kid
 
 
 def test_kid_the_parser_refused_is_not_reported(pool: FakeCognitoPool) -> None:
     seen = Recorder()
-    verifier = pool.verifier(token_use="id", clock=clock, on_event=seen)
+    verifier = pool.verifier(token_use="id", clock=clock, on_report=seen)
     rejected(
         verifier, pool.id_token(now=NOW, header_overrides={"kid": "<script>alert(1)</script>"})
     )
-    assert seen.events == [Event("rejected", "invalid_kid", 401)]
+    assert seen.reports == [Report("rejected", "invalid_kid", 401)]
 
 
 def test_accepted_tokens_call_no_hook(pool: FakeCognitoPool) -> None:
     seen = Recorder()
-    verifier = pool.verifier(token_use="id", clock=clock, on_event=seen)
+    verifier = pool.verifier(token_use="id", clock=clock, on_report=seen)
     token = pool.id_token(now=NOW)
     for _ in range(3):
         verifier.verify(token)
-    assert seen.events == []
+    assert seen.reports == []
 
 
 def test_cache_hit_rejection_is_reported(pool: FakeCognitoPool) -> None:
     seen = Recorder()
     ticks = ManualClock(NOW)
-    verifier = pool.verifier(token_use="id", clock=ticks, on_event=seen)
+    verifier = pool.verifier(token_use="id", clock=ticks, on_report=seen)
     token = pool.id_token(now=NOW, expires_in=60)
     verifier.verify(token)
     ticks.advance(120)
     rejected(verifier, token)
-    assert [e.reason for e in seen.events] == ["token_expired"]
+    assert [e.reason for e in seen.reports] == ["token_expired"]
 
 
 def test_verify_async_reports_rejections(pool: FakeCognitoPool) -> None:
     seen = Recorder()
-    verifier = pool.verifier(token_use="id", clock=clock, on_event=seen)
+    verifier = pool.verifier(token_use="id", clock=clock, on_report=seen)
     with pytest.raises(TokenExpiredError):
         asyncio.run(verifier.verify_async(pool.id_token(now=NOW - 7200)))
     assert seen.kinds() == ["rejected"]
@@ -150,10 +152,10 @@ def test_multi_issuer_verifier_reports_with_the_routed_issuer(
             pool.verifier(token_use="id", clock=clock),
             other_pool.verifier(token_use="id", clock=clock),
         ],
-        on_event=seen,
+        on_report=seen,
     )
     rejected(multi, other_pool.id_token(now=NOW, aud="x"))
-    assert [(e.reason, e.issuer) for e in seen.events] == [("invalid_audience", other_pool.issuer)]
+    assert [(e.reason, e.issuer) for e in seen.reports] == [("invalid_audience", other_pool.issuer)]
 
 
 @settings(
@@ -164,14 +166,14 @@ def test_multi_issuer_verifier_reports_with_the_routed_issuer(
     claim=st.sampled_from(["sub", "email", "aud", "cognito:username", "custom:tenant"]),
     wrong=st.sampled_from(["expired", "audience", "signature", "custom_check"]),
 )
-def test_events_never_carry_the_token_or_a_claim_value(
+def test_reports_never_carry_the_token_or_a_claim_value(
     pool: FakeCognitoPool, other_pool: FakeCognitoPool, secret: str, claim: str, wrong: str
 ) -> None:
     seen = Recorder()
     verifier = pool.verifier(
         token_use="id",
         clock=clock,
-        on_event=seen,
+        on_report=seen,
         custom_check=lambda h, c: wrong != "custom_check",
         cache_size=0,
     )
@@ -183,8 +185,8 @@ def test_events_never_carry_the_token_or_a_claim_value(
     signer = other_pool if wrong == "signature" else pool
     token = forged(pool, signer, **overrides)
     rejected(verifier, token)
-    (event,) = seen.events
-    for value in event:
+    (report,) = seen.reports
+    for value in report:
         text = str(value)
         assert "SECRET" not in text
         assert token not in text
@@ -199,12 +201,12 @@ def test_raising_hook_changes_no_result_and_is_logged_once(
 ) -> None:
     calls = 0
 
-    def broken(event: Event) -> None:
+    def broken(report: Report) -> None:
         nonlocal calls
         calls += 1
         raise RuntimeError("metrics backend down")
 
-    verifier = pool.verifier(token_use="id", clock=clock, on_event=broken)
+    verifier = pool.verifier(token_use="id", clock=clock, on_report=broken)
     caplog.set_level(logging.ERROR, logger="cognito_jwt")
     assert verifier.verify(pool.id_token(now=NOW))["token_use"] == "id"
     for _ in range(3):
@@ -212,17 +214,17 @@ def test_raising_hook_changes_no_result_and_is_logged_once(
             verifier.verify(pool.id_token(now=NOW, aud="x"))
         assert info.value.reason == "invalid_audience"
     assert calls == 3
-    logged = [r for r in caplog.records if "on_event hook" in r.getMessage()]
+    logged = [r for r in caplog.records if "on_report hook" in r.getMessage()]
     assert len(logged) == 1
     assert "metrics backend down" in (logged[0].exc_text or "")
 
 
 def test_raising_hook_does_not_break_a_jwks_fetch(pool: FakeCognitoPool) -> None:
-    def broken(event: Event) -> None:
+    def broken(report: Report) -> None:
         raise ValueError("nope")
 
     with pool.serve_jwks() as server:
-        cache = JwksCache(on_event=broken)
+        cache = JwksCache(on_report=broken)
         verifier = pool.verifier(
             token_use="id", clock=clock, jwks_uri=server.url, allow_http=True, jwks_cache=cache
         )
@@ -234,23 +236,23 @@ def test_hook_that_is_not_callable_is_a_configuration_error(
     pool: FakeCognitoPool, hook: object
 ) -> None:
     with pytest.raises(ConfigurationError):
-        pool.verifier(token_use="id", on_event=hook)
+        pool.verifier(token_use="id", on_report=hook)
     with pytest.raises(ConfigurationError):
-        JwksCache(on_event=hook)  # type: ignore[arg-type]
+        JwksCache(on_report=hook)  # type: ignore[arg-type]
 
 
 def test_coroutine_hook_is_a_configuration_error(pool: FakeCognitoPool) -> None:
-    async def hook(event: Event) -> None:
+    async def hook(report: Report) -> None:
         return None
 
     with pytest.raises(ConfigurationError):
-        pool.verifier(token_use="id", on_event=hook)
+        pool.verifier(token_use="id", on_report=hook)
 
 
-def test_events_are_immutable() -> None:
-    event = Event("rejected", "token_expired", 401)
+def test_reports_are_immutable() -> None:
+    report = Report("rejected", "token_expired", 401)
     with pytest.raises(AttributeError):
-        event.reason = "other"  # type: ignore[misc]
+        report.reason = "other"  # type: ignore[misc]
 
 
 # -- JwksCache ---------------------------------------------------------------------------
@@ -273,22 +275,22 @@ def test_jwks_cache_reports_fetch_refresh_failure_backoff_and_stale(pool: FakeCo
     seen = Recorder()
     ticks = ManualClock()
     switch = Switch(pool)
-    cache = JwksCache(switch, max_age=100, cooldown=10, clock=ticks, on_event=seen)
+    cache = JwksCache(switch, max_age=100, cooldown=10, clock=ticks, on_report=seen)
     uri = "https://keys.example/jwks.json"
     cache.get_key(uri, pool.id_kid)
     ticks.advance(101)
     cache.get_key(uri, pool.id_kid)
     assert seen.kinds() == ["fetch", "refresh"]
-    assert all(e.outcome == "ok" and e.uri == uri and e.duration is not None for e in seen.events)
-    assert all(e.duration is not None and e.duration >= 0 for e in seen.events)
+    assert all(e.outcome == "ok" and e.uri == uri and e.duration is not None for e in seen.reports)
+    assert all(e.duration is not None and e.duration >= 0 for e in seen.reports)
 
-    seen.events.clear()
+    seen.reports.clear()
     switch.failing = True
     ticks.advance(101)
     assert cache.get_key(uri, pool.id_kid)  # refresh fails, stale key serves
     assert cache.get_key(uri, pool.id_kid)  # backing off, stale key serves
     assert seen.kinds() == ["fetch_failed", "stale", "stale"]
-    failed = seen.events[0]
+    failed = seen.reports[0]
     assert (failed.reason, failed.status, failed.outcome) == ("jwks_http_status", 503, "failed")
 
 
@@ -296,13 +298,13 @@ def test_jwks_cache_reports_backoff_with_nothing_to_serve(pool: FakeCognitoPool)
     seen = Recorder()
     switch = Switch(pool)
     switch.failing = True
-    cache = JwksCache(switch, clock=ManualClock(), on_event=seen)
+    cache = JwksCache(switch, clock=ManualClock(), on_report=seen)
     uri = "https://keys.example/jwks.json"
     for _ in range(2):
         with pytest.raises(JwksUnavailableError):
             cache.get_key(uri, pool.id_kid)
     assert seen.kinds() == ["fetch_failed", "backoff"]
-    assert seen.events[1].reason == "jwks_http_status"
+    assert seen.reports[1].reason == "jwks_http_status"
 
 
 def test_jwks_cache_without_a_hook_behaves_the_same(pool: FakeCognitoPool) -> None:
@@ -320,7 +322,7 @@ def test_verifier_with_its_own_fetcher_shares_the_hook_with_its_cache(
         clock=clock,
         fetcher=Switch(pool),
         jwks_uri="https://keys.example/jwks.json",
-        on_event=seen,
+        on_report=seen,
     )
     verifier.verify(pool.id_token(now=NOW))
     rejected(verifier, pool.id_token(now=NOW, aud="x"))
@@ -330,17 +332,17 @@ def test_verifier_with_its_own_fetcher_shares_the_hook_with_its_cache(
 # -- ALB -------------------------------------------------------------------------------
 
 
-def test_alb_rejection_event(alb_and_server: tuple[FakeAlb, Any]) -> None:
+def test_alb_rejection_report(alb_and_server: tuple[FakeAlb, Any]) -> None:
     alb, server = alb_and_server
     seen = Recorder()
-    verifier = alb.verifier(server, clock=clock, on_event=seen)
+    verifier = alb.verifier(server, clock=clock, on_report=seen)
     rejected(verifier, alb.token(now=NOW, header_overrides={"client": "other"}))
     rejected(verifier, alb.token(now=NOW, header_overrides={"kid": "nope"}))
     rejected(verifier, alb.token(now=NOW, iss="https://evil"))
-    assert seen.events == [
-        Event("rejected", "invalid_client", 401, alb.issuer, alb.kid),
-        Event("rejected", "invalid_kid", 401),
-        Event("rejected", "invalid_issuer", 401, alb.issuer, alb.kid),
+    assert seen.reports == [
+        Report("rejected", "invalid_client", 401, alb.issuer, alb.kid),
+        Report("rejected", "invalid_kid", 401),
+        Report("rejected", "invalid_issuer", 401, alb.issuer, alb.kid),
     ]
 
 
@@ -357,24 +359,24 @@ def test_alb_key_cache_reports_fetch_failure_and_throttling() -> None:
             raise JwksUnavailableError("no", reason="alb_key_not_found")
 
     seen = Recorder()
-    cache = AlbKeyCache(ByKid(), fetch_budget=2, clock=ManualClock(), on_event=seen)
+    cache = AlbKeyCache(ByKid(), fetch_budget=2, clock=ManualClock(), on_report=seen)
     cache.get_key(f"https://k/{alb.kid}", alb.kid)
     for _ in range(2):
         kid = str(uuid.uuid4())
         with pytest.raises((UnknownKeyError, JwksUnavailableError)):
             cache.get_key(f"https://k/{kid}", kid)
     assert seen.kinds() == ["fetch", "fetch_failed", "backoff"]
-    assert (seen.events[1].reason, seen.events[1].status) == ("unknown_kid", 401)
-    assert (seen.events[2].reason, seen.events[2].status) == ("alb_key_fetch_throttled", 503)
+    assert (seen.reports[1].reason, seen.reports[1].status) == ("unknown_kid", 401)
+    assert (seen.reports[2].reason, seen.reports[2].status) == ("alb_key_fetch_throttled", 503)
 
 
 def test_alb_verifier_hook_raising_changes_no_result(alb_and_server: tuple[FakeAlb, Any]) -> None:
     alb, server = alb_and_server
 
-    def broken(event: Event) -> None:
+    def broken(report: Report) -> None:
         raise RuntimeError("x")
 
-    verifier = alb.verifier(server, clock=clock, on_event=broken)
+    verifier = alb.verifier(server, clock=clock, on_report=broken)
     assert verifier.verify(alb.token(now=NOW))
     with pytest.raises(InvalidSignatureError):
         verifier.verify(alb.token(now=NOW, key=FakeAlb().key))
@@ -390,7 +392,106 @@ def alb_and_server() -> Any:
 def test_alb_verify_async_reports_rejections(alb_and_server: tuple[FakeAlb, Any]) -> None:
     alb, server = alb_and_server
     seen = Recorder()
-    verifier = alb.verifier(server, clock=clock, on_event=seen)
+    verifier = alb.verifier(server, clock=clock, on_report=seen)
     with pytest.raises(TokenExpiredError):
         asyncio.run(verifier.verify_async(alb.token(now=NOW - 3600)))
-    assert [(e.reason, e.kid) for e in seen.events] == [("token_expired", alb.kid)]
+    assert [(e.reason, e.kid) for e in seen.reports] == [("token_expired", alb.kid)]
+
+
+# -- the old names: `cognito_jwt.Event` and `on_event=` keep working, with a warning --------
+
+
+def test_the_old_name_event_is_report_and_warns() -> None:
+    import cognito_jwt
+
+    with pytest.warns(DeprecationWarning, match=r"cognito_jwt\.Event is deprecated"):
+        old = cognito_jwt.Event
+    assert old is Report
+    with pytest.warns(DeprecationWarning, match="use cognito_jwt.Report"):
+        from cognito_jwt import Event
+    assert Event is Report
+
+
+def _cognito(pool: FakeCognitoPool, **hook: Any) -> Any:
+    return CognitoJwtVerifier(
+        user_pool_id=pool.user_pool_id,
+        token_use="id",
+        client_id=pool.client_id,
+        issuer=pool.issuer,
+        jwks=pool.jwks,
+        clock=clock,
+        **hook,
+    )
+
+
+def _generic(pool: FakeCognitoPool, **hook: Any) -> Any:
+    return JwtVerifier(
+        issuer=pool.issuer, audience=pool.client_id, jwks=pool.jwks, clock=clock, **hook
+    )
+
+
+def _multi(pool: FakeCognitoPool, **hook: Any) -> Any:
+    return MultiIssuerVerifier([_cognito(pool)], **hook)
+
+
+VERIFIERS = [_cognito, _generic, _multi]
+
+
+@pytest.mark.parametrize("build", VERIFIERS, ids=["cognito", "generic", "multi"])
+def test_a_verifier_given_on_event_warns_at_the_caller_and_still_reports(
+    pool: FakeCognitoPool, build: Any
+) -> None:
+    seen = Recorder()
+    with pytest.warns(DeprecationWarning, match="on_event= is deprecated; use on_report=") as got:
+        verifier = build(pool, on_event=seen)
+    assert [w.filename for w in got] == [__file__]
+    rejected(verifier, pool.id_token(now=NOW, aud="another-client"))
+    assert seen.reports == [Report("rejected", "invalid_audience", 401, pool.issuer, pool.id_kid)]
+
+
+def test_the_alb_verifier_given_on_event_warns_and_still_reports(
+    alb_and_server: tuple[FakeAlb, Any],
+) -> None:
+    alb, server = alb_and_server
+    seen = Recorder()
+    with pytest.warns(DeprecationWarning, match="use on_report="):
+        verifier = alb.verifier(server, clock=clock, on_event=seen)
+    rejected(verifier, alb.token(now=NOW, header_overrides={"client": "other"}))
+    assert seen.reports == [Report("rejected", "invalid_client", 401, alb.issuer, alb.kid)]
+
+
+def test_the_key_caches_given_on_event_warn_and_still_report(pool: FakeCognitoPool) -> None:
+    seen = Recorder()
+    with pytest.warns(DeprecationWarning, match="use on_report=") as got:
+        cache = JwksCache(Switch(pool), clock=ManualClock(), on_event=seen)
+    assert [w.filename for w in got] == [__file__]
+    cache.get_key("https://keys.example/jwks.json", pool.id_kid)
+    assert seen.kinds() == ["fetch"]
+
+    class Down:
+        def fetch(self, uri: str) -> bytes:
+            raise JwksUnavailableError("down", reason="alb_key_not_found")
+
+    alb_seen = Recorder()
+    with pytest.warns(DeprecationWarning, match="use on_report="):
+        alb_cache = AlbKeyCache(Down(), clock=ManualClock(), on_event=alb_seen)
+    kid = str(uuid.uuid4())
+    with pytest.raises((UnknownKeyError, JwksUnavailableError)):
+        alb_cache.get_key(f"https://k/{kid}", kid)
+    assert alb_seen.kinds() == ["fetch_failed"]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        *VERIFIERS,
+        lambda pool, **hook: JwksCache(Switch(pool), **hook),
+        lambda pool, **hook: AlbKeyCache(Switch(pool), **hook),
+    ],
+    ids=["cognito", "generic", "multi", "jwks-cache", "alb-key-cache"],
+)
+def test_both_the_old_and_the_new_hook_name_is_a_configuration_error(
+    pool: FakeCognitoPool, build: Any
+) -> None:
+    with pytest.raises(ConfigurationError, match="on_event: expected on_report alone, found both"):
+        build(pool, on_report=Recorder(), on_event=Recorder())

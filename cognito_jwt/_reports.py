@@ -1,9 +1,9 @@
-"""The `on_event` hook: small immutable events for metrics, never a token or a claim.
+"""The `on_report` hook: small immutable reports for metrics, never a token or a claim.
 
 Verifiers report each rejection; `JwksCache` and `AlbKeyCache` report each
 fetch, refresh, failed fetch, back-off and stale serve.  A hook is for
 counting and timing (a `collections.Counter`, Powertools Metrics,
-OpenTelemetry), so an `Event` carries only what is safe in a metric or a log
+OpenTelemetry), so a `Report` carries only what is safe in a metric or a log
 line: reasons, statuses, the *configured* issuer, a `kid` that passed the
 parser's checks, a URI the caller configured, durations.
 
@@ -13,7 +13,7 @@ Rules, and why:
   accepted token with a cached key runs no hook code at all, and with no hook
   the error paths pay one `is None` test.
 * **A hook cannot change a result.** It runs after the decision; whatever it
-  raises is swallowed, logged once per hook (a hook that fails on every event
+  raises is swallowed, logged once per hook (a hook that fails on every report
   must not flood the log), and the verification returns or raises as it
   would have.
 * **Synchronous.** A hook runs in the verifying thread (or the worker thread
@@ -28,12 +28,21 @@ from typing import Any, Literal, NamedTuple
 
 from cognito_jwt.errors import CognitoJwtError, ConfigurationError
 
-__all__ = ["Event", "EventHook", "EventKind", "Hook", "make_hook", "notify", "rejection"]
+__all__ = [
+    "Hook",
+    "Report",
+    "ReportHook",
+    "ReportKind",
+    "make_hook",
+    "notify",
+    "rejection",
+    "renamed",
+]
 
-EventKind = Literal["rejected", "fetch", "refresh", "fetch_failed", "backoff", "stale"]
+ReportKind = Literal["rejected", "fetch", "refresh", "fetch_failed", "backoff", "stale"]
 
 
-class Event(NamedTuple):
+class Report(NamedTuple):
     """What happened, in fields that are safe to count and to log.
 
     Attributes:
@@ -46,12 +55,12 @@ class Event(NamedTuple):
         status: the HTTP status the error maps to (401, 403, 503), or `None`.
         issuer: the configured issuer the token was routed to, if it got that far.
         kid: the token's `kid`, once it passed the parser's checks.
-        uri: the JWKS URI or key URL concerned (fetch events).
+        uri: the JWKS URI or key URL concerned (fetch reports).
         duration: seconds the fetch took (`fetch`, `refresh`, `fetch_failed`).
-        outcome: `"ok"` or `"failed"` (fetch events).
+        outcome: `"ok"` or `"failed"` (fetch reports).
     """
 
-    kind: EventKind
+    kind: ReportKind
     reason: str | None = None
     status: int | None = None
     issuer: str | None = None
@@ -61,8 +70,8 @@ class Event(NamedTuple):
     outcome: str | None = None
 
 
-#: The callable `on_event` takes; its return value is ignored.
-EventHook = Callable[[Event], object]
+#: The callable `on_report` takes; its return value is ignored.
+ReportHook = Callable[[Report], object]
 
 
 class Hook:
@@ -70,14 +79,14 @@ class Hook:
 
     __slots__ = ("_failed", "_lock", "function")
 
-    def __init__(self, function: EventHook) -> None:
+    def __init__(self, function: ReportHook) -> None:
         self.function = function
         self._failed = False
         self._lock = threading.Lock()
 
-    def __call__(self, event: Event) -> None:
+    def __call__(self, report: Report) -> None:
         try:
-            self.function(event)
+            self.function(report)
         except Exception:
             with self._lock:
                 first, self._failed = not self._failed, True
@@ -85,43 +94,70 @@ class Hook:
                 import logging
 
                 logging.getLogger("cognito_jwt").exception(
-                    "on_event hook %r raised on a %r event; results are unaffected, "
+                    "on_report hook %r raised on a %r report; results are unaffected, "
                     "and further failures of this hook are not logged",
                     self.function,
-                    event.kind,
+                    report.kind,
                 )
 
 
-def make_hook(on_event: EventHook | None) -> Hook | None:
-    """Check a constructor's `on_event` and wrap it.
+def make_hook(on_report: ReportHook | None) -> Hook | None:
+    """Check a constructor's `on_report` and wrap it.
 
     Raises:
         ConfigurationError: not a callable, or a coroutine function (never awaited).
     """
-    if on_event is None:
+    if on_report is None:
         return None
-    if isinstance(on_event, Hook):
-        return on_event
-    if not callable(on_event):
-        raise ConfigurationError("on_event: expected a callable(event)")
+    if isinstance(on_report, Hook):
+        return on_report
+    if not callable(on_report):
+        raise ConfigurationError("on_report: expected a callable(report)")
     import inspect
 
-    if inspect.iscoroutinefunction(on_event):
-        raise ConfigurationError("on_event: expected a plain function; coroutines are not awaited")
-    return Hook(on_event)
+    if inspect.iscoroutinefunction(on_report):
+        raise ConfigurationError("on_report: expected a plain function; coroutines are not awaited")
+    return Hook(on_report)
 
 
-def notify(hook: Hook | None, kind: EventKind, **fields: Any) -> None:
-    """Send an event of `kind` to `hook`, if there is one."""
+def renamed(on_report: ReportHook | None, on_event: ReportHook | None) -> ReportHook | None:
+    """`on_report`, or the deprecated `on_event=` given in its place.
+
+    `on_event=` was the argument's name until the hook's value was renamed
+    from `Event` to `Report` ("event" now means only an AWS Lambda event); it
+    keeps working, with a `DeprecationWarning` that points at the caller.
+
+    Raises:
+        ConfigurationError: both names are given.
+    """
+    if on_event is None:
+        return on_report
+    if on_report is not None:
+        raise ConfigurationError(
+            "on_event: expected on_report alone, found both (on_event is its deprecated name)"
+        )
+    import warnings
+
+    warnings.warn(
+        "on_event= is deprecated; use on_report= (the same function, called with a "
+        "cognito_jwt.Report)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return on_event
+
+
+def notify(hook: Hook | None, kind: ReportKind, **fields: Any) -> None:
+    """Send a report of `kind` to `hook`, if there is one."""
     if hook is not None:
-        hook(Event(kind, **fields))
+        hook(Report(kind, **fields))
 
 
 def rejection(
     hook: Hook, error: CognitoJwtError, *, issuer: str | None = None, kid: str | None = None
 ) -> None:
     """Report that a token was rejected with `error`."""
-    hook(Event("rejected", error.reason, error.status_code, issuer, kid))
+    hook(Report("rejected", error.reason, error.status_code, issuer, kid))
 
 
 def routing_of(
