@@ -22,7 +22,6 @@ from cognito_jwt import (
     InvalidClaimError,
     InvalidIssuerError,
     InvalidSignatureError,
-    InvalidTokenError,
     InvalidTokenUseError,
     JwksCache,
     JwksUnavailableError,
@@ -37,7 +36,6 @@ from cognito_jwt import (
     UnknownKeyError,
     UnsupportedAlgorithmError,
     cognito_issuers,
-    strip_bearer,
 )
 from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url
 
@@ -232,74 +230,6 @@ def test_access_key_kid_with_id_key_signature(pool: FakeCognitoPool) -> None:
 def test_wrong_kid(pool: FakeCognitoPool) -> None:
     token = pool.id_token(now=NOW, header_overrides={"kid": "not-a-published-kid"})
     expect(id_verifier(pool), token, UnknownKeyError, "unknown_kid")
-
-
-def test_missing_kid(pool: FakeCognitoPool) -> None:
-    token = pool.id_token(now=NOW, header_overrides={"kid": None})
-    expect(id_verifier(pool), token, MalformedTokenError, "missing_kid")
-
-
-def test_insane_kid_is_rejected_before_lookup(pool: FakeCognitoPool) -> None:
-    token = pool.id_token(now=NOW, header_overrides={"kid": "a' OR 1=1 --"})
-    expect(id_verifier(pool), token, MalformedTokenError, "invalid_kid")
-    token = pool.id_token(now=NOW, header_overrides={"kid": "k" * 300})
-    expect(id_verifier(pool), token, MalformedTokenError, "invalid_kid")
-
-
-def test_unknown_crit_header(pool: FakeCognitoPool) -> None:
-    token = pool.id_token(now=NOW, header_overrides={"crit": ["exp"], "exp": 1})
-    expect(id_verifier(pool), token, MalformedTokenError, "unsupported_crit")
-
-
-def test_typ_jwt_is_accepted_but_other_typs_are_not(pool: FakeCognitoPool) -> None:
-    assert id_verifier(pool).verify(pool.id_token(now=NOW, header_overrides={"typ": "JWT"}))
-    token = pool.id_token(now=NOW, header_overrides={"typ": "JOSE+JSON"})
-    expect(id_verifier(pool), token, MalformedTokenError, "invalid_header")
-
-
-@pytest.mark.parametrize(
-    ("mangle", "reason"),
-    [
-        (lambda t: t + ".x", "malformed_token"),
-        (lambda t: t.rsplit(".", 1)[0], "malformed_token"),
-        (lambda t: "." + t.split(".", 1)[1], "malformed_token"),
-        (lambda t: t + "=", "invalid_base64url"),
-        (lambda t: t.replace(".", ".+", 1), "invalid_base64url"),
-        (lambda t: t.replace(".", ". ", 1), "invalid_base64url"),
-        (lambda t: t.replace(".", ".é", 1), "invalid_base64url"),
-        (lambda t: "x" * 20_000, "token_too_large"),
-        (lambda t: "Bearer " + t, "bearer_prefix"),
-    ],
-)
-def test_structure_is_checked_strictly(pool: FakeCognitoPool, mangle: Any, reason: str) -> None:
-    expect(id_verifier(pool), mangle(pool.id_token(now=NOW)), MalformedTokenError, reason)
-
-
-def test_non_string_token(pool: FakeCognitoPool) -> None:
-    expect(id_verifier(pool), b"abc.def.ghi", MalformedTokenError, "malformed_token")  # type: ignore[arg-type]
-
-
-def test_duplicate_member_in_payload_is_rejected(pool: FakeCognitoPool) -> None:
-    header = json.dumps({"kid": pool.id_kid, "alg": "RS256"}).encode()
-    claims = json.loads(base64.urlsafe_b64decode(segments(pool.id_token(now=NOW))[1] + "=="))
-    body = json.dumps(claims)[:-1] + ', "exp": 9999999999}'
-    token = pool.sign_raw(header, body.encode())
-    expect(id_verifier(pool), token, MalformedTokenError, "duplicate_member")
-
-
-def test_payload_that_is_not_an_object(pool: FakeCognitoPool) -> None:
-    token = pool.sign_raw(json.dumps({"kid": pool.id_kid, "alg": "RS256"}).encode(), b"[1,2]")
-    expect(id_verifier(pool), token, MalformedTokenError, "invalid_json")
-
-
-def test_strip_bearer_takes_a_bearer_or_a_bare_token() -> None:
-    assert strip_bearer("Bearer a.b.c") == "a.b.c"
-    assert strip_bearer("  bearer   a.b.c  ") == "a.b.c"
-    assert strip_bearer(" a.b.c ") == "a.b.c"  # what API Gateway's Cognito authorizer expects
-    for bad in ["Basic abc", "Bearer", "Bearer a b", "a b", "", "   "]:
-        with pytest.raises(MalformedTokenError) as info:
-            strip_bearer(bad)
-        assert info.value.reason == "malformed_authorization"
 
 
 # -- time ----------------------------------------------------------------------
@@ -795,16 +725,6 @@ def test_async_custom_check_is_refused() -> None:
         CognitoJwtVerifier(
             user_pool_id="us-east-1_A", token_use="id", client_id="c", custom_check=check
         )
-
-
-def test_every_error_maps_to_its_status() -> None:
-    assert issubclass(MalformedTokenError, InvalidTokenError)
-    assert InvalidTokenError("x").status_code == 401
-    assert MissingGroupError("x").status_code == 403
-    assert ConfigurationError("x").status_code == 500
-    from cognito_jwt import JwksUnavailableError
-
-    assert JwksUnavailableError("x").status_code == 503
 
 
 def test_multi_issuer_verifier_is_initialised_like_every_verifier(
