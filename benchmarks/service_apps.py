@@ -157,7 +157,7 @@ def build_flask() -> Any:
 
     from flask import Flask, abort, request
 
-    from cognito_jwt.integrations._common import bearer_token
+    from cognito_jwt.http import bearer_credentials as bearer_token
 
     contender = _env("BENCH_CONTENDER")
     app = Flask(__name__)
@@ -269,7 +269,7 @@ def _bearer_only_class() -> type:
     # classes while importing rest_framework.views.
     from rest_framework.authentication import BaseAuthentication
 
-    from cognito_jwt.integrations._common import bearer_token
+    from cognito_jwt.http import bearer_credentials as bearer_token
 
     class BearerOnly(BaseAuthentication):
         """The floor: find the bearer token, verify nothing."""

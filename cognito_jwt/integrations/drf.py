@@ -40,6 +40,7 @@ if that one (e.g. ``SessionAuthentication``) has none.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
@@ -71,18 +72,13 @@ if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
+from cognito_jwt import http
 from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt.errors import CognitoJwtError, ConfigurationError, InvalidTokenError
 from cognito_jwt.integrations._common import (
-    Denial,
-    Requirement,
     SyncVerifier,
-    build_challenge,
-    check_realm,
     claim_groups,
     claim_scopes,
-    deny,
-    request_token,
     requirement_class,
     verifier_from_settings,
 )
@@ -93,23 +89,27 @@ __all__ = [
     "CognitoJwtAuthentication",
     "CognitoUser",
     "HasCognitoGroup",
+    "HasRequirement",
     "HasScope",
     "InsufficientScope",
     "InvalidToken",
     "ServiceUnavailable",
     "cognito_claims",
     "get_verifier",
+    "require",
     "require_groups",
     "require_scopes",
     "warm_up",
 ]
 
+logger = logging.getLogger("cognito_jwt.integrations")
+
 #: Name of the Django setting (a dict) this module reads.
 SETTINGS_NAME = "COGNITO_JWT"
 
-#: Attribute on the DRF request where a rejected token's error waits for
+#: Attribute on the DRF request where a 401's `Rejection` waits for
 #: `CognitoJwtAuthentication.authenticate_header` (see there for why).
-_ERROR_ATTR = "_cognito_jwt_error"
+_REJECTION_ATTR = "_cognito_jwt_rejection"
 
 # --------------------------------------------------------------------------
 # Settings and the shared verifier
@@ -131,6 +131,12 @@ def _build_verifier(config: Mapping[str, Any]) -> SyncVerifier:
     given = config.get("VERIFIER")
     if given is not None:
         verifier = import_string(given) if isinstance(given, str) else given
+        if isinstance(verifier, type):
+            raise ImproperlyConfigured(
+                f"{SETTINGS_NAME}['VERIFIER']: expected a verifier instance or a function "
+                f"returning one, found the class {verifier.__name__} (build it: "
+                f"{verifier.__name__}(user_pool_id=..., ...))"
+            )
         if not hasattr(verifier, "verify") and callable(verifier):
             verifier = verifier()  # a factory, e.g. "myproject.auth.make_verifier"
         if not callable(getattr(verifier, "verify", None)):
@@ -151,7 +157,7 @@ _verifier: SyncVerifier | None = None
 _getter: Callable[[dict[str, Any]], Any] | None = None
 
 #: The requirement every authenticated request meets (well-formed claims only).
-_ANY_CALLER = Requirement()
+_ANY_CALLER = http.require()
 
 
 def get_verifier() -> SyncVerifier:
@@ -213,7 +219,7 @@ def _realm() -> str | None:
     """The optional challenge realm, ``COGNITO_JWT["REALM"]`` (none by default)."""
     config = getattr(settings, SETTINGS_NAME, None)
     realm = config.get("REALM") if isinstance(config, Mapping) else None
-    return check_realm(realm)
+    return http.check_realm(realm)
 
 
 def _resolve_user_getter(config: Mapping[str, Any]) -> Callable[[dict[str, Any]], Any] | None:
@@ -260,20 +266,22 @@ class ServiceUnavailable(APIException):
     default_code = "temporarily_unavailable"
 
 
-def _raise_denial(request: Request, denial: Denial) -> NoReturn:
-    """Raise the DRF exception for a `Denial` produced from a library error."""
-    if denial.status == 401:
+def _raise_rejection(request: Request, rejected: http.Rejection) -> NoReturn:
+    """Raise the DRF exception carrying `cognito_jwt.http`'s answer."""
+    challenge = rejected.headers.get("WWW-Authenticate")
+    if rejected.status_code == 401:
         # DRF replaces any auth_header on 401s with authenticate_header(request),
-        # so the error is left on the request for that method to find.
-        setattr(request, _ERROR_ATTR, denial.error)
-        raise InvalidToken(denial.body)
-    if denial.status == 403:
-        raise InsufficientScope(denial.body, denial.headers.get("WWW-Authenticate"))
-    if denial.status == 503:
-        raise ServiceUnavailable(denial.body)
-    failure = APIException(denial.body)
-    failure.status_code = denial.status
-    raise failure
+        # so the answer is left on the request for that method to find.
+        setattr(request, _REJECTION_ATTR, rejected)
+        raise InvalidToken(rejected.body) from rejected
+    if rejected.status_code == 403:
+        raise InsufficientScope(rejected.body, challenge) from rejected
+    if rejected.status_code == 503:
+        raise ServiceUnavailable(rejected.body) from rejected
+    failure = APIException(rejected.body)
+    failure.status_code = rejected.status_code
+    failure.auth_header = challenge  # type: ignore[attr-defined]  # DRF's handler emits it
+    raise failure from rejected
 
 
 # --------------------------------------------------------------------------
@@ -385,37 +393,54 @@ class CognitoJwtAuthentication(BaseAuthentication):
     broken client learns why.
     """
 
+    def __call__(self) -> CognitoJwtAuthentication:
+        """Itself: an instance listed where DRF expects the class still works."""
+        return self
+
     def authenticate(self, request: Request) -> tuple[Any, dict[str, Any]] | None:
         """Verify the bearer token, if any; see the class docstring."""
         verifier = get_verifier()
-        token = request_token(verifier, _header_reader(request))
-        if token is None:
-            return None
+        realm = _realm()
+        method, path = request.method, request.path
         try:
+            token = http.request_token(
+                verifier, _header_reader(request), realm=realm, method=method, path=path
+            )
+            if token is None:
+                return None
             claims = verifier.verify(token)
-            _ANY_CALLER.check(claims)  # a malformed cognito:groups is a 401 on every route
+        except http.Rejection as rejected:
+            _raise_rejection(request, rejected)
         except CognitoJwtError as error:
-            _raise_denial(request, deny(error, realm=_realm()))
+            _raise_rejection(request, http.rejection(error, realm=realm, method=method, path=path))
+        try:
+            # A malformed cognito:groups is a 401 on every route.
+            http.authorize(claims, _ANY_CALLER, realm=realm, method=method, path=path)
+        except http.Rejection as rejected:
+            _raise_rejection(request, rejected)
         getter = _getter
         user = getter(claims) if getter is not None else CognitoUser(claims)
         if user is None:
             unknown = InvalidTokenError("no user for this token", reason="unknown_user")
-            _raise_denial(request, deny(unknown, realm=_realm()))
+            _raise_rejection(
+                request, http.rejection(unknown, realm=realm, method=method, path=path)
+            )
         return user, claims
 
     def authenticate_header(self, request: Request) -> str:
         """The ``WWW-Authenticate`` value DRF puts on this request's 401.
 
         DRF asks for it after the fact, with only the request in hand, so the
-        error that caused the 401 (if any) is read back from the request:
-        ``error="invalid_token"`` for a rejected token, a bare challenge when
-        no token was sent.
+        answer that caused the 401 (if any) is read back from the request: its
+        challenge for a rejected token, a bare one when no token was sent.
         """
-        error = getattr(request, _ERROR_ATTR, None)
-        if not isinstance(error, CognitoJwtError) or error.status_code != 401:
-            error = None
-        challenge = build_challenge(error, realm=_realm())
-        return challenge or "Bearer"
+        rejected = getattr(request, _REJECTION_ATTR, None)
+        if isinstance(rejected, http.Rejection) and rejected.status_code == 401:
+            challenge = rejected.headers.get("WWW-Authenticate")
+            if challenge:
+                return challenge
+        realm = _realm()
+        return f'Bearer realm="{realm}"' if realm is not None else "Bearer"
 
 
 # --------------------------------------------------------------------------
@@ -446,18 +471,27 @@ def cognito_claims(request: Request) -> dict[str, Any]:
 
 
 class _CognitoPermission(BasePermission):
-    """Shared logic of `HasCognitoGroup` and `HasScope`.
+    """Shared logic of `HasCognitoGroup`, `HasScope` and `require`'s classes.
 
     On denial it raises `InsufficientScope` (403 + RFC 6750 challenge)
     by default.  DRF's ``|`` operator stops at a raised exception, so for
-    ``HasCognitoGroup | HasScope``-style alternatives set ``raise_exception =
-    False``: the class then returns ``False`` and DRF answers a plain 403.
+    alternatives prefer one `require(any_of(...))`; with ``|``, set
+    ``raise_exception = False``: the class then returns ``False`` and DRF
+    answers a plain 403.
+
+    A permission that requires nothing (the base class listed as it is, a
+    factory listed uncalled) denies every request and logs why: an empty
+    requirement is a wiring slip, never "allow everyone".
     """
 
     raise_exception: ClassVar[bool] = True
 
-    def requirement(self) -> Requirement:
-        """The requirement this permission enforces (set by subclasses)."""
+    def __call__(self) -> _CognitoPermission:
+        """Itself: an instance listed where DRF expects the class still works."""
+        return self
+
+    def requirement(self) -> http.Requirement | None:
+        """The requirement this permission enforces; `None` when it was wired wrongly."""
         raise NotImplementedError
 
     def has_permission(self, request: Request, view: APIView) -> bool:  # noqa: ARG002
@@ -467,53 +501,114 @@ class _CognitoPermission(BasePermission):
         DRF turns into 401 when no authenticator succeeded.
         """
         claims = _claims_or_none(request)
+        requirement = self.requirement()
+        if requirement is None:
+            return False
         if claims is None:
             return False
-        requirement = self.requirement()
         try:
-            requirement.check(claims)
-        except CognitoJwtError as error:
-            denial = deny(error, realm=_realm(), requirement=requirement)
-            if self.raise_exception or denial.status != 403:
-                _raise_denial(request, denial)
-            self.message = denial.body["reason"]
+            http.authorize(
+                claims, requirement, realm=_realm(), method=request.method, path=request.path
+            )
+        except http.Rejection as rejected:
+            if self.raise_exception or rejected.status_code != 403:
+                _raise_rejection(request, rejected)
+            self.message = rejected.reason
             return False
         return True
+
+
+def _unwired(what: str, fix: str) -> None:
+    """Log the wiring slip behind a permission that denies every request."""
+    logger.error("%s requires nothing, so it denies every request: %s", what, fix)
 
 
 class HasCognitoGroup(_CognitoPermission):
     """Permit callers in any one (or all) of ``required_groups``.
 
     Subclass and set ``required_groups`` (and optionally ``require_all``), or
-    use the `require_groups` factory.  An empty ``required_groups`` is a
-    configuration error, never "allow everyone".
+    use the `require_groups` factory.  An empty ``required_groups`` denies
+    every request (and logs why), never "allow everyone".
     """
 
     required_groups: ClassVar[tuple[str, ...]] = ()
     require_all: ClassVar[bool] = False
 
-    def requirement(self) -> Requirement:
-        """The group requirement; rejects an empty group list."""
+    def requirement(self) -> http.Requirement | None:
+        """The group requirement; `None` (deny) for an empty group list."""
         if not self.required_groups:
-            raise ImproperlyConfigured(f"{type(self).__name__}.required_groups is empty")
-        return Requirement.build(groups=self.required_groups, require_all_groups=self.require_all)
+            _unwired(
+                type(self).__name__,
+                "set required_groups, or list require_groups('admin') (called, with groups)",
+            )
+            return None
+        return http.require(groups=self.required_groups, require_all_groups=self.require_all)
 
 
 class HasScope(_CognitoPermission):
     """Permit access tokens holding any one (or all) of ``required_scopes``.
 
     ID tokens carry no scopes and are always denied by this permission.
-    Subclass and set ``required_scopes``, or use `require_scopes`.
+    Subclass and set ``required_scopes``, or use `require_scopes`.  An empty
+    ``required_scopes`` denies every request (and logs why).
     """
 
     required_scopes: ClassVar[tuple[str, ...]] = ()
     require_all: ClassVar[bool] = False
 
-    def requirement(self) -> Requirement:
-        """The scope requirement; rejects an empty scope list."""
+    def requirement(self) -> http.Requirement | None:
+        """The scope requirement; `None` (deny) for an empty scope list."""
         if not self.required_scopes:
-            raise ImproperlyConfigured(f"{type(self).__name__}.required_scopes is empty")
-        return Requirement.build(scopes=self.required_scopes, require_all_scopes=self.require_all)
+            _unwired(
+                type(self).__name__,
+                "set required_scopes, or list require_scopes('orders/read') (called, with scopes)",
+            )
+            return None
+        return http.require(scopes=self.required_scopes, require_all_scopes=self.require_all)
+
+
+class HasRequirement(_CognitoPermission):
+    """Permit callers meeting ``required``, a `cognito_jwt.http` requirement.
+
+    Made by `require`, which is how DRF says "an admin user **or** an M2M
+    client holding `news/delete`" in one permission (``|`` of two raising
+    permissions stops at the first).
+    """
+
+    required: ClassVar[http.Requirement | None] = None
+
+    def requirement(self) -> http.Requirement | None:
+        """The requirement; `None` (deny) when none was given."""
+        if self.required is None:
+            _unwired(type(self).__name__, "list require(any_of(...)) (called, with a requirement)")
+        return self.required
+
+
+def require(requirement: http.Requirement | None = None) -> type[HasRequirement]:
+    """A permission class enforcing `requirement` (`cognito_jwt.http.require` / `any_of`).
+
+    Example::
+
+        from cognito_jwt.http import any_of, require as requirement
+        admin_or_m2m = any_of(requirement(groups="admin"), requirement(scopes="news/delete"))
+        permission_classes = [IsAuthenticated, require(admin_or_m2m)]
+
+    Called with nothing (as DRF does when the factory itself is listed), it
+    returns a class that denies every request and logs why.
+
+    Raises:
+        ConfigurationError: `requirement` is not a `Requirement`.
+    """
+    if requirement is not None and not isinstance(requirement, http.Requirement):
+        raise ConfigurationError(
+            f"require: expected a Requirement (cognito_jwt.http.require / any_of), "
+            f"found {requirement!r}"
+        )
+    name = "HasRequirement" if requirement is None else f"HasRequirement[{requirement!r}]"
+    attributes = {"required": requirement, "__qualname__": name, "__module__": __name__}
+    metaclass: Any = type(HasRequirement)  # DRF's, which gives permissions `&` and `|`
+    made: type[HasRequirement] = metaclass(name, (HasRequirement,), attributes)
+    return made
 
 
 def require_groups(
@@ -522,10 +617,14 @@ def require_groups(
     """A `HasCognitoGroup` subclass for ``groups``, for ``permission_classes``.
 
     Example: ``permission_classes = [IsAuthenticated, require_groups("admin")]``.
+    Called with no group (as DRF does when `require_groups` itself is listed),
+    it returns the class that denies every request and logs why.
 
     Raises:
-        ConfigurationError: no group, or an empty one, was given.
+        ConfigurationError: an empty group was given.
     """
+    if not groups:
+        return HasCognitoGroup
     return requirement_class(
         HasCognitoGroup,
         kind="groups",
@@ -541,10 +640,14 @@ def require_scopes(
     """A `HasScope` subclass for ``scopes``, for ``permission_classes``.
 
     Example: ``permission_classes = [IsAuthenticated, require_scopes("orders/read")]``.
+    Called with no scope (as DRF does when `require_scopes` itself is
+    listed), it returns the class that denies every request and logs why.
 
     Raises:
-        ConfigurationError: no scope, or an empty one, was given.
+        ConfigurationError: an empty scope was given.
     """
+    if not scopes:
+        return HasScope
     return requirement_class(
         HasScope,
         kind="scopes",

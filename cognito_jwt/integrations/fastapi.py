@@ -3,13 +3,14 @@
 Usage::
 
     from typing import Annotated, Any
-    from fastapi import Depends, FastAPI
+    from fastapi import Depends, FastAPI, Security
     from cognito_jwt import CognitoJwtVerifier
+    from cognito_jwt.http import any_of, require
     from cognito_jwt.integrations.fastapi import CognitoAuth
 
     verifier = CognitoJwtVerifier(user_pool_id=..., client_id=..., token_use="access")
     auth = CognitoAuth(verifier)
-    app = FastAPI()
+    app = FastAPI(lifespan=auth.lifespan)
 
     @app.get("/me")
     async def me(claims: Annotated[dict[str, Any], Depends(auth)]) -> dict[str, Any]:
@@ -19,15 +20,20 @@ Usage::
     async def delete(claims: Annotated[dict[str, Any], Depends(auth.require(groups="admin"))]):
         ...
 
-Verification runs on the event loop through ``verify_async``, so a JWKS fetch
-never blocks other requests.  Rejections are raised as
-`fastapi.HTTPException` (status, RFC 6750 ``WWW-Authenticate`` header and
-a ``{"error": ..., "reason": ...}`` detail), so an application that already
-customises HTTPException rendering keeps one place to do it.
+    @app.post("/items")                     # FastAPI's own way: every listed scope required
+    async def create(claims: Annotated[dict[str, Any], Security(auth, scopes=["items/write"])]):
+        ...
 
-Start-up: ``FastAPI(lifespan=auth.lifespan)`` (or ``await auth.warm_up()`` in
-a lifespan of your own) loads the signing keys before the first request, and
-fails soft when the JWKS endpoint is down.
+    admin_or_m2m = auth.require(any_of(require(groups="admin"), require(scopes="items/purge")))
+
+Every answer comes from `cognito_jwt.http` (status, RFC 6750 challenge and
+`{"error": ..., "reason": ...}` body), raised as a `fastapi.HTTPException`
+whose `detail` is that body, so an application that customises HTTPException
+rendering keeps one place to do it.
+
+Wiring slips fail closed: `Depends(auth.require)` or `Depends(auth.optional)`
+without the call is refused when the route is defined (`ConfigurationError`),
+and `Security(...)`'s scopes are enforced, not only advertised.
 
 This module deliberately avoids ``from __future__ import annotations``: FastAPI
 reads the dependencies' ``__call__`` signatures at runtime.
@@ -35,11 +41,12 @@ reads the dependencies' ``__call__`` signatures at runtime.
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Concatenate, Generic, NoReturn, ParamSpec, TypeVar, overload
 
 try:
     from fastapi import HTTPException
     from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+    from fastapi.security import SecurityScopes
     from fastapi.security.base import SecurityBase
     from starlette.requests import HTTPConnection
 except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without the extra
@@ -49,22 +56,16 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'cognito_jwt.integrations.fastapi needs FastAPI: pip install "cognito-jwt[fastapi]"'
     ) from exc
 
+from cognito_jwt import http
 from cognito_jwt._exports import rehome as _rehome
-from cognito_jwt.errors import CognitoJwtError
-from cognito_jwt.integrations._common import (
-    AsyncVerifier,
-    Requirement,
-    check_realm,
-    deny,
-    request_token,
-    warm_up_async,
-)
+from cognito_jwt.errors import ConfigurationError
+from cognito_jwt.integrations._common import warm_up_async
 
 __all__ = ["Claims", "ClaimsDependency", "CognitoAuth", "OptionalClaimsDependency"]
 
 #: The verified claims, as returned by `CognitoJwtVerifier.verify_async`.
 Claims = dict[str, Any]
-#: What `CognitoAuth.require` returns: pass it to `fastapi.Depends`.
+#: What `CognitoAuth.require` returns: pass it to `fastapi.Depends` or `fastapi.Security`.
 ClaimsDependency = Callable[..., Awaitable[Claims]]
 #: What `CognitoAuth.optional` returns: claims, or ``None`` without a token.
 OptionalClaimsDependency = Callable[..., Awaitable[Claims | None]]
@@ -83,46 +84,137 @@ _SCHEME = HTTPBearerModel(
 #: same request (`scope[_CLAIMS_KEY][auth] = claims`).
 _CLAIMS_KEY = "cognito_jwt.claims"
 
-#: What every verified token must also meet: well-formed `cognito:groups`.
-_ANY_CALLER = Requirement()
+#: Any verified token (with a well-formed `cognito:groups`).
+_ANY_CALLER = http.require()
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _Factory(Generic[P, R]):
+    """A method that builds a dependency, which FastAPI must never be handed itself.
+
+    `Depends(auth.require)` (the call forgotten) would make FastAPI read
+    `require`'s keyword arguments as query parameters and inject the
+    dependency it returns as "the claims": the route would run for anyone.
+    FastAPI reads a dependency's signature when the route is defined, so the
+    bound factory's `__signature__` raises there, with the fix.
+    """
+
+    def __init__(self, method: Callable[Concatenate[Any, P], R], fix: str) -> None:
+        self._method = method
+        self._fix = fix
+        self.__doc__ = method.__doc__
+
+    @overload
+    def __get__(self, owner: None, cls: type) -> "_Factory[P, R]": ...
+    @overload
+    def __get__(self, owner: object, cls: type) -> "_BoundFactory[P, R]": ...
+    def __get__(self, owner: object, cls: type) -> "_Factory[P, R] | _BoundFactory[P, R]":
+        if owner is None:
+            return self
+        return _BoundFactory(self._method, owner, self._fix)
+
+
+def _factory(fix: str) -> Callable[[Callable[Concatenate[Any, P], R]], _Factory[P, R]]:
+    """Mark a method as a dependency factory; `fix` is how to call it, for the error."""
+
+    def mark(method: Callable[Concatenate[Any, P], R]) -> _Factory[P, R]:
+        return _Factory(method, fix)
+
+    return mark
+
+
+class _BoundFactory(Generic[P, R]):
+    """`auth.require` / `auth.optional`: callable as the method, refused as a dependency."""
+
+    def __init__(self, method: Callable[Concatenate[Any, P], R], owner: object, fix: str) -> None:
+        self._method = method
+        self._owner = owner
+        self._fix = fix
+        self.__doc__ = method.__doc__
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._method(self._owner, *args, **kwargs)
+
+    @property
+    def __signature__(self) -> NoReturn:
+        """Raised where FastAPI (or anything) inspects the factory as a dependency."""
+        name = self._method.__name__
+        raise ConfigurationError(
+            f"auth.{name} is a factory, found where a dependency belongs: FastAPI would read "
+            f"its arguments as query parameters and inject what it returns as the claims, so "
+            f"the route would run without a token. Call it: {self._fix}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<bound factory {self._method.__qualname__}>"
+
+
+def _http_error(rejected: http.Rejection) -> HTTPException:
+    """The HTTPException carrying `cognito_jwt.http`'s answer as it is."""
+    return HTTPException(
+        rejected.status_code, detail=rejected.body, headers=rejected.headers or None
+    )
 
 
 class CognitoAuth(SecurityBase):
     """A FastAPI dependency verifying the request's Cognito bearer token.
 
-    ``Depends(auth)`` yields the verified claims or answers 401 / 403 / 503.
-    One instance per verifier is enough for a whole application; per-route
-    requirements are built with `require`.  The token is verified once
-    per request even when a route combines several of these dependencies: the
+    ``Depends(auth)`` yields the verified claims or answers 400 / 401 / 403 /
+    503.  ``Security(auth, scopes=[...])`` also demands **every** listed scope
+    (FastAPI's meaning, and what `/openapi.json` then advertises).  One
+    instance per verifier is enough for a whole application; per-route
+    requirements are built with `require`.  The token is verified once per
+    request even when a route combines several of these dependencies: the
     claims are kept in the request's scope for the others.
 
-    It is a single dependency that reads the `Authorization` header and awaits
-    `verify_async` itself, declared to OpenAPI as the `CognitoBearer` HTTP
-    bearer scheme.  (Stacking it on FastAPI's `HTTPBearer` cost a second
-    dependency resolution per request, which measured more than the library's
-    own work on a cache hit; see docs/performance.md.)
+    It is a single dependency that reads the token header (the verifier's
+    choice, see `cognito_jwt.http`) and awaits `verify_async` itself,
+    declared to OpenAPI as the `CognitoBearer` HTTP bearer scheme.
 
     Args:
         verifier: a `CognitoJwtVerifier` (or any object with
-            ``verify_async``, e.g. `MultiIssuerVerifier`).
+            ``verify_async``, e.g. `MultiIssuerVerifier`, `AlbJwtVerifier`).
         realm: optional ``realm`` for the ``WWW-Authenticate`` challenge.
 
     Raises:
-        ConfigurationError: the realm cannot be put in a header safely.
+        ConfigurationError: the realm cannot be put in a header safely, or the
+            verifier is a class rather than an instance.
     """
 
-    def __init__(self, verifier: AsyncVerifier, *, realm: str | None = None) -> None:
+    def __init__(self, verifier: http.AsyncVerifier, *, realm: str | None = None) -> None:
+        if isinstance(verifier, type) or not callable(getattr(verifier, "verify_async", None)):
+            raise ConfigurationError(
+                f"verifier: expected a verifier instance (with verify_async), found {verifier!r}; "
+                "build it once, e.g. CognitoJwtVerifier(user_pool_id=..., ...), and pass that"
+            )
         self.verifier = verifier
-        self.realm = check_realm(realm)
+        self.realm = http.check_realm(realm)
         self.model = _SCHEME
         self.scheme_name = _SCHEME_NAME
+        self._scoped: dict[tuple[str, ...], http.Requirement] = {}
 
-    async def __call__(self, request: HTTPConnection) -> Claims:
-        """Verify the bearer token; the claims on success, else an HTTPException."""
-        return await self._claims(request, _ANY_CALLER)
+    async def __call__(self, request: HTTPConnection, security_scopes: SecurityScopes) -> Claims:
+        """Verify the bearer token (and `Security`'s scopes); the claims, else an HTTPException."""
+        scopes = security_scopes.scopes
+        need = self._with_scopes(_ANY_CALLER, scopes) if scopes else _ANY_CALLER
+        return await self._claims(request, need)
 
+    def _with_scopes(self, requirement: http.Requirement, scopes: list[str]) -> http.Requirement:
+        """`requirement` and all of `Security`'s `scopes`, built once per distinct list."""
+        key = (str(id(requirement)), *scopes)
+        found = self._scoped.get(key)
+        if found is None:
+            found = requirement.with_all_scopes(scopes)
+            found.check_possible(self.verifier)
+            self._scoped[key] = found
+        return found
+
+    @_factory("Depends(auth.require(groups=...)), or Depends(auth)")
     def require(
         self,
+        requirement: http.Requirement | None = None,
         *,
         groups: str | Sequence[str] | None = None,
         scopes: str | Sequence[str] | None = None,
@@ -131,29 +223,42 @@ class CognitoAuth(SecurityBase):
     ) -> ClaimsDependency:
         """A dependency that also demands groups and/or scopes (403 otherwise).
 
-        By default any one of the listed groups (scopes) suffices; set
-        ``require_all_groups`` (``require_all_scopes``) to demand all of them.
-        Scopes live in access tokens only, so a scope requirement denies ID
-        tokens.  Build requirements once at import time (as a module-level
-        name or directly in the route signature); they are cheap and stateless.
+        `groups` and `scopes` together: both must hold.  Within each, any one
+        of the listed values suffices unless ``require_all_groups`` /
+        ``require_all_scopes``.  For "this **or** that", pass one requirement
+        built with `cognito_jwt.http.any_of` instead:
+        ``auth.require(any_of(require(groups="admin"), require(scopes="x")))``.
+
+        `Security(auth.require(...), scopes=[...])` demands the requirement
+        **and** every scope `Security` lists.  Only `Security`'s scopes appear
+        in `/openapi.json` (OpenAPI cannot state "any one of"); `require`'s
+        are enforced and named in the 403 challenge.
 
         Raises:
-            ConfigurationError: a group or scope is empty or not a string.
+            ConfigurationError: a group or scope is empty, both a requirement
+                and `groups`/`scopes` were given, or the verifier's tokens can
+                never meet it (scopes of ID tokens).
         """
-        requirement = Requirement.build(
+        need = http.Requirement.of(
+            requirement,
             groups=groups,
             scopes=scopes,
             require_all_groups=require_all_groups,
             require_all_scopes=require_all_scopes,
         )
-        return _Required(self, requirement)
+        need.check_possible(self.verifier)
+        return _Required(self, need)
 
+    @_factory("Depends(auth.optional())")
     def optional(self) -> OptionalClaimsDependency:
         """A dependency for routes that also serve anonymous callers.
 
         No token yields ``None``; a token that is present must still be valid
         (a bad one is 401, not silently anonymous: a client with a broken token
-        should learn about it rather than get a degraded page).
+        should learn about it rather than get a degraded page).  Under
+        ``Security(auth.optional(), scopes=[...])`` a token that is present
+        must also hold every listed scope (403 otherwise); no token is still
+        ``None``.
         """
         return _Optional(self)
 
@@ -181,56 +286,52 @@ class CognitoAuth(SecurityBase):
         await self.warm_up()
         yield
 
-    async def _claims(self, request: HTTPConnection, requirement: Requirement) -> Claims:
+    async def _claims(self, request: HTTPConnection, requirement: http.Requirement) -> Claims:
         """The request's verified claims meeting ``requirement``, or an HTTPException."""
         scope = request.scope
         verified: dict[CognitoAuth, Claims] | None = scope.get(_CLAIMS_KEY)
         claims = verified.get(self) if verified is not None else None
-        if claims is None:
-            token = request_token(self.verifier, request.headers.get)
-            if token is None:
-                raise self._http_error(None)
-            claims = await self._verify(token)
-            if verified is None:
-                scope[_CLAIMS_KEY] = {self: claims}
-            else:
-                verified[self] = claims
-        if requirement is not _ANY_CALLER:
-            try:
-                requirement.check(claims)
-            except CognitoJwtError as error:
-                raise self._http_error(error, requirement) from error
-        return claims
-
-    async def _verify(self, token: str) -> Claims:
-        """Run the verifier (and the shape check on groups), translating errors."""
         try:
-            claims = await self.verifier.verify_async(token)
-            _ANY_CALLER.check(claims)
-        except CognitoJwtError as error:
-            raise self._http_error(error) from error
+            if claims is None:
+                claims = await http.authenticate_async(
+                    self.verifier,
+                    scope["headers"],
+                    requirement=requirement,
+                    realm=self.realm,
+                    method=scope.get("method"),
+                    path=scope.get("path"),
+                )
+                if verified is None:
+                    scope[_CLAIMS_KEY] = {self: claims}
+                else:
+                    verified[self] = claims
+            elif requirement is not _ANY_CALLER:
+                http.authorize(
+                    claims,
+                    requirement,
+                    realm=self.realm,
+                    method=scope.get("method"),
+                    path=scope.get("path"),
+                )
+        except http.Rejection as rejected:
+            raise _http_error(rejected) from rejected
         return claims
-
-    def _http_error(
-        self, error: CognitoJwtError | None, requirement: Requirement | None = None
-    ) -> HTTPException:
-        """The HTTPException answering ``error`` (``None``: no token was sent)."""
-        denial = deny(error, realm=self.realm, requirement=requirement)
-        return HTTPException(denial.status, detail=denial.body, headers=denial.headers or None)
 
 
 class _Required(SecurityBase):
     """The dependency `require` returns: claims meeting a requirement."""
 
-    def __init__(self, auth: CognitoAuth, requirement: Requirement) -> None:
+    def __init__(self, auth: CognitoAuth, requirement: http.Requirement) -> None:
         self.auth = auth
         self.requirement = requirement
         self.model = _SCHEME
         self.scheme_name = _SCHEME_NAME
 
-    async def __call__(self, request: HTTPConnection) -> Claims:
+    async def __call__(self, request: HTTPConnection, security_scopes: SecurityScopes) -> Claims:
         """Verify (or reuse this request's verified claims), then check the requirement."""
-        return await self.auth._claims(request, self.requirement)
+        scopes = security_scopes.scopes
+        need = self.auth._with_scopes(self.requirement, scopes) if scopes else self.requirement
+        return await self.auth._claims(request, need)
 
 
 class _Optional(SecurityBase):
@@ -241,11 +342,27 @@ class _Optional(SecurityBase):
         self.model = _SCHEME
         self.scheme_name = _SCHEME_NAME
 
-    async def __call__(self, request: HTTPConnection) -> Claims | None:
-        """`None` if no bearer token was sent, else the verified claims (or a 401)."""
-        if request_token(self.auth.verifier, request.headers.get) is None:
+    async def __call__(
+        self, request: HTTPConnection, security_scopes: SecurityScopes
+    ) -> Claims | None:
+        """`None` if no token was sent, else the verified claims (or a 401 / 403)."""
+        auth = self.auth
+        scope = request.scope
+        try:
+            token = http.request_token(
+                auth.verifier,
+                scope["headers"],
+                realm=auth.realm,
+                method=scope.get("method"),
+                path=scope.get("path"),
+            )
+        except http.Rejection as rejected:
+            raise _http_error(rejected) from rejected
+        if token is None:
             return None
-        return await self.auth._claims(request, _ANY_CALLER)
+        scopes = security_scopes.scopes
+        need = auth._with_scopes(_ANY_CALLER, scopes) if scopes else _ANY_CALLER
+        return await auth._claims(request, need)
 
 
 _rehome(__name__, globals(), __all__)

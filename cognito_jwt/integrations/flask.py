@@ -38,7 +38,7 @@ import functools
 import inspect
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NoReturn, ParamSpec, TypeVar, cast
+from typing import Any, NoReturn, ParamSpec, TypeVar, cast, overload
 
 try:
     from flask import Flask, current_app, g, request
@@ -51,17 +51,10 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'cognito_jwt.integrations.flask needs Flask: pip install "cognito-jwt[flask]"'
     ) from exc
 
+from cognito_jwt import http
 from cognito_jwt._exports import rehome as _rehome
-from cognito_jwt.errors import CognitoJwtError
-from cognito_jwt.integrations._common import (
-    Requirement,
-    SyncVerifier,
-    check_realm,
-    deny,
-    request_token,
-    verifier_from_settings,
-    warm_up,
-)
+from cognito_jwt.errors import ConfigurationError
+from cognito_jwt.integrations._common import SyncVerifier, verifier_from_settings, warm_up
 
 __all__ = ["EXTENSION_NAME", "CognitoJwt", "current_claims", "require_auth", "verifier_from_config"]
 
@@ -94,6 +87,30 @@ def verifier_from_config(config: Mapping[str, Any]) -> SyncVerifier:
     return verifier_from_settings(config, prefix="COGNITO_", where="Flask config")
 
 
+def _checked_verifier(verifier: object, where: str) -> SyncVerifier:
+    """`verifier` if it is a verifier instance, else a `ConfigurationError` naming the slip."""
+    if isinstance(verifier, type):
+        raise ConfigurationError(
+            f"{where}: expected a verifier instance, found the class {verifier.__name__}; build "
+            f"it once, e.g. {verifier.__name__}(user_pool_id=..., ...), and pass that"
+        )
+    if not callable(getattr(verifier, "verify", None)):
+        raise ConfigurationError(
+            f"{where}: expected a verifier (an object with verify()), found {verifier!r}; "
+            "groups and scopes are keywords: require_auth(groups='admin')"
+        )
+    return cast(SyncVerifier, verifier)
+
+
+def _is_view(candidate: object) -> bool:
+    """True for what a bare `@require_auth` receives: the view function itself."""
+    return (
+        callable(candidate)
+        and not isinstance(candidate, type)
+        and not callable(getattr(candidate, "verify", None))
+    )
+
+
 class _State:
     """What one app's ``init_app`` stored: its verifier and challenge realm."""
 
@@ -106,15 +123,17 @@ class CognitoJwt:
     """Flask extension holding the verifier an application's routes use.
 
     Supports both the direct form ``CognitoJwt(app)`` and the application
-    factory form ``cognito = CognitoJwt(); cognito.init_app(app)``.  Per-app
-    state lives in ``app.extensions["cognito_jwt"]``, so one extension object
-    may serve several apps (e.g. one per test) with different settings.
+    factory form ``cognito = CognitoJwt(); cognito.init_app(app)``, where
+    ``init_app`` takes the same ``verifier``, ``realm`` and ``warm_up``
+    arguments (a test injects its verifier there).  Per-app state lives in
+    ``app.extensions["cognito_jwt"]``, so one extension object may serve
+    several apps (e.g. one per test) with different settings.
 
     Args:
         app: the application to initialise now, if any.
         verifier: use this verifier instead of building one from
             ``app.config`` (handy for tests, a `MultiIssuerVerifier`,
-            or a generic `JwtVerifier`).
+            a generic `JwtVerifier` or an `AlbJwtVerifier`).
         realm: optional ``realm`` for the ``WWW-Authenticate`` challenge;
             defaults to ``app.config["COGNITO_REALM"]`` when set.
         warm_up: load the signing keys in ``init_app`` (Flask's start-up, in
@@ -122,6 +141,10 @@ class CognitoJwt:
             the JWKS fetch.  Fails soft: with the endpoint down the app still
             starts (a WARNING is logged) and requests fetch the keys once it
             answers.  Defaults to ``app.config["COGNITO_WARM_UP"]``, else off.
+
+    Raises:
+        ConfigurationError: `verifier` is not a verifier instance (a class, a
+            factory), or the realm is unsafe in a header.
     """
 
     def __init__(
@@ -132,88 +155,168 @@ class CognitoJwt:
         realm: str | None = None,
         warm_up: bool | None = None,
     ) -> None:
+        if verifier is not None:
+            _checked_verifier(verifier, "CognitoJwt(verifier=...)")
         self._verifier = verifier
-        self._realm = realm
+        self._realm = http.check_realm(realm)
         self._warm_up = warm_up
         if app is not None:
             self.init_app(app)
 
-    def init_app(self, app: Flask) -> None:
+    def init_app(
+        self,
+        app: Flask,
+        *,
+        verifier: SyncVerifier | None = None,
+        realm: str | None = None,
+        warm_up: bool | None = None,
+    ) -> None:
         """Attach to ``app``: build (or take) its verifier and register it.
+
+        Args:
+            app: the application.
+            verifier: this app's verifier (overrides the extension's and
+                ``app.config``): the application-factory way to inject one.
+            realm: this app's challenge realm (overrides the extension's).
+            warm_up: load the keys now (overrides the extension's setting).
 
         Raises:
             ConfigurationError: ``app.config`` lacks a required key or holds an
-                invalid value; better at start-up than on the first request.
+                invalid value, or `verifier` is not a verifier instance; better
+                at start-up than on the first request.
         """
-        verifier = (
-            self._verifier if self._verifier is not None else verifier_from_config(app.config)
-        )
-        realm = check_realm(self._realm or app.config.get("COGNITO_REALM"))
-        app.extensions[EXTENSION_NAME] = _State(verifier, realm)
-        load_keys = self._warm_up
+        if verifier is not None:
+            chosen = _checked_verifier(verifier, "init_app(verifier=...)")
+        elif self._verifier is not None:
+            chosen = self._verifier
+        else:
+            chosen = verifier_from_config(app.config)
+        given_realm = realm if realm is not None else self._realm
+        chosen_realm = http.check_realm(given_realm or app.config.get("COGNITO_REALM"))
+        app.extensions[EXTENSION_NAME] = _State(chosen, chosen_realm)
+        load_keys = warm_up if warm_up is not None else self._warm_up
         if load_keys is None:
             load_keys = bool(app.config.get("COGNITO_WARM_UP", False))
         if load_keys:
-            warm_up(verifier)
+            _warm_up(chosen)
 
+    @overload
+    def require(self, view: Callable[P, R], /) -> Callable[P, R]: ...
+
+    @overload
     def require(
         self,
+        view: None = None,
+        /,
         *,
+        requirement: http.Requirement | None = None,
         groups: str | Sequence[str] | None = None,
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
-    ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-        """Same as `require_auth` without a verifier (uses the app's)."""
-        return require_auth(
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+    def require(
+        self,
+        view: Callable[P, R] | None = None,
+        /,
+        *,
+        requirement: http.Requirement | None = None,
+        groups: str | Sequence[str] | None = None,
+        scopes: str | Sequence[str] | None = None,
+        require_all_groups: bool = False,
+        require_all_scopes: bool = False,
+    ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
+        """Same as `require_auth` without a verifier (uses the app's); bare form too."""
+        decorator: Callable[[Callable[P, R]], Callable[P, R]] = require_auth(
+            requirement=requirement,
             groups=groups,
             scopes=scopes,
             require_all_groups=require_all_groups,
             require_all_scopes=require_all_scopes,
         )
+        return decorator if view is None else decorator(view)
 
 
+_warm_up = warm_up
+
+
+@overload
+def require_auth(verifier: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
 def require_auth(
     verifier: SyncVerifier | None = None,
+    /,
     *,
+    requirement: http.Requirement | None = None,
     groups: str | Sequence[str] | None = None,
     scopes: str | Sequence[str] | None = None,
     require_all_groups: bool = False,
     require_all_scopes: bool = False,
     realm: str | None = None,
-) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Decorate a view so it runs only for a valid Cognito bearer token.
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
-    On success the verified claims are on ``flask.g.cognito_claims`` (also
-    returned by `current_claims`) before the view runs.  Otherwise the
-    request is answered 401 (no or bad token), 403 (missing group/scope) or
-    503 (keys unavailable), with the RFC 6750 ``WWW-Authenticate`` header.
+
+def require_auth(
+    verifier: SyncVerifier | Callable[P, R] | None = None,
+    /,
+    *,
+    requirement: http.Requirement | None = None,
+    groups: str | Sequence[str] | None = None,
+    scopes: str | Sequence[str] | None = None,
+    require_all_groups: bool = False,
+    require_all_scopes: bool = False,
+    realm: str | None = None,
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a view so it runs only for a valid token meeting the requirement.
+
+    ``@require_auth`` (bare, like ``@login_required``) and ``@require_auth()``
+    admit any caller with a valid token; ``@require_auth(groups="admin")``,
+    ``@require_auth(scopes=...)`` or ``@require_auth(requirement=any_of(...))``
+    (see `cognito_jwt.http`) demand more.  On success the verified claims are
+    on ``flask.g.cognito_claims`` (also returned by `current_claims`) before
+    the view runs.  Otherwise the request is answered through
+    `cognito_jwt.http`: 400, 401, 403 or 503, with the RFC 6750
+    ``WWW-Authenticate`` header.
 
     Args:
         verifier: the verifier to use; ``None`` uses the one registered by
             `CognitoJwt` on the current app, looked up per request.
+        requirement: a requirement built once with `cognito_jwt.http.require`
+            / `cognito_jwt.http.any_of`, instead of `groups` / `scopes`.
         groups: Cognito groups the route requires (any one, by default).
         scopes: OAuth scopes the route requires (any one, by default); only
-            access tokens carry scopes.
+            access tokens carry scopes.  Both given: both must hold.
         require_all_groups: require every listed group.
         require_all_scopes: require every listed scope.
         realm: ``realm`` for the challenge; defaults to the extension's.
 
     Raises:
-        ConfigurationError: at decoration time, for an empty group/scope or an
-            unsafe realm.
+        ConfigurationError: at decoration time: an empty group/scope, an unsafe
+            realm, something other than a verifier instance where the verifier
+            belongs, a class to decorate, or a requirement this verifier's
+            tokens can never meet (scopes of ID tokens).
     """
-    requirement = Requirement.build(
+    if _is_view(verifier):
+        bare: Callable[[Callable[P, R]], Callable[P, R]] = require_auth()
+        return bare(cast(Callable[P, R], verifier))
+    given = None if verifier is None else _checked_verifier(verifier, "require_auth(verifier)")
+    need = http.Requirement.of(
+        requirement,
         groups=groups,
         scopes=scopes,
         require_all_groups=require_all_groups,
         require_all_scopes=require_all_scopes,
     )
-    realm = check_realm(realm)
+    if given is not None:
+        need.check_possible(given)
+    realm = http.check_realm(realm)
 
     def authenticate() -> None:
-        if verifier is not None:
-            active_verifier, active_realm = verifier, realm
+        if given is not None:
+            active_verifier, active_realm = given, realm
         else:
             state = _state()
             active_verifier = state.verifier
@@ -221,19 +324,27 @@ def require_auth(
         # The WSGI environ directly: `request.headers` would first build an
         # EnvironHeaders view and translate the name, for the same string.
         environ = request.environ
-        token = request_token(
-            active_verifier, lambda name: environ.get("HTTP_" + name.upper().replace("-", "_"))
-        )
-        if token is None:
-            _abort(None, active_realm, requirement)
         try:
-            claims = active_verifier.verify(token)
-            requirement.check(claims)
-        except CognitoJwtError as error:
-            _abort(error, active_realm, requirement)
-        g.cognito_claims = claims
+            g.cognito_claims = http.authenticate(
+                active_verifier,
+                lambda name: environ.get("HTTP_" + name.upper().replace("-", "_")),
+                requirement=need,
+                realm=active_realm,
+                method=environ.get("REQUEST_METHOD"),
+                path=environ.get("PATH_INFO"),
+            )
+        except http.Rejection as rejected:
+            _abort(rejected)
 
     def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        if isinstance(view, type):
+            raise ConfigurationError(
+                f"require_auth: expected a view function, found the class {view.__name__}; "
+                "for a MethodView list it in the class's decorators: "
+                "decorators = [require_auth(...)]"
+            )
+        if not callable(view):
+            raise ConfigurationError(f"require_auth: expected a view function, found {view!r}")
         if inspect.iscoroutinefunction(view):
             # Flask runs a view as a coroutine only if the function it gets is
             # one, so an async view needs an async wrapper.  Verification stays
@@ -281,19 +392,18 @@ def _state() -> _State:
     return state
 
 
-def _abort(error: CognitoJwtError | None, realm: str | None, requirement: Requirement) -> NoReturn:
-    """Raise the HTTPException (with its ready response) answering ``error``."""
-    denial = deny(error, realm=realm, requirement=requirement)
+def _abort(rejected: http.Rejection) -> NoReturn:
+    """Raise the HTTPException (with its ready response) carrying `cognito_jwt.http`'s answer."""
     response = Response(
-        json.dumps(denial.body),
-        status=denial.status,
-        headers=denial.headers,
+        json.dumps(rejected.body),
+        status=rejected.status_code,
+        headers=rejected.headers,
         mimetype="application/json",
     )
     exception_class: type[HTTPException] = default_exceptions.get(
-        denial.status, InternalServerError
+        rejected.status_code, InternalServerError
     )
-    raise exception_class(description=denial.body["reason"], response=response)
+    raise exception_class(description=rejected.reason, response=response) from rejected
 
 
 _rehome(__name__, globals(), __all__)
