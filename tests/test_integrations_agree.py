@@ -1,4 +1,8 @@
-"""The verifier, the three web integrations, the authorizer and the CLI give one answer per token.
+"""The verifier, `cognito_jwt.http`, the web integrations, the authorizer and the CLI agree.
+
+First the conformance table (`conformance.py`): every row, a request, gets the
+same status, challenge and reason from `cognito_jwt.http` and from every
+framework adapter behind a real server.
 
 Differential: for a signed token whose `cognito:groups` is anything at all (a
 list of strings, a bare string, null, a number, a list holding a number...),
@@ -14,10 +18,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conformance import ADAPTERS, ROWS, Row, Served, World
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from integration_support import bearer, configure_django
@@ -52,12 +58,33 @@ from cognito_jwt.integrations.drf import (
 )
 from cognito_jwt.integrations.fastapi import Claims, CognitoAuth
 from cognito_jwt.integrations.flask import require_auth
-from cognito_jwt.testing import FakeCognitoPool
+from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
 
 POOL = FakeCognitoPool()
 VERIFIER = POOL.verifier(token_use="id")
 ADMIN_VERIFIER = POOL.verifier(token_use="id", groups="admin")
 urlpatterns: list[Any] = []
+
+
+@pytest.fixture(scope="module")
+def world(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool, alb: FakeAlb, alb_key_server: AlbKeyServer
+) -> World:
+    return World(pool, other_pool, alb, alb_key_server)
+
+
+@pytest.fixture(scope="module", params=sorted(ADAPTERS))
+def served(request: pytest.FixtureRequest, world: World) -> Iterator[Served]:
+    with ADAPTERS[request.param](world) as adapter:
+        yield adapter
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
+def test_every_adapter_gives_the_table_s_answer(served: Served, world: World, row: Row) -> None:
+    if row.route not in served.routes:
+        pytest.skip(f"this adapter has no form of route {row.route!r}")
+    assert served.answer(row.route, row.lines(world)) == row.expected
+
 
 #: (status, reason) of one answer; 200 answers carry the reason "ok".
 Answer = tuple[int, str]
