@@ -69,7 +69,7 @@ def test_every_form_of_headers_reads_the_token(
     form: str, pool: FakeCognitoPool, verifier: Any
 ) -> None:
     value = f"Bearer {pool.id_token()}"
-    headers = {
+    headers: Any = {
         "mapping, other case": {"aUtHoRiZaTiOn": value},
         "mapping of lists": {"Authorization": [value]},
         "getlist": GetList([("authorization", value)]),
@@ -206,7 +206,7 @@ def test_an_unsafe_challenge_parameter_is_left_out_and_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     error = StepUpError("nope")
-    error.challenge_params = {"acr_values": 'x", error="forged', "bad name": "1", "ok": "2"}
+    error.challenge_params = {  # type: ignore[misc]"acr_values": 'x", error="forged', "bad name": "1", "ok": "2"}
     answer = rejected(Raising(error), {"Authorization": "a.b.c"})
     assert answer.headers["WWW-Authenticate"].endswith(
         'error_description="insufficient_user_authentication", ok="2"'
