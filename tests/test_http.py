@@ -206,7 +206,8 @@ def test_an_unsafe_challenge_parameter_is_left_out_and_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     error = StepUpError("nope")
-    error.challenge_params = {  # type: ignore[misc]"acr_values": 'x", error="forged', "bad name": "1", "ok": "2"}
+    unsafe = {"acr_values": 'x", error="forged', "bad name": "1", "ok": "2"}
+    error.challenge_params = unsafe  # type: ignore[misc]
     answer = rejected(Raising(error), {"Authorization": "a.b.c"})
     assert answer.headers["WWW-Authenticate"].endswith(
         'error_description="insufficient_user_authentication", ok="2"'
