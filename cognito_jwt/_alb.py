@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from cognito_jwt import _claim_types, _claims, _reports
 from cognito_jwt._alb_keys import AlbKeyCache, PemFetcher
@@ -173,6 +173,11 @@ class AlbJwtVerifier:
         ... )
         >>> # claims = verifier.verify(request.headers["x-amzn-oidc-data"])
     """
+
+    #: The request header that carries this verifier's token (read by
+    #: `cognito_jwt.http`): the load balancer's signed `x-amzn-oidc-data`, a
+    #: bare JWT; `Authorization` is not read at all.
+    token_headers: ClassVar[tuple[str, ...]] = ("x-amzn-oidc-data",)
 
     def __init__(
         self,

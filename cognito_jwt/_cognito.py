@@ -96,7 +96,8 @@ class CognitoJwtVerifier(_VerifierBase):
         groups: `cognito:groups` required (any one, or all with
             `require_all_groups`); missing → 403.
         scopes: OAuth scopes required in `scope` (any, or all with
-            `require_all_scopes`); missing → 403.
+            `require_all_scopes`); missing → 403.  Only access tokens carry
+            scopes, so `token_use="id"` with `scopes` is refused.
         acr_values: the `acr` values accepted (step-up authentication), in
             the order of preference the RFC 9470 challenge lists them; a
             token without `acr`, or with another value, gets 401
@@ -199,6 +200,12 @@ class CognitoJwtVerifier(_VerifierBase):
             raise ConfigurationError(
                 "client_id: expected the app client id(s) (or None, explicitly, for any), "
                 "found it missing"
+            )
+        if scopes is not None and token_use == "id":  # noqa: S105
+            raise ConfigurationError(
+                "scopes: expected token_use='access' (or None): ID tokens carry no scope claim, "
+                "so with token_use='id' every token would be refused with 403; found "
+                f"token_use='id' and scopes={scopes!r}"
             )
         if resource is not None and token_use != "access":  # noqa: S105
             raise ConfigurationError(

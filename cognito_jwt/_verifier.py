@@ -23,7 +23,7 @@ names neither; `cognito_jwt.verifier`, the path 0.1.0 shipped, re-exports them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from cognito_jwt import _reports
 from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY
@@ -52,8 +52,16 @@ _MAX_HEADER_CACHE = 64
 class _VerifierBase:
     """What every verifier is: a map of configured issuers, and the request path over it."""
 
+    #: The request headers that may carry this verifier's token, in order (read
+    #: by `cognito_jwt.http`): RFC 6750's `Authorization`, then the access token
+    #: an ALB that authenticated the user forwards.  The verifier declares it, so
+    #: no adapter has to test which verifier it was given.
+    token_headers: ClassVar[tuple[str, ...]] = ("Authorization", "x-amzn-oidc-accesstoken")
+
     def __init__(self, issuers: Mapping[str, _Issuer], *, on_report: _reports.Hook | None) -> None:
         self._issuers = dict(issuers)
+        uses = {getattr(issuer.rules, "token_use", None) for issuer in self._issuers.values()}
+        self._token_use: str | None = uses.pop() if len(uses) == 1 else None
         #: Told of each rejection; `None` costs the error path one test.
         self._on_report = on_report
         # Each verifier's issuers share one settings value; a MultiIssuerVerifier
@@ -237,6 +245,15 @@ class _VerifierBase:
             if issuer.step_up is not None and issuer.step_up.max_age is not None
         ]
         return min(ages) if ages else None
+
+    @property
+    def token_use(self) -> str | None:
+        """`"id"` or `"access"` when every token this verifier accepts is of that kind, else `None`.
+
+        Lets a route's requirement be refused when it can never pass (a scope
+        demanded of ID tokens, which carry none): see `cognito_jwt.http`.
+        """
+        return self._token_use
 
 
 class JwtVerifier(_VerifierBase):

@@ -27,6 +27,8 @@ Hierarchy::
     ├── AccessDeniedError                403  authentic token, but not allowed
     │   ├── MissingGroupError                required ``cognito:groups`` absent
     │   └── MissingScopeError                required ``scope`` absent
+    ├── InvalidRequestError              400  the request is malformed (its token
+    │                                        header came twice), not the token
     ├── JwksUnavailableError             503  keys could not be obtained
     └── ConfigurationError (ValueError)  500  the verifier was built wrongly
 
@@ -39,6 +41,8 @@ with ``include_claims_in_errors=True`` on the verifier; they land in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -49,6 +53,7 @@ __all__ = [
     "InvalidAudienceError",
     "InvalidClaimError",
     "InvalidIssuerError",
+    "InvalidRequestError",
     "InvalidSignatureError",
     "InvalidTokenError",
     "InvalidTokenUseError",
@@ -96,10 +101,18 @@ class CognitoJwtError(Exception):
         status_code: the HTTP status a server should answer with.
         claims: the token's claims, only when the verifier was built with
             ``include_claims_in_errors=True`` and the signature had verified.
+        challenge_error: the RFC 6750 ``error`` code of the
+            ``WWW-Authenticate`` challenge answering this error; `None` lets
+            `cognito_jwt.http` pick it from the status (401 ``invalid_token``,
+            403 ``insufficient_scope``, 400 ``invalid_request``).
+        challenge_params: further auth-params for that challenge (RFC 9470's
+            ``acr_values`` and ``max_age``, say); empty by default.
     """
 
     status_code: int = 401
     default_reason: str = "error"
+    challenge_error: str | None = None
+    challenge_params: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
@@ -250,6 +263,19 @@ class MissingScopeError(AccessDeniedError):
     """None (or, with ``require_all_scopes``, not all) of the required scopes is present."""
 
     default_reason = "missing_scope"
+
+
+class InvalidRequestError(CognitoJwtError):
+    """The request, not its token, is malformed. Answer **400** (RFC 6750 ``invalid_request``).
+
+    Raised by `cognito_jwt.http` when the header carrying the token came more
+    than once (reason ``duplicate_header``): which value the server meant is a
+    guess, and RFC 6750 section 3.1 answers such a request 400.
+    """
+
+    status_code = 400
+    default_reason = "duplicate_header"
+    challenge_error = "invalid_request"
 
 
 class JwksUnavailableError(CognitoJwtError):

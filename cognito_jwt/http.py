@@ -38,14 +38,15 @@ never the token).
 ## Extension point: what an error class adds to the challenge
 
 The answer is driven by the error's attributes, never by a list of error
-classes, so a new error is answered correctly by giving it attributes:
+classes, so a new error is answered correctly by giving it attributes (all
+declared on `CognitoJwtError`, with the defaults below):
 
 * `status_code`, `reason`: as every `CognitoJwtError` has;
-* `challenge_error` (optional, `str`): the RFC 6750 `error` code of the
+* `challenge_error` (`str | None`): the RFC 6750 `error` code of the
   challenge and of the body's `error`; without it, 400 is `invalid_request`,
   401 `invalid_token`, 403 `insufficient_scope`, and other statuses carry no
   challenge;
-* `challenge_params` (optional, `Mapping[str, str]`): more auth-params for the
+* `challenge_params` (`Mapping[str, str]`, empty): more auth-params for the
   challenge, after `error` and `error_description`, each value quoted.  A
   name that is not an RFC 9110 token or a value outside RFC 6750's printable
   character set is left out (and logged), never put in the header raw.
@@ -87,13 +88,12 @@ from typing import Any, Literal, Protocol, TypeAlias
 
 from cognito_jwt._claim_types import cognito_groups
 from cognito_jwt._claims import check_groups, check_scopes
-from cognito_jwt.errors import CognitoJwtError, ConfigurationError
 from cognito_jwt._token import bearer_credentials
+from cognito_jwt.errors import CognitoJwtError, ConfigurationError, InvalidRequestError
 
 __all__ = [
     "AUTHORIZATION",
     "DEFAULT_TOKEN_HEADERS",
-    "DUPLICATE_HEADER",
     "MISSING_TOKEN",
     "AsyncVerifier",
     "Headers",
@@ -119,8 +119,6 @@ AUTHORIZATION = "Authorization"
 DEFAULT_TOKEN_HEADERS: tuple[str, ...] = (AUTHORIZATION,)
 #: `reason` (and body `error`) of a request that carried no token.
 MISSING_TOKEN = "missing_token"  # noqa: S105 - a reason code, not a secret
-#: `reason` of a request whose token header came more than once (400).
-DUPLICATE_HEADER = "duplicate_header"
 
 #: What `headers` may be: see the module docstring.
 Headers: TypeAlias = (
@@ -215,14 +213,6 @@ def check_realm(realm: str | None) -> str | None:
     return realm
 
 
-class _ChallengeDenial(CognitoJwtError):
-    """The 400 for a token header sent more than once (RFC 6750 section 3.1)."""
-
-    status_code = 400
-    default_reason = DUPLICATE_HEADER
-    challenge_error = "invalid_request"
-
-
 def rejection(
     error: CognitoJwtError | None,
     *,
@@ -253,7 +243,7 @@ def rejection(
         body = {"error": MISSING_TOKEN, "reason": MISSING_TOKEN}
         return Rejection(401, {"WWW-Authenticate": challenge}, body, None)
     status = error.status_code
-    code = getattr(error, "challenge_error", None) or _CHALLENGE_ERRORS.get(status)
+    code = error.challenge_error or _CHALLENGE_ERRORS.get(status)
     headers: dict[str, str] = {}
     if code is not None and _header_safe(code):
         params.append(f'error="{code}"')
@@ -270,7 +260,7 @@ def rejection(
 
 def _extra_params(error: CognitoJwtError) -> list[str]:
     """The `challenge_params` an error class declares, as safe `name="value"` pairs."""
-    extra = getattr(error, "challenge_params", None)
+    extra = error.challenge_params
     if not extra:
         return []
     params = []
@@ -370,7 +360,7 @@ def request_token(
         if not values:
             continue
         if len(values) > 1 or _joined(values[0]):
-            error = _ChallengeDenial(
+            error = InvalidRequestError(
                 f"header {name}: expected one value, found {len(values)} "
                 f"(or several joined by the server)"
             )

@@ -10,11 +10,8 @@ from typing import Any
 
 import pytest
 
-from cognito_jwt.integrations._common import (
-    ALB_ACCESS_TOKEN_HEADER,
-    ALB_TOKEN_HEADER,
-    request_token,
-)
+from cognito_jwt.http import request_token
+from cognito_jwt.integrations._common import ALB_ACCESS_TOKEN_HEADER, ALB_TOKEN_HEADER
 from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
 
 # -- the shared rule -------------------------------------------------------------

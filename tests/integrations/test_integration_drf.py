@@ -43,6 +43,7 @@ from cognito_jwt.integrations.drf import (
     CognitoJwtAuthentication,
     CognitoUser,
     HasCognitoGroup,
+    HasScope,
     cognito_claims,
     get_verifier,
     require_groups,
@@ -405,16 +406,24 @@ def test_invalid_verifier_options_are_improperly_configured() -> None:
         get_verifier()
 
 
-def test_permission_without_groups_fails_closed(client: APIClient, pool: FakeCognitoPool) -> None:
-    with pytest.raises(ImproperlyConfigured, match="required_groups"):
-        client.get("/misconfigured", headers=bearer(pool.id_token(groups=["admin"])))
+def test_permission_without_groups_fails_closed(
+    client: APIClient, pool: FakeCognitoPool, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = client.get("/misconfigured", headers=bearer(pool.id_token(groups=["admin"])))
+    assert response.status_code == 403
+    assert "requires nothing, so it denies every request" in caplog.text
+    assert client.get("/misconfigured").status_code == 401
 
 
-def test_factories_reject_empty_requirements() -> None:
-    with pytest.raises(ConfigurationError):
-        require_groups()
+def test_factories_reject_empty_values_and_deny_when_given_none() -> None:
     with pytest.raises(ConfigurationError):
         require_scopes("")
+    with pytest.raises(ConfigurationError):
+        require_groups("admin", " ")
+    # Called with nothing, as DRF calls a factory listed uncalled: the class
+    # that denies every request (the slips table covers it end to end).
+    assert require_groups() is HasCognitoGroup
+    assert require_scopes() is HasScope
 
 
 def test_cognito_user_interface(pool: FakeCognitoPool) -> None:

@@ -237,7 +237,7 @@ def test_id_token_never_meets_a_scope_requirement(
 
 
 def test_verifier_wide_group_rule_is_403(pool: FakeCognitoPool) -> None:
-    auth = CognitoAuth(pool.verifier(token_use="id", groups="staff"))
+    auth = CognitoAuth(pool.verifier(token_use=None, groups="staff"))
     with TestClient(build_app(auth)) as client:
         response = client.get("/me", headers=bearer(pool.id_token(groups=["users"])))
     assert response.status_code == 403
@@ -248,7 +248,7 @@ def test_verifier_wide_group_rule_is_403(pool: FakeCognitoPool) -> None:
 
 
 def test_keys_unavailable_is_503(pool: FakeCognitoPool) -> None:
-    verifier = pool.verifier(token_use="id", jwks_uri=closed_port_uri(), allow_http=True)
+    verifier = pool.verifier(token_use=None, jwks_uri=closed_port_uri(), allow_http=True)
     with TestClient(build_app(CognitoAuth(verifier))) as client:
         token = pool.id_token()
         response = client.get("/me", headers=bearer(token))
@@ -272,7 +272,7 @@ def test_optional_dependency(client: TestClient, pool: FakeCognitoPool) -> None:
 
 
 def test_realm_in_every_challenge(pool: FakeCognitoPool) -> None:
-    app = build_app(CognitoAuth(pool.verifier(token_use="id"), realm="orders"))
+    app = build_app(CognitoAuth(pool.verifier(token_use=None), realm="orders"))
     with TestClient(app) as client:
         assert client.get("/me").headers["WWW-Authenticate"] == 'Bearer realm="orders"'
         bad = client.get("/me", headers=bearer("x.y.z")).headers["WWW-Authenticate"]

@@ -159,3 +159,10 @@ def test_the_core_imports_nothing_outside_the_core() -> None:
     allowed = {*CORE_LAYERS, "cognito_jwt", "cognito_jwt._version"}
     for name in CORE_LAYERS:
         assert GRAPH[name] <= allowed, (name, sorted(GRAPH[name] - allowed))
+
+
+def test_the_http_answer_sits_on_the_core_and_under_every_adapter() -> None:
+    allowed = {*CORE_LAYERS, "cognito_jwt", "cognito_jwt._version"}
+    assert GRAPH["cognito_jwt.http"] <= allowed, sorted(GRAPH["cognito_jwt.http"] - allowed)
+    for adapter in ("fastapi", "flask", "drf"):
+        assert "cognito_jwt.http" in GRAPH[f"cognito_jwt.integrations.{adapter}"], adapter

@@ -58,6 +58,7 @@ EXPECTED = {
     "InvalidAudienceError",
     "InvalidClaimError",
     "InvalidIssuerError",
+    "InvalidRequestError",
     "InvalidSignatureError",
     "InvalidTokenError",
     "InvalidTokenUseError",

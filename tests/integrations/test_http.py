@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
 import pytest
 
@@ -175,7 +177,9 @@ class StepUpError(InvalidTokenError):
 
     default_reason = "insufficient_user_authentication"
     challenge_error = "insufficient_user_authentication"
-    challenge_params: ClassVar[dict[str, str]] = {"acr_values": "urn:mfa", "max_age": "300"}
+    challenge_params: Mapping[str, str] = MappingProxyType(
+        {"acr_values": "urn:mfa", "max_age": "300"}
+    )
 
 
 class Raising:
@@ -207,7 +211,7 @@ def test_an_unsafe_challenge_parameter_is_left_out_and_logged(
 ) -> None:
     error = StepUpError("nope")
     unsafe = {"acr_values": 'x", error="forged', "bad name": "1", "ok": "2"}
-    error.challenge_params = unsafe  # type: ignore[misc]
+    error.challenge_params = unsafe
     answer = rejected(Raising(error), {"Authorization": "a.b.c"})
     assert answer.headers["WWW-Authenticate"].endswith(
         'error_description="insufficient_user_authentication", ok="2"'
