@@ -177,7 +177,7 @@ class Rejection(Exception):
         self.status_code = status_code
         self.headers = headers
         self.body = body
-        self.reason = body["reason"]
+        self.reason: str = body["reason"]
         self.error = error
 
     def __repr__(self) -> str:

@@ -46,7 +46,7 @@ def test_every_error_is_exported_and_documents_its_status() -> None:
         cls = getattr(errors, name)
         assert getattr(cognito_jwt, name) is cls
         assert issubclass(cls, errors.CognitoJwtError)
-        assert cls.status_code in (401, 403, 500, 503)
+        assert cls.status_code in (400, 401, 403, 500, 503)
         assert cls.default_reason
         assert cls.__doc__
         assert name in (errors.__doc__ or "")
