@@ -88,6 +88,7 @@ from typing import Any, Literal, Protocol, TypeAlias
 
 from cognito_jwt._claim_types import cognito_groups
 from cognito_jwt._claims import check_groups, check_scopes
+from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt._token import bearer_credentials
 from cognito_jwt.errors import CognitoJwtError, ConfigurationError, InvalidRequestError
 
@@ -729,3 +730,6 @@ async def _verify_async(verifier: AsyncVerifier | SyncVerifier, token: str) -> d
     import asyncio  # only here: it is slow to import (docs/performance.md)
 
     return await asyncio.to_thread(verifier.verify, token)  # type: ignore[union-attr]
+
+
+_rehome(__name__, globals(), __all__)

@@ -124,7 +124,7 @@ def test_the_graph_is_read_from_the_real_modules() -> None:
     )  # `from cognito_jwt import _claims`
     assert "cognito_jwt._issuer" in TYPE_ONLY["cognito_jwt._token_cache"]
     assert "cognito_jwt._token" in LAZY["cognito_jwt._reports"]  # inside `routing_of`
-    assert "cognito_jwt._alb" in LAZY["cognito_jwt.integrations._common"]
+    assert "cognito_jwt" in LAZY["cognito_jwt.integrations._common"]  # verifier_from_settings
     assert "cognito_jwt._partitions" in GRAPH["cognito_jwt._cognito"]
     assert "cognito_jwt._reports" in GRAPH["cognito_jwt._jwks"]
     assert "cognito_jwt._issuer" in GRAPH["cognito_jwt._alb"]  # the shared settings
@@ -162,7 +162,7 @@ def test_the_core_imports_nothing_outside_the_core() -> None:
 
 
 def test_the_http_answer_sits_on_the_core_and_under_every_adapter() -> None:
-    allowed = {*CORE_LAYERS, "cognito_jwt", "cognito_jwt._version"}
+    allowed = {*CORE_LAYERS, "cognito_jwt", "cognito_jwt._version", "cognito_jwt._exports"}
     assert GRAPH["cognito_jwt.http"] <= allowed, sorted(GRAPH["cognito_jwt.http"] - allowed)
     for adapter in ("fastapi", "flask", "drf"):
         assert "cognito_jwt.http" in GRAPH[f"cognito_jwt.integrations.{adapter}"], adapter

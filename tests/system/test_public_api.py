@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_MODULES = [
     "cognito_jwt",
     "cognito_jwt.errors",
+    "cognito_jwt.http",
     "cognito_jwt.authorizer",
     "cognito_jwt.integrations.fastapi",
     "cognito_jwt.integrations.flask",
