@@ -69,6 +69,7 @@ __all__ = [
 ]
 
 _MAX_SHOWN = 80
+_NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 
 
 def shown(value: object) -> str:
@@ -112,13 +113,17 @@ class CognitoJwtError(Exception):
     status_code: int = 401
     default_reason: str = "error"
     challenge_error: str | None = None
-    challenge_params: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.reason: str = reason or self.default_reason
         self.claims: dict[str, Any] | None = None
+
+    @property
+    def challenge_params(self) -> Mapping[str, str]:
+        """Further auth-params for the ``WWW-Authenticate`` challenge (none by default)."""
+        return _NO_PARAMS
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, reason={self.reason!r})"

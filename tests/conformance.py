@@ -35,6 +35,8 @@ from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
 REALM = "api"
 #: The scope the scope routes demand.
 SCOPE = "news/delete"
+#: The `acr` the step-up route's verifier demands (RFC 9470).
+STEP_UP_ACR = "urn:cognito:loa:2"
 
 #: Header lines of one request, in order; a name may repeat.
 Lines = list[tuple[str, str]]
@@ -107,6 +109,7 @@ class World:
             "access": self.pool.verifier(token_use="access"),
             "alb": self.alb.verifier(self.alb_keys),
             "down": down,
+            "step_up": self.pool.verifier(token_use="id", acr_values=[STEP_UP_ACR]),
         }
 
 
@@ -135,6 +138,7 @@ ROUTES = {
     "access_security": Route("access", security=True),
     "alb": Route("alb"),
     "down": Route("down"),
+    "step_up": Route("step_up"),
 }
 
 
@@ -267,6 +271,26 @@ ROWS = [
         "down",
         lambda w: _auth(f"Bearer {w.pool.id_token()}"),
         Answer(503, "jwks_fetch_failed", None),
+    ),
+    Row(
+        "a sign-in weaker than the route demands (RFC 9470)",
+        "step_up",
+        lambda w: _auth(f"Bearer {w.pool.id_token()}"),
+        Answer(
+            401,
+            "insufficient_user_authentication",
+            challenge(
+                "insufficient_user_authentication",
+                "insufficient_user_authentication",
+                acr_values=STEP_UP_ACR,
+            ),
+        ),
+    ),
+    Row(
+        "a sign-in as strong as the route demands",
+        "step_up",
+        lambda w: _auth(f"Bearer {w.pool.id_token(acr=STEP_UP_ACR)}"),
+        OK,
     ),
     Row("the ALB verifier's header", "alb", lambda w: [("x-amzn-oidc-data", w.alb.token())], OK),
     Row(
