@@ -651,8 +651,10 @@ def authenticate(
 
     Raises:
         Rejection: 400, 401, 403 or 503; see the module docstring.
-        ConfigurationError: the requirement is invalid, or can never be met by
-            this verifier's tokens (scopes of ID tokens).
+        ConfigurationError: the requirement is invalid, or `scopes` can never
+            be met by this verifier's tokens (ID tokens carry none).  An
+            adapter checks a prebuilt `requirement` once, where it is built,
+            with `Requirement.check_possible`.
 
     Examples:
         >>> from cognito_jwt.testing import FakeCognitoPool
@@ -668,7 +670,7 @@ def authenticate(
         require_all_groups=require_all_groups,
         require_all_scopes=require_all_scopes,
     )
-    if need is not _ANY_CALLER:
+    if scopes is not None:  # a prebuilt requirement was checked where it was built
         need.check_possible(verifier)
     token = request_token(verifier, headers, realm=realm, method=method, path=path)
     if token is None:
@@ -709,7 +711,7 @@ async def authenticate_async(
         require_all_groups=require_all_groups,
         require_all_scopes=require_all_scopes,
     )
-    if need is not _ANY_CALLER:
+    if scopes is not None:  # a prebuilt requirement was checked where it was built
         need.check_possible(verifier)
     token = request_token(verifier, headers, realm=realm, method=method, path=path)
     if token is None:

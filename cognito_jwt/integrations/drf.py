@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, overload
 
 try:
     from django.conf import settings
@@ -584,7 +584,15 @@ class HasRequirement(_CognitoPermission):
         return self.required
 
 
-def require(requirement: http.Requirement | None = None) -> type[HasRequirement]:
+@overload
+def require() -> HasRequirement: ...
+
+
+@overload
+def require(requirement: http.Requirement) -> type[HasRequirement]: ...
+
+
+def require(requirement: http.Requirement | None = None) -> type[HasRequirement] | HasRequirement:
     """A permission class enforcing `requirement` (`cognito_jwt.http.require` / `any_of`).
 
     Example::
@@ -593,38 +601,50 @@ def require(requirement: http.Requirement | None = None) -> type[HasRequirement]
         admin_or_m2m = any_of(requirement(groups="admin"), requirement(scopes="news/delete"))
         permission_classes = [IsAuthenticated, require(admin_or_m2m)]
 
-    Called with nothing (as DRF does when the factory itself is listed), it
-    returns a class that denies every request and logs why.
+    Called with nothing (as DRF calls the factory when it is listed uncalled),
+    it returns a permission that denies every request and logs why.
 
     Raises:
         ConfigurationError: `requirement` is not a `Requirement`.
     """
-    if requirement is not None and not isinstance(requirement, http.Requirement):
+    if requirement is None:
+        return HasRequirement()
+    if not isinstance(requirement, http.Requirement):
         raise ConfigurationError(
             f"require: expected a Requirement (cognito_jwt.http.require / any_of), "
             f"found {requirement!r}"
         )
-    name = "HasRequirement" if requirement is None else f"HasRequirement[{requirement!r}]"
+    name = f"HasRequirement[{requirement!r}]"
     attributes = {"required": requirement, "__qualname__": name, "__module__": __name__}
     metaclass: Any = type(HasRequirement)  # DRF's, which gives permissions `&` and `|`
     made: type[HasRequirement] = metaclass(name, (HasRequirement,), attributes)
     return made
 
 
+@overload
+def require_groups(*, require_all: bool = ..., raise_exception: bool = ...) -> HasCognitoGroup: ...
+
+
+@overload
+def require_groups(
+    group: str, /, *groups: str, require_all: bool = ..., raise_exception: bool = ...
+) -> type[HasCognitoGroup]: ...
+
+
 def require_groups(
     *groups: str, require_all: bool = False, raise_exception: bool = True
-) -> type[HasCognitoGroup]:
+) -> type[HasCognitoGroup] | HasCognitoGroup:
     """A `HasCognitoGroup` subclass for ``groups``, for ``permission_classes``.
 
     Example: ``permission_classes = [IsAuthenticated, require_groups("admin")]``.
-    Called with no group (as DRF does when `require_groups` itself is listed),
-    it returns the class that denies every request and logs why.
+    Called with no group (as DRF calls `require_groups` when it is listed
+    uncalled), it returns a permission that denies every request and logs why.
 
     Raises:
         ConfigurationError: an empty group was given.
     """
     if not groups:
-        return HasCognitoGroup
+        return HasCognitoGroup()
     return requirement_class(
         HasCognitoGroup,
         kind="groups",
@@ -634,20 +654,30 @@ def require_groups(
     )
 
 
+@overload
+def require_scopes(*, require_all: bool = ..., raise_exception: bool = ...) -> HasScope: ...
+
+
+@overload
+def require_scopes(
+    scope: str, /, *scopes: str, require_all: bool = ..., raise_exception: bool = ...
+) -> type[HasScope]: ...
+
+
 def require_scopes(
     *scopes: str, require_all: bool = False, raise_exception: bool = True
-) -> type[HasScope]:
+) -> type[HasScope] | HasScope:
     """A `HasScope` subclass for ``scopes``, for ``permission_classes``.
 
     Example: ``permission_classes = [IsAuthenticated, require_scopes("orders/read")]``.
-    Called with no scope (as DRF does when `require_scopes` itself is
-    listed), it returns the class that denies every request and logs why.
+    Called with no scope (as DRF calls `require_scopes` when it is listed
+    uncalled), it returns a permission that denies every request and logs why.
 
     Raises:
         ConfigurationError: an empty scope was given.
     """
     if not scopes:
-        return HasScope
+        return HasScope()
     return requirement_class(
         HasScope,
         kind="scopes",

@@ -39,6 +39,7 @@ This module deliberately avoids ``from __future__ import annotations``: FastAPI
 reads the dependencies' ``__call__`` signatures at runtime.
 """
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Concatenate, Generic, NoReturn, ParamSpec, TypeVar, overload
@@ -86,6 +87,8 @@ _CLAIMS_KEY = "cognito_jwt.claims"
 
 #: Any verified token (with a well-formed `cognito:groups`).
 _ANY_CALLER = http.require()
+
+logger = logging.getLogger("cognito_jwt.integrations")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -207,7 +210,12 @@ class CognitoAuth(SecurityBase):
         found = self._scoped.get(key)
         if found is None:
             found = requirement.with_all_scopes(scopes)
-            found.check_possible(self.verifier)
+            try:
+                found.check_possible(self.verifier)
+            except ConfigurationError as error:
+                # `Security`'s scopes are known only now, per request: every
+                # request is answered 403 (the tokens lack the scope), never 500.
+                logger.error("Security(..., scopes=%s) can never pass: %s", scopes, error.message)
             self._scoped[key] = found
         return found
 
