@@ -422,8 +422,8 @@ def test_factories_reject_empty_values_and_deny_when_given_none() -> None:
         require_groups("admin", " ")
     # Called with nothing, as DRF calls a factory listed uncalled: the class
     # that denies every request (the slips table covers it end to end).
-    assert require_groups() is HasCognitoGroup
-    assert require_scopes() is HasScope
+    assert type(require_groups()) is HasCognitoGroup
+    assert type(require_scopes()) is HasScope
 
 
 def test_cognito_user_interface(pool: FakeCognitoPool) -> None:
