@@ -174,6 +174,12 @@ class _Settings(_Immutable):
     ) -> None:
         self._fill(locals())
 
+    def replace(self, **changes: Any) -> _Settings:
+        """A copy with `changes` applied (a discovery verifier's key source and allow-list)."""
+        values = {name: getattr(self, name) for name in type(self).__slots__}
+        values.update(changes)
+        return _Settings(**values)
+
 
 def _settings(
     *,

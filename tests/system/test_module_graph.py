@@ -27,6 +27,7 @@ CORE_LAYERS = [
     "cognito_jwt._keys",
     "cognito_jwt._fetch",
     "cognito_jwt._jwks",
+    "cognito_jwt._discovery",
     "cognito_jwt._claim_types",
     "cognito_jwt._claims",
     "cognito_jwt._step_up",

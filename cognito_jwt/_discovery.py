@@ -1,0 +1,300 @@
+"""OpenID Connect Discovery 1.0: where an issuer's keys are, read from its provider metadata.
+
+`JwtVerifier(issuer=...)` guesses `<issuer>/.well-known/jwks.json`, which is
+Cognito's layout and nobody else's guarantee (Google serves its keys from
+`https://www.googleapis.com/oauth2/v3/certs`).  `JwtVerifier.from_discovery`
+instead reads `<issuer>/.well-known/openid-configuration` (Discovery §4) and
+takes its `jwks_uri`.  The rules, and why:
+
+* **Same transport as the keys.** The document is fetched with the key
+  cache's `Fetcher`: the same timeouts, size cap, content-type check and
+  no-redirect policy, so discovery opens no second, laxer door.
+* **The issuer must match exactly (§4.3).** The document's `issuer` must
+  equal the configured issuer character for character; otherwise a host
+  could hand over another issuer's metadata.  Multi-tenant *templated*
+  issuers (Microsoft's `https://login.microsoftonline.com/{tenantid}/v2.0`)
+  therefore never match, and are refused: configure your tenant's issuer.
+* **`jwks_uri` must be https**, by the rule `check_jwks_uri` applies to a
+  configured one (plain http only with `allow_http=True`, for a local
+  emulator).  A document naming anything else is treated as a failed fetch.
+* **Narrow, never widen.** `id_token_signing_alg_values_supported` is about
+  ID tokens only, so it is read only for a verifier of ID tokens
+  (`id_tokens=True`), and then only intersected with the caller's allow-list.
+* **Cached and refreshed like keys.** The document is kept for the key
+  cache's `max_age`; a failed refresh keeps the document it has (for
+  `stale_if_error` more seconds) and backs off as the key cache does.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from cognito_jwt._fetch import Fetcher, check_jwks_uri
+from cognito_jwt._jwks import JwksCache
+from cognito_jwt._keys import VerificationKey
+from cognito_jwt.errors import ConfigurationError, JwksUnavailableError
+
+__all__ = ["DISCOVERY_PATH", "DiscoveryKeySource", "ProviderMetadata", "discovery_uri"]
+
+#: Where OpenID Connect Discovery 1.0 §4 puts the provider metadata, under the issuer.
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+
+def discovery_uri(issuer: str) -> str:
+    """`<issuer>/.well-known/openid-configuration`, a trailing `/` removed first (§4)."""
+    return issuer.rstrip("/") + DISCOVERY_PATH
+
+
+class ProviderMetadata(NamedTuple):
+    """What a verifier reads from a discovery document."""
+
+    issuer: str
+    jwks_uri: str
+    #: `id_token_signing_alg_values_supported`, or `None` when the document has none.
+    id_token_algorithms: frozenset[str] | None
+
+
+def check_discovery_issuer(issuer: object, *, allow_http: bool) -> str:
+    """Validate the issuer a discovery verifier is built for, before any request.
+
+    Raises:
+        ConfigurationError: not an absolute https URL without query or
+            fragment (Discovery §2), or a multi-tenant template.
+    """
+    if not isinstance(issuer, str) or not issuer:
+        raise ConfigurationError(f"issuer: expected a non-empty str, found {issuer!r}")
+    if "{" in issuer or "}" in issuer:
+        raise ConfigurationError(
+            f"issuer: expected one issuer, found the template {issuer!r}; a multi-tenant "
+            "issuer cannot be discovered, since OpenID Connect Discovery 1.0 §4.3 requires the "
+            "document's issuer to equal the configured one exactly; configure your tenant's "
+            "own issuer (e.g. https://login.microsoftonline.com/<tenant id>/v2.0)"
+        )
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(issuer)
+    if parts.query or parts.fragment or "?" in issuer or "#" in issuer:
+        raise ConfigurationError(
+            f"issuer: expected a URL without query or fragment (Discovery §2), found {issuer!r}"
+        )
+    try:
+        check_jwks_uri(issuer, allow_http=allow_http)
+    except ConfigurationError as exc:
+        raise ConfigurationError(str(exc).replace("jwks_uri:", "issuer:", 1)) from None
+    return issuer
+
+
+def parse_metadata(body: bytes | str, *, issuer: str, allow_http: bool) -> ProviderMetadata:
+    """Read and check a discovery document fetched for `issuer`.
+
+    Raises:
+        JwksUnavailableError: (503) not a JSON object (`discovery_invalid`), its
+            `issuer` is not `issuer` exactly (`discovery_issuer_mismatch`), or
+            its `jwks_uri` is missing or not https (`discovery_invalid`).
+    """
+    source = f"discovery document at {discovery_uri(issuer)}"
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, RecursionError):
+        raise JwksUnavailableError(
+            f"{source}: expected a JSON document, found invalid JSON", reason="discovery_invalid"
+        ) from None
+    if not isinstance(data, dict):
+        raise JwksUnavailableError(
+            f"{source}: expected a JSON object, found {type(data).__name__}",
+            reason="discovery_invalid",
+        )
+    found = data.get("issuer")
+    if found != issuer:
+        hint = (
+            " (a multi-tenant template, which Discovery §4.3 cannot match)"
+            if isinstance(found, str) and "{" in found
+            else ""
+        )
+        raise JwksUnavailableError(
+            f"{source}: expected issuer {issuer!r} exactly (Discovery §4.3), "
+            f"found {found!r:.120}{hint}",
+            reason="discovery_issuer_mismatch",
+        )
+    jwks_uri = data.get("jwks_uri")
+    try:
+        if not isinstance(jwks_uri, str):
+            raise ConfigurationError(f"jwks_uri: expected a str, found {jwks_uri!r:.60}")
+        check_jwks_uri(jwks_uri, allow_http=allow_http)
+    except ConfigurationError as exc:
+        raise JwksUnavailableError(f"{source}: {exc}", reason="discovery_invalid") from None
+    algs = data.get("id_token_signing_alg_values_supported")
+    if algs is not None and not (isinstance(algs, list) and all(isinstance(a, str) for a in algs)):
+        raise JwksUnavailableError(
+            f"{source}: expected id_token_signing_alg_values_supported to be a list of "
+            f"strings, found {algs!r:.60}",
+            reason="discovery_invalid",
+        )
+    return ProviderMetadata(issuer, jwks_uri, frozenset(algs) if algs is not None else None)
+
+
+def narrowed_algorithms(
+    allowed: frozenset[str], metadata: ProviderMetadata, *, id_tokens: bool
+) -> frozenset[str]:
+    """The allow-list after the document's ID-token algorithms: narrowed, never widened.
+
+    Raises:
+        ConfigurationError: the issuer signs ID tokens with none of the
+            algorithms allowed.
+    """
+    advertised = metadata.id_token_algorithms
+    if not id_tokens or advertised is None:
+        return allowed
+    kept = allowed & advertised
+    if not kept:
+        raise ConfigurationError(
+            f"algorithms: expected one the issuer signs ID tokens with "
+            f"({sorted(advertised)}), found only {sorted(allowed)} allowed; allow one of them"
+        )
+    return kept
+
+
+class DiscoveryKeySource:
+    """A `KeySource` that finds the JWKS through the issuer's discovery document.
+
+    The keys themselves live in `keys` (a `JwksCache`), under the `jwks_uri`
+    the current document names; this class only keeps that document fresh.
+
+    Args:
+        issuer: the configured issuer (checked by `check_discovery_issuer`).
+        keys: the key cache; its fetcher fetches the document too, and its
+            `max_age`, `stale_if_error`, `cooldown` and `max_backoff` rule the
+            document as they rule keys.
+        allow_http: permit a plain-http `jwks_uri` (local emulators only).
+        clock: monotonic seconds; the key cache's clock by default.
+    """
+
+    def __init__(
+        self,
+        issuer: str,
+        keys: JwksCache,
+        *,
+        allow_http: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.issuer = issuer
+        self.uri = discovery_uri(issuer)
+        self.keys = keys
+        self._allow_http = allow_http
+        self._clock: Callable[[], float] = clock or keys._clock
+        self._lock = threading.Lock()
+        self._metadata: ProviderMetadata | None = None
+        self._fetched_at = float("-inf")
+        self._next_retry = float("-inf")
+        self._failures = 0
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The transport of the key cache, used for the document as well."""
+        return self.keys.fetcher
+
+    @property
+    def metadata(self) -> ProviderMetadata | None:
+        """The document in use, or `None` before the first successful fetch."""
+        return self._metadata
+
+    def load(self) -> ProviderMetadata:
+        """Fetch the document now (construction, `hydrate`), whatever is cached.
+
+        Raises:
+            JwksUnavailableError: (503) the fetch failed or the document is wrong.
+        """
+        with self._lock:
+            return self._fetch(self._clock())
+
+    # -- KeySource ---------------------------------------------------------
+
+    def peek(self, uri: str, kid: str) -> VerificationKey | None:  # noqa: ARG002
+        """A fresh cached key under the current document, or `None`; never blocks."""
+        metadata = self._metadata
+        if metadata is None or self._clock() >= self._fetched_at + self.keys.max_age:
+            return None
+        return self.keys.peek(metadata.jwks_uri, kid)
+
+    def get_key(self, uri: str, kid: str) -> VerificationKey:  # noqa: ARG002
+        """The key for `kid` at the `jwks_uri` the (refreshed if due) document names.
+
+        Raises:
+            UnknownKeyError: (401) as `JwksCache.get_key`.
+            JwksUnavailableError: (503) no usable document, or no usable keys.
+        """
+        return self.keys.get_key(self._jwks_uri(), kid)
+
+    def hydrate(self, uri: str) -> None:  # noqa: ARG002
+        """Load the document (if due) and the keys it names.
+
+        Raises:
+            JwksUnavailableError: (503) either could not be obtained.
+        """
+        self.keys.hydrate(self._jwks_uri())
+
+    # -- internals ---------------------------------------------------------
+
+    def _jwks_uri(self) -> str:
+        """The current document's `jwks_uri`, refreshing the document when it is due.
+
+        One caller refreshes; the others keep using the document they have
+        (there always is one after construction).  A failed refresh keeps the
+        document for `stale_if_error` more seconds and backs off.
+        """
+        now = self._clock()
+        metadata = self._metadata
+        keys = self.keys
+        if metadata is not None and now < self._fetched_at + keys.max_age:
+            return metadata.jwks_uri
+        if metadata is not None and (now < self._next_retry or self._lock.locked()):
+            return self._still_usable(metadata, now, None)
+        with self._lock:
+            if self._metadata is not metadata:  # refreshed while we waited
+                assert self._metadata is not None
+                return self._metadata.jwks_uri
+            try:
+                return self._fetch(now).jwks_uri
+            except JwksUnavailableError as exc:
+                if metadata is None:
+                    raise
+                return self._still_usable(metadata, now, exc)
+
+    def _still_usable(
+        self, metadata: ProviderMetadata, now: float, error: JwksUnavailableError | None
+    ) -> str:
+        if now < self._fetched_at + self.keys.max_age + self.keys.stale_if_error:
+            return metadata.jwks_uri
+        if error is not None:
+            raise error
+        raise JwksUnavailableError(
+            f"discovery document at {self.uri}: expected a document refreshed within "
+            f"{self.keys.max_age + self.keys.stale_if_error:.0f} s, found an older one",
+            reason="discovery_stale",
+        )
+
+    def _fetch(self, now: float) -> ProviderMetadata:
+        """Fetch and check the document; call with the lock held."""
+        try:
+            body = self.fetcher.fetch(self.uri)
+            metadata = parse_metadata(body, issuer=self.issuer, allow_http=self._allow_http)
+        except Exception as exc:
+            self._failures += 1
+            keys = self.keys
+            self._next_retry = now + min(
+                keys.cooldown * 2 ** (self._failures - 1), keys.max_backoff
+            )
+            if isinstance(exc, JwksUnavailableError):
+                raise
+            raise JwksUnavailableError(
+                f"discovery fetch from {self.uri}: fetcher raised {type(exc).__name__}",
+                reason="jwks_fetch_failed",
+            ) from exc
+        self._metadata = metadata
+        self._fetched_at = now
+        self._failures = 0
+        self._next_retry = float("-inf")
+        return metadata
