@@ -28,6 +28,11 @@ request gets the same status, challenge and `reason` whatever serves it:
 * a missing group or scope: **403** `error="insufficient_scope"`, with
   `scope="..."` listing the route's scopes when it has any, reason
   `missing_group` / `missing_scope`;
+* a sign-in too weak or too old for a step-up demand (the verifier's or the
+  route's `acr_values`, `min_acr_level`, `max_auth_age`): **401**
+  `error="insufficient_user_authentication"` with `acr_values="..."` and
+  `max_age="..."` (RFC 9470 section 3), reason
+  `insufficient_user_authentication`;
 * keys unavailable: **503**, no challenge, body `temporarily_unavailable` /
   the error's reason.
 
@@ -82,6 +87,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias
@@ -89,6 +95,7 @@ from typing import Any, Literal, Protocol, TypeAlias
 from cognito_jwt._claim_types import cognito_groups
 from cognito_jwt._claims import check_groups, check_scopes
 from cognito_jwt._exports import rehome as _rehome
+from cognito_jwt._step_up import StepUp, step_up_rule
 from cognito_jwt._token import bearer_credentials
 from cognito_jwt.errors import CognitoJwtError, ConfigurationError, InvalidRequestError
 
@@ -378,19 +385,29 @@ def request_token(
 # --------------------------------------------------------------------------
 
 
+#: A verifier's `now(claims)`: the time by the clock of the issuer of `claims`.
+Clock: TypeAlias = Callable[[Mapping[str, Any]], float]
+
+
 @dataclass(frozen=True)
 class _Check:
-    """One condition of a branch: any (or all) of some groups, or of some scopes."""
+    """One condition of a branch: any (or all) of some groups or scopes, or a step-up."""
 
-    kind: Literal["groups", "scopes"]
+    kind: Literal["groups", "scopes", "step_up"]
     values: tuple[str, ...]
     require_all: bool
+    step_up: StepUp | None = None
 
-    def run(self, claims: Mapping[str, Any]) -> None:
+    def run(self, claims: Mapping[str, Any], clock: Clock | None) -> None:
         if self.kind == "groups":
             check_groups(claims, self.values, require_all=self.require_all)
-        else:
+        elif self.kind == "scopes":
             check_scopes(claims, self.values, require_all=self.require_all)
+        else:
+            assert self.step_up is not None  # require() sets it with the kind
+            # The verifier's clock when it has one, so a fixed test clock
+            # judges the age as it judges `exp`.
+            self.step_up.check(claims, clock(claims) if clock is not None else time.time())
 
 
 @dataclass(frozen=True)
@@ -412,7 +429,7 @@ class Requirement:
 
     branches: tuple[tuple[_Check, ...], ...] = ((),)
 
-    def check(self, claims: Mapping[str, Any]) -> None:
+    def check(self, claims: Mapping[str, Any], *, clock: Clock | None = None) -> None:
         """Raise unless the (verified) claims meet this requirement.
 
         When every branch fails, the failure answered is the most useful to the
@@ -422,19 +439,22 @@ class Requirement:
             MissingGroupError: (403) a required group is absent.
             MissingScopeError: (403) a required scope is absent.
             InvalidClaimError: (401) `cognito:groups` or `scope` is malformed.
+            InsufficientUserAuthenticationError: (401) the sign-in is too weak
+                or too old for a step-up demand, whose age is measured by
+                `clock` (the verifier's `now(claims)`; `None`: the system clock).
         """
         if "cognito:groups" in claims:
             cognito_groups(claims)
         branches = self.branches
         if len(branches) == 1:
             for condition in branches[0]:
-                condition.run(claims)
+                condition.run(claims, clock)
             return
         failures: list[CognitoJwtError] = []
         for branch in branches:
             try:
                 for condition in branch:
-                    condition.run(claims)
+                    condition.run(claims, clock)
             except CognitoJwtError as error:
                 failures.append(error)
             else:
@@ -474,8 +494,12 @@ class Requirement:
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
+        acr_values: str | Sequence[str] | None = None,
+        min_acr_level: int | str | None = None,
+        max_auth_age: int | None = None,
     ) -> Requirement:
-        """`requirement`, or one built from `groups`/`scopes` as `require` builds it.
+        """`requirement`, or one built from `groups`/`scopes` and the step-up
+        options as `require` builds it.
 
         The one reading of an adapter's "a requirement, or groups and scopes"
         arguments: both at once is refused rather than guessed at.
@@ -484,20 +508,31 @@ class Requirement:
             ConfigurationError: both given, a value is empty, or `requirement`
                 is not a `Requirement`.
         """
+        step_up = (acr_values, min_acr_level, max_auth_age)
         if requirement is None:
-            if groups is None and scopes is None:
+            if groups is None and scopes is None and step_up == (None, None, None):
                 return _ANY_CALLER
             return require(
                 groups=groups,
                 scopes=scopes,
                 require_all_groups=require_all_groups,
                 require_all_scopes=require_all_scopes,
+                acr_values=acr_values,
+                min_acr_level=min_acr_level,
+                max_auth_age=max_auth_age,
             )
-        if groups is not None or scopes is not None or not isinstance(requirement, Requirement):
+        if (
+            groups is not None
+            or scopes is not None
+            or step_up != (None, None, None)
+            or not isinstance(requirement, Requirement)
+        ):
             raise ConfigurationError(
                 "requirement: expected one Requirement (from require/any_of) and no "
-                f"groups=/scopes= beside it, found {requirement!r}, groups={groups!r}, "
-                f"scopes={scopes!r}"
+                "groups=/scopes=/acr_values=/min_acr_level=/max_auth_age= beside it, found "
+                f"{requirement!r}, groups={groups!r}, scopes={scopes!r}, "
+                f"acr_values={acr_values!r}, min_acr_level={min_acr_level!r}, "
+                f"max_auth_age={max_auth_age!r}"
             )
         return requirement
 
@@ -538,6 +573,9 @@ def require(
     scopes: str | Sequence[str] | None = None,
     require_all_groups: bool = False,
     require_all_scopes: bool = False,
+    acr_values: str | Sequence[str] | None = None,
+    min_acr_level: int | str | None = None,
+    max_auth_age: int | None = None,
 ) -> Requirement:
     """A requirement demanding groups **and** scopes (each: any one, or all of them).
 
@@ -546,12 +584,22 @@ def require(
     given, both must hold.  For "this **or** that", combine with `any_of`.
     No argument: any verified token.
 
+    The step-up options demand a sign-in strong and recent enough, as the
+    verifier's options of the same names do (docs/checks.md, *Step-up
+    authentication*): `acr_values` (the accepted `acr` values, in order of
+    preference), `min_acr_level` (the weakest of Cognito's default levels
+    accepted, `1`-`4`), `max_auth_age` (the oldest sign-in accepted, in
+    seconds, by the verifier's clock).  A token that fails them gets 401 with
+    the RFC 9470 challenge naming them; one without `acr` or `auth_time`
+    fails them.
+
     Raises:
         ConfigurationError: a group or scope is empty or not a string.
 
     Examples:
         >>> admin = require(groups="admin")
         >>> deleter = any_of(admin, require(scopes="news/delete"))
+        >>> payments = require(min_acr_level=2, max_auth_age=300)
     """
     checks: list[_Check] = []
     group_values = _strings(groups, "groups")
@@ -560,6 +608,11 @@ def require(
     scope_values = _strings(scopes, "scopes")
     if scope_values:
         checks.append(_Check("scopes", scope_values, require_all_scopes))
+    step_up = step_up_rule(
+        acr_values=acr_values, min_acr_level=min_acr_level, max_auth_age=max_auth_age
+    )
+    if step_up is not None:
+        checks.append(_Check("step_up", (), False, step_up))
     return Requirement((tuple(checks),))
 
 
@@ -596,6 +649,7 @@ def authorize(
     claims: dict[str, Any],
     requirement: Requirement,
     *,
+    verifier: object = None,
     realm: str | None = None,
     method: str | None = None,
     path: str | None = None,
@@ -603,13 +657,15 @@ def authorize(
     """`claims` if they meet `requirement`, else the `Rejection` (403, or 401).
 
     For adapters that keep a request's verified claims and check several
-    requirements against them (FastAPI's dependencies).
+    requirements against them (FastAPI's dependencies).  Pass the `verifier`
+    that verified them: a step-up age is measured by its clock (else by the
+    system clock).
 
     Raises:
         Rejection: the claims do not meet the requirement.
     """
     try:
-        requirement.check(claims)
+        requirement.check(claims, clock=_clock(verifier))
     except CognitoJwtError as error:
         raise rejection(
             error, realm=realm, requirement=requirement, method=method, path=path
@@ -625,6 +681,9 @@ def authenticate(
     scopes: str | Sequence[str] | None = None,
     require_all_groups: bool = False,
     require_all_scopes: bool = False,
+    acr_values: str | Sequence[str] | None = None,
+    min_acr_level: int | str | None = None,
+    max_auth_age: int | None = None,
     requirement: Requirement | None = None,
     realm: str | None = None,
     method: str | None = None,
@@ -644,7 +703,11 @@ def authenticate(
         scopes: OAuth scopes the route requires (any one by default).
         require_all_groups: demand every listed group.
         require_all_scopes: demand every listed scope.
-        requirement: a prebuilt requirement instead of `groups`/`scopes`.
+        acr_values: step-up: the `acr` values accepted (see `require`).
+        min_acr_level: step-up: the weakest default Cognito level accepted.
+        max_auth_age: step-up: the oldest sign-in accepted, in seconds.
+        requirement: a prebuilt requirement instead of `groups`/`scopes`
+            and the step-up options.
         realm: the challenge's `realm`.
         method: the request's method, named in log lines.
         path: the request's path, named in log lines.
@@ -669,6 +732,9 @@ def authenticate(
         scopes=scopes,
         require_all_groups=require_all_groups,
         require_all_scopes=require_all_scopes,
+        acr_values=acr_values,
+        min_acr_level=min_acr_level,
+        max_auth_age=max_auth_age,
     )
     if scopes is not None:  # a prebuilt requirement was checked where it was built
         need.check_possible(verifier)
@@ -677,7 +743,7 @@ def authenticate(
         raise rejection(None, realm=realm, method=method, path=path)
     try:
         claims = verifier.verify(token)
-        need.check(claims)
+        need.check(claims, clock=_clock(verifier))
     except CognitoJwtError as error:
         raise rejection(error, realm=realm, requirement=need, method=method, path=path) from error
     return claims
@@ -691,6 +757,9 @@ async def authenticate_async(
     scopes: str | Sequence[str] | None = None,
     require_all_groups: bool = False,
     require_all_scopes: bool = False,
+    acr_values: str | Sequence[str] | None = None,
+    min_acr_level: int | str | None = None,
+    max_auth_age: int | None = None,
     requirement: Requirement | None = None,
     realm: str | None = None,
     method: str | None = None,
@@ -710,6 +779,9 @@ async def authenticate_async(
         scopes=scopes,
         require_all_groups=require_all_groups,
         require_all_scopes=require_all_scopes,
+        acr_values=acr_values,
+        min_acr_level=min_acr_level,
+        max_auth_age=max_auth_age,
     )
     if scopes is not None:  # a prebuilt requirement was checked where it was built
         need.check_possible(verifier)
@@ -718,10 +790,16 @@ async def authenticate_async(
         raise rejection(None, realm=realm, method=method, path=path)
     try:
         claims = await _verify_async(verifier, token)
-        need.check(claims)
+        need.check(claims, clock=_clock(verifier))
     except CognitoJwtError as error:
         raise rejection(error, realm=realm, requirement=need, method=method, path=path) from error
     return claims
+
+
+def _clock(verifier: object) -> Clock | None:
+    """The verifier's `now(claims)`, if it has one (the library's verifiers do)."""
+    now: Clock | None = getattr(verifier, "now", None)
+    return now
 
 
 async def _verify_async(verifier: AsyncVerifier | SyncVerifier, token: str) -> dict[str, Any]:

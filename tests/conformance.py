@@ -37,6 +37,10 @@ REALM = "api"
 SCOPE = "news/delete"
 #: The `acr` the step-up route's verifier demands (RFC 9470).
 STEP_UP_ACR = "urn:cognito:loa:2"
+#: The oldest sign-in (seconds) the step-up route's requirement accepts, with
+#: `min_acr_level=2`: the challenge lists the default levels from 2 up.
+STEP_UP_AGE = 300
+STEP_UP_LEVELS = "urn:cognito:loa:2 urn:cognito:loa:3 urn:cognito:loa:4"
 
 #: Header lines of one request, in order; a name may repeat.
 Lines = list[tuple[str, str]]
@@ -82,6 +86,16 @@ def challenge(
     return params
 
 
+#: What a route demanding `min_acr_level=2, max_auth_age=STEP_UP_AGE` answers a sign-in
+#: that falls short (RFC 9470 section 3).
+STEP_UP_CHALLENGE = challenge(
+    "insufficient_user_authentication",
+    "insufficient_user_authentication",
+    acr_values=STEP_UP_LEVELS,
+    max_age=str(STEP_UP_AGE),
+)
+
+
 # ---------------------------------------------------------------------------------- the world
 
 
@@ -119,7 +133,8 @@ class Route:
 
     `groups` / `scopes` (any one) are the route's requirement; `any_of`
     accepts `admin` or `SCOPE`; `security` is FastAPI's `Security(auth,
-    scopes=[SCOPE])` (every listed scope), for adapters that have that form.
+    scopes=[SCOPE])` (every listed scope), for adapters that have that form;
+    `step_up` demands `min_acr_level=2` and `max_auth_age=STEP_UP_AGE`.
     """
 
     verifier: str
@@ -127,6 +142,7 @@ class Route:
     scopes: str | None = None
     any_of: bool = False
     security: bool = False
+    step_up: bool = False
 
 
 ROUTES = {
@@ -139,6 +155,7 @@ ROUTES = {
     "alb": Route("alb"),
     "down": Route("down"),
     "step_up": Route("step_up"),
+    "id_step_up": Route("id", step_up=True),
 }
 
 
@@ -292,6 +309,38 @@ ROWS = [
         lambda w: _auth(f"Bearer {w.pool.id_token(acr=STEP_UP_ACR)}"),
         OK,
     ),
+    Row(
+        "a sign-in recording no level, on a route requiring one (RFC 9470)",
+        "id_step_up",
+        lambda w: _auth(f"Bearer {w.pool.id_token()}"),
+        Answer(401, "insufficient_user_authentication", STEP_UP_CHALLENGE),
+    ),
+    Row(
+        "a sign-in below the route's level (RFC 9470)",
+        "id_step_up",
+        lambda w: _auth(f"Bearer {w.pool.id_token(acr='urn:cognito:loa:1')}"),
+        Answer(401, "insufficient_user_authentication", STEP_UP_CHALLENGE),
+    ),
+    Row(
+        "a sign-in older than the route allows (RFC 9470)",
+        "id_step_up",
+        lambda w: _auth(
+            f"Bearer {w.pool.id_token(acr='urn:cognito:loa:3', auth_time=int(time.time()) - 3600)}"
+        ),
+        Answer(401, "insufficient_user_authentication", STEP_UP_CHALLENGE),
+    ),
+    Row(
+        "a recent sign-in at a higher level than the route demands",
+        "id_step_up",
+        lambda w: _auth(f"Bearer {w.pool.id_token(acr='urn:cognito:loa:3')}"),
+        OK,
+    ),
+    Row(
+        "a step-up route still refuses a bad token as invalid_token",
+        "id_step_up",
+        lambda w: _auth("Bearer not.a.token"),
+        Answer(401, "invalid_base64url", challenge("invalid_token", "invalid_base64url")),
+    ),
     Row("the ALB verifier's header", "alb", lambda w: [("x-amzn-oidc-data", w.alb.token())], OK),
     Row(
         "the ALB verifier ignores Authorization",
@@ -413,6 +462,8 @@ def requirement_of(route: Route) -> Any:
         return any_of(require(groups="admin"), require(scopes=SCOPE))
     if route.security:
         return require().with_all_scopes([SCOPE])
+    if route.step_up:
+        return require(min_acr_level=2, max_auth_age=STEP_UP_AGE)
     return require(groups=route.groups, scopes=route.scopes)
 
 
@@ -460,7 +511,7 @@ def serve_fastapi(world: World) -> Iterator[Served]:
         auth = auths[route.verifier]
         if route.security:
             dependency = Security(auth, scopes=[SCOPE])
-        elif route.any_of:
+        elif route.any_of or route.step_up:
             dependency = Depends(auth.require(requirement_of(route)))
         elif route.groups or route.scopes:
             dependency = Depends(auth.require(groups=route.groups, scopes=route.scopes))
@@ -535,7 +586,7 @@ def serve_drf(world: World) -> Iterator[Served]:
             permissions.append(require_groups(route.groups))
         if route.scopes:
             permissions.append(require_scopes(route.scopes))
-        if route.any_of:
+        if route.any_of or route.step_up:
             permissions.append(require(requirement_of(route)))
 
         class View(APIView):

@@ -415,8 +415,8 @@ def _check_step_up_cache(verifier: TokenVerifier, authorizer_cache: str) -> None
             f"a verifier with max_auth_age={max_auth_age} and authorizer_cache="
             f"{authorizer_cache!r}: API Gateway reuses a cached Allow for the result TTL "
             "without asking the authorizer, so a sign-in older than max_auth_age would pass; "
-            "set authorizer_cache='off' (result TTL 0), or demand the age in the backend, "
-            "behind the authorizer"
+            "set authorizer_cache='off' (result TTL 0), or demand the age in the backend "
+            "(cognito_jwt.http.require(max_auth_age=...) and the framework integrations)"
         )
 
 

@@ -91,6 +91,9 @@ OPTIONAL_SETTINGS = {
     "SCOPES": "scopes",
     "REQUIRE_ALL_GROUPS": "require_all_groups",
     "REQUIRE_ALL_SCOPES": "require_all_scopes",
+    "ACR_VALUES": "acr_values",
+    "MIN_ACR_LEVEL": "min_acr_level",
+    "MAX_AUTH_AGE": "max_auth_age",
     "ALLOW_HTTP": "allow_http",
 }
 

@@ -99,6 +99,7 @@ __all__ = [
     "require",
     "require_groups",
     "require_scopes",
+    "require_step_up",
     "warm_up",
 ]
 
@@ -508,7 +509,12 @@ class _CognitoPermission(BasePermission):
             return False
         try:
             http.authorize(
-                claims, requirement, realm=_realm(), method=request.method, path=request.path
+                claims,
+                requirement,
+                verifier=get_verifier(),
+                realm=_realm(),
+                method=request.method,
+                path=request.path,
             )
         except http.Rejection as rejected:
             if self.raise_exception or rejected.status_code != 403:
@@ -619,6 +625,51 @@ def require(requirement: http.Requirement | None = None) -> type[HasRequirement]
     metaclass: Any = type(HasRequirement)  # DRF's, which gives permissions `&` and `|`
     made: type[HasRequirement] = metaclass(name, (HasRequirement,), attributes)
     return made
+
+
+@overload
+def require_step_up() -> HasRequirement: ...
+
+
+@overload
+def require_step_up(
+    *, acr_values: str | Sequence[str], max_auth_age: int | None = ...
+) -> type[HasRequirement]: ...
+
+
+@overload
+def require_step_up(
+    *, min_acr_level: int | str, max_auth_age: int | None = ...
+) -> type[HasRequirement]: ...
+
+
+@overload
+def require_step_up(*, max_auth_age: int) -> type[HasRequirement]: ...
+
+
+def require_step_up(
+    *,
+    acr_values: str | Sequence[str] | None = None,
+    min_acr_level: int | str | None = None,
+    max_auth_age: int | None = None,
+) -> type[HasRequirement] | HasRequirement:
+    """A permission class demanding a step-up: a sign-in strong and recent enough.
+
+    Example: ``permission_classes = [IsAuthenticated, require_step_up(min_acr_level=2,
+    max_auth_age=300)]``.  The options are `cognito_jwt.http.require`'s; a
+    token that falls short gets 401 with the RFC 9470 challenge
+    (``error="insufficient_user_authentication"``, ``acr_values``,
+    ``max_age``).  Called with nothing (as DRF calls it when it is listed
+    uncalled), it returns a permission that denies every request and logs why.
+
+    Raises:
+        ConfigurationError: a step-up option is invalid.
+    """
+    if acr_values is None and min_acr_level is None and max_auth_age is None:
+        return HasRequirement()
+    return require(
+        http.require(acr_values=acr_values, min_acr_level=min_acr_level, max_auth_age=max_auth_age)
+    )
 
 
 @overload

@@ -228,6 +228,9 @@ class CognitoAuth(SecurityBase):
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
+        acr_values: str | Sequence[str] | None = None,
+        min_acr_level: int | str | None = None,
+        max_auth_age: int | None = None,
     ) -> ClaimsDependency:
         """A dependency that also demands groups and/or scopes (403 otherwise).
 
@@ -242,10 +245,16 @@ class CognitoAuth(SecurityBase):
         in `/openapi.json` (OpenAPI cannot state "any one of"); `require`'s
         are enforced and named in the 403 challenge.
 
+        `acr_values`, `min_acr_level` and `max_auth_age` demand a step-up (a
+        sign-in strong and recent enough, as `cognito_jwt.http.require`
+        reads them); a token that falls short gets 401 with the RFC 9470
+        challenge.
+
         Raises:
-            ConfigurationError: a group or scope is empty, both a requirement
-                and `groups`/`scopes` were given, or the verifier's tokens can
-                never meet it (scopes of ID tokens).
+            ConfigurationError: a group or scope is empty, a step-up option is
+                invalid, both a requirement and `groups`/`scopes`/step-up
+                options were given, or the verifier's tokens can never meet
+                it (scopes of ID tokens).
         """
         need = http.Requirement.of(
             requirement,
@@ -253,6 +262,9 @@ class CognitoAuth(SecurityBase):
             scopes=scopes,
             require_all_groups=require_all_groups,
             require_all_scopes=require_all_scopes,
+            acr_values=acr_values,
+            min_acr_level=min_acr_level,
+            max_auth_age=max_auth_age,
         )
         need.check_possible(self.verifier)
         return _Required(self, need)
@@ -317,6 +329,7 @@ class CognitoAuth(SecurityBase):
                 http.authorize(
                     claims,
                     requirement,
+                    verifier=self.verifier,
                     realm=self.realm,
                     method=scope.get("method"),
                     path=scope.get("path"),

@@ -214,6 +214,9 @@ class CognitoJwt:
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
+        acr_values: str | Sequence[str] | None = None,
+        min_acr_level: int | str | None = None,
+        max_auth_age: int | None = None,
     ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
     def require(
@@ -226,6 +229,9 @@ class CognitoJwt:
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
         require_all_scopes: bool = False,
+        acr_values: str | Sequence[str] | None = None,
+        min_acr_level: int | str | None = None,
+        max_auth_age: int | None = None,
     ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
         """Same as `require_auth` without a verifier (uses the app's); bare form too."""
         decorator: Callable[[Callable[P, R]], Callable[P, R]] = require_auth(
@@ -234,6 +240,9 @@ class CognitoJwt:
             scopes=scopes,
             require_all_groups=require_all_groups,
             require_all_scopes=require_all_scopes,
+            acr_values=acr_values,
+            min_acr_level=min_acr_level,
+            max_auth_age=max_auth_age,
         )
         return decorator if view is None else decorator(view)
 
@@ -255,6 +264,9 @@ def require_auth(
     scopes: str | Sequence[str] | None = None,
     require_all_groups: bool = False,
     require_all_scopes: bool = False,
+    acr_values: str | Sequence[str] | None = None,
+    min_acr_level: int | str | None = None,
+    max_auth_age: int | None = None,
     realm: str | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
@@ -268,6 +280,9 @@ def require_auth(
     scopes: str | Sequence[str] | None = None,
     require_all_groups: bool = False,
     require_all_scopes: bool = False,
+    acr_values: str | Sequence[str] | None = None,
+    min_acr_level: int | str | None = None,
+    max_auth_age: int | None = None,
     realm: str | None = None,
 ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a view so it runs only for a valid token meeting the requirement.
@@ -291,6 +306,11 @@ def require_auth(
             access tokens carry scopes.  Both given: both must hold.
         require_all_groups: require every listed group.
         require_all_scopes: require every listed scope.
+        acr_values: step-up: the `acr` values accepted, in order of preference.
+        min_acr_level: step-up: the weakest default Cognito level accepted (1-4).
+        max_auth_age: step-up: the oldest sign-in accepted, in seconds; a token
+            that falls short of a step-up demand gets 401 with the RFC 9470
+            challenge.
         realm: ``realm`` for the challenge; defaults to the extension's.
 
     Raises:
@@ -309,6 +329,9 @@ def require_auth(
         scopes=scopes,
         require_all_groups=require_all_groups,
         require_all_scopes=require_all_scopes,
+        acr_values=acr_values,
+        min_acr_level=min_acr_level,
+        max_auth_age=max_auth_age,
     )
     if given is not None:
         need.check_possible(given)
