@@ -487,7 +487,6 @@ def hook_and_alb_contenders(pool: FakeCognitoPool) -> tuple[dict[str, Runner], d
     der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     signing_input = f"{header}.{payload}".encode()
     public_key, sha256 = alb.key.public_key(), ec.ECDSA(hashes.SHA256())
-    key_url = f"https://keys.invalid/{alb.kid}"
     pem = alb.pem(alb.kid)
 
     class Canned:
@@ -496,15 +495,16 @@ def hook_and_alb_contenders(pool: FakeCognitoPool) -> tuple[dict[str, Runner], d
             assert pem is not None
             return pem
 
+    cache = AlbKeyCache(Canned())
     verifier = cognito_jwt.AlbJwtVerifier(
         alb_arn=alb.alb_arn,
         issuer=alb.issuer,
         client_id=alb.client_id,
         key_endpoint="https://keys.invalid",
-        key_cache=AlbKeyCache(Canned()),
+        key_cache=cache,
     )
     verifier.verify(token)
-    assert verifier._keys.peek(key_url) is not None  # the key is cached: no I/O below
+    assert cache.peek("https://keys.invalid", alb.kid) is not None  # cached: no I/O below
     rs256 = pool.verifier(ID, cache_size=0)
     alb_path = {
         "cryptography ES256 verify (ALB floor)": repeat(

@@ -8,42 +8,56 @@ provider's issuer), `client` (the app client id) and `exp`.  Its segments may
 end in base64 `=` padding, and the signature covers the segments as sent.
 The AWS documentation behind each of these facts is cited in `docs/alb.md`.
 
-One request's path::
+An ALB is one more *kind* of issuer on the request path every verifier shares
+(`_verifier._VerifierBase`), as aws-jwt-verify's `AlbJwtVerifier` extends its
+`JwtVerifierBase`.  What is its own is small: the parse (exact `=` padding
+accepted), the routing (by the header's `signer`, not the payload's `iss`),
+and the header rules, which run before any key fetch.  Everything after the
+key is the shared path: the signature, the time rule, the claim types,
+`custom_check`, the rejection report.  One request's path::
 
     size cap → 3 segments, each unpadded (exact padding only) → strict parse
-    (_token.py) → alg ES256 → kid is a UUID → signer is a configured ALB ARN,
-    which names the key endpoint → key (_alb_keys.py; fetch only on miss)
-    → signature over the segments as received → header exp → header iss
-    → client → payload exp/nbf/iat and iss when present → custom_check → claims
+    (_token.py) → alg ES256 → kid is a UUID → signer is a configured ALB ARN
+    (the issuer, which names the key endpoint) → header exp, iss, client
+    (`_alb_rules._AlbRules.check_header`) → key (_alb_keys.py; fetch only on a miss,
+    fairly budgeted) → signature over the segments as received → payload
+    exp/nbf/iat when present → claim types → payload iss when present →
+    custom_check → claims
 
-As in the other verifiers, the token never names where keys come from: the
-key URL is built from a *configured* ARN that `signer` only selects, and from
-a kid that must be a UUID, so nothing a client sends reaches the URL's
-structure.
+A header for another client, issuer or time is refused before the key cache
+is asked, so it never spends the fetch budget.  As in the other verifiers,
+the token never names where keys come from: the key URL is built from a
+*configured* ARN that `signer` only selects, and from a kid that must be a
+UUID, so nothing a client sends reaches the URL's structure.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
-from cognito_jwt import _claim_types, _claims, _reports
-from cognito_jwt._alb_keys import AlbKeyCache, PemFetcher
-from cognito_jwt._fetch import Fetcher, check_jwks_uri
-from cognito_jwt._issuer import _apply_custom_check
-from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _common_settings, _string_set
-from cognito_jwt._keys import VerificationKey
+from cognito_jwt import _reports
+from cognito_jwt._alb_keys import AlbKeyCache
+from cognito_jwt._alb_rules import _ARN_RE, _AlbRules, alb_key_endpoint
+from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY
+from cognito_jwt._fetch import Fetcher, PemFetcher, check_jwks_uri
+from cognito_jwt._issuer import _Issuer
+from cognito_jwt._issuer_settings import (
+    _REQUIRED,
+    CustomCheck,
+    _common_settings,
+    _Settings,
+    _string_set,
+)
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH, ParsedToken, parse_token
+from cognito_jwt._verifier import _VerifierBase
 from cognito_jwt.errors import (
     CognitoJwtError,
     ConfigurationError,
-    InvalidAudienceError,
     InvalidIssuerError,
-    InvalidSignatureError,
     MalformedTokenError,
     MissingClaimError,
-    TokenExpiredError,
     UnsupportedAlgorithmError,
     expected_found,
     shown,
@@ -51,10 +65,6 @@ from cognito_jwt.errors import (
 
 __all__ = ["AlbJwtVerifier", "alb_key_endpoint"]
 
-_ARN_RE = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):elasticloadbalancing:"
-    r"(?P<region>[a-z]{2,}(?:-[a-z]+)+-\d+):\d{12}:loadbalancer/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}"
-)
 _UUID_RE = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
@@ -62,44 +72,6 @@ _ALGORITHM = "ES256"
 
 #: The process-wide key cache every `AlbJwtVerifier` uses unless given another.
 DEFAULT_ALB_KEY_CACHE = AlbKeyCache()
-
-
-def alb_key_endpoint(alb_arn: str) -> str:
-    """The URL under which the ALB `alb_arn` publishes its keys (`<url>/<kid>`).
-
-    Commercial regions use `https://public-keys.auth.elb.<region>.amazonaws.com`;
-    the GovCloud regions use an S3 bucket,
-    `https://s3-<region>.amazonaws.com/aws-elb-public-keys-prod-<region>`.
-    AWS documents no endpoint for other partitions (China, EUSC, ISO): give
-    `key_endpoint=` to the verifier there.
-
-    Raises:
-        ConfigurationError: `alb_arn` is not an ALB ARN, or its partition has
-            no documented key endpoint.
-
-    Examples:
-        >>> alb_key_endpoint(
-        ...     "arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
-        ...     "loadbalancer/app/web/50dc6c495c0c9188"
-        ... )
-        'https://public-keys.auth.elb.eu-west-1.amazonaws.com'
-    """
-    match = _ARN_RE.fullmatch(alb_arn) if isinstance(alb_arn, str) else None
-    if match is None:
-        raise ConfigurationError(
-            "alb_arn: expected 'arn:<partition>:elasticloadbalancing:<region>:<account>:"
-            f"loadbalancer/app/<name>/<id>', found {shown(alb_arn)}"
-        )
-    partition, region = match["partition"], match["region"]
-    if partition == "aws" and not region.startswith(("us-gov-", "cn-")):
-        return f"https://public-keys.auth.elb.{region}.amazonaws.com"
-    if partition == "aws-us-gov" and region.startswith("us-gov-"):
-        return f"https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}"
-    raise ConfigurationError(
-        f"alb_arn: expected a commercial or GovCloud ALB (AWS documents the key endpoint of "
-        f"no other partition), found partition {partition!r} in region {region!r}; "
-        "pass key_endpoint= explicitly"
-    )
 
 
 def _unpad(segment: str, what: str) -> str:
@@ -115,14 +87,7 @@ def _unpad(segment: str, what: str) -> str:
     return stripped
 
 
-class _Signed(NamedTuple):
-    parsed: ParsedToken
-    signing_input: bytes
-    kid: str
-    key_url: str
-
-
-class AlbJwtVerifier:
+class AlbJwtVerifier(_VerifierBase):
     """Verifies the `x-amzn-oidc-data` token of one or more Application Load Balancers.
 
     A target behind an ALB must verify this token even though the ALB
@@ -174,11 +139,6 @@ class AlbJwtVerifier:
         >>> # claims = verifier.verify(request.headers["x-amzn-oidc-data"])
     """
 
-    #: The request header that carries this verifier's token (read by
-    #: `cognito_jwt.http`): the load balancer's signed `x-amzn-oidc-data`, a
-    #: bare JWT; `Authorization` is not read at all.
-    token_headers: ClassVar[tuple[str, ...]] = ("x-amzn-oidc-data",)
-
     def __init__(
         self,
         *,
@@ -186,7 +146,7 @@ class AlbJwtVerifier:
         issuer: str | None = _REQUIRED,
         client_id: str | Sequence[str] | None = _REQUIRED,
         leeway: float = 0,
-        iat_nbf_leeway: float = _claims.DEFAULT_IAT_NBF_LEEWAY,
+        iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
         custom_check: CustomCheck | None = None,
         key_endpoint: str | None = None,
         allow_http: bool = False,
@@ -221,9 +181,9 @@ class AlbJwtVerifier:
             for arn in arns:
                 if _ARN_RE.fullmatch(arn) is None:
                     alb_key_endpoint(arn)  # raises, naming the expected shape
-            self._endpoints = dict.fromkeys(sorted(arns), base)
+            endpoints = dict.fromkeys(sorted(arns), base)
         else:
-            self._endpoints = {arn: alb_key_endpoint(arn) for arn in sorted(arns)}
+            endpoints = {arn: alb_key_endpoint(arn) for arn in sorted(arns)}
         # The checks every verifier kind shares, in their one home.
         common = _common_settings(
             leeway=leeway,
@@ -233,90 +193,81 @@ class AlbJwtVerifier:
             max_token_length=max_token_length,
             on_report=on_report,
         )
-        self._on_report = common.on_report
         if key_cache is not None and (fetcher is not None or session is not None):
             raise ConfigurationError("fetcher/session: give them to the AlbKeyCache you pass")
         if fetcher is not None and session is not None:
             raise ConfigurationError("session: give it to your fetcher instead")
-        if key_cache is not None:
-            self._keys = key_cache
-        elif fetcher is not None or session is not None:
+        keys = key_cache
+        if keys is None and (fetcher is not None or session is not None):
             # A caller-specific transport gets a cache of its own, as in the JWKS case.
-            self._keys = AlbKeyCache(
-                fetcher if fetcher is not None else PemFetcher(session), on_report=self._on_report
+            transport = fetcher if fetcher is not None else PemFetcher(session)
+            keys = AlbKeyCache(transport, on_report=common.on_report)
+        settings = _Settings(
+            keys=keys if keys is not None else DEFAULT_ALB_KEY_CACHE,
+            algorithms=frozenset({_ALGORITHM}),
+            leeway=common.leeway,
+            iat_nbf_leeway=common.iat_nbf_leeway,
+            clock=common.clock,
+            custom_check=common.custom_check,
+            include_claims=include_claims_in_errors,
+            max_token_length=common.max_token_length,
+            cache_size=0,  # each request brings a token the ALB signed for it
+            allow_http=allow_http,
+            static_keys=False,
+            on_report=common.on_report,
+        )
+        rules = _AlbRules(issuer, _string_set("client_id", client_id), common.leeway)
+        # One issuer per signing ALB: its ARN routes, its endpoint holds the keys.
+        issuers = {
+            arn: _Issuer(
+                iss=arn,
+                jwks_uri=endpoint,
+                rules=rules,
+                settings=settings,
+                primary=True,
+                cacheable=False,
+                step_up=None,
+                require_exp=False,  # the header's exp, checked before the key, stands in
             )
-        else:
-            self._keys = DEFAULT_ALB_KEY_CACHE
-        self._issuer = issuer
-        self._clients = _string_set("client_id", client_id)
-        self._leeway = common.leeway
-        self._iat_nbf_leeway = common.iat_nbf_leeway
-        self._custom_check = common.custom_check
-        self._clock: Callable[[], float] = common.clock
-        self._max_token_length = common.max_token_length
-        self._include_claims = include_claims_in_errors
+            for arn, endpoint in endpoints.items()
+        }
+        super().__init__(issuers, on_report=common.on_report)
+        self._idp_issuer = issuer
+
+    #: The request header that carries this verifier's token (read by
+    #: `cognito_jwt.http`): the load balancer's signed `x-amzn-oidc-data`, a
+    #: bare JWT; `Authorization` is not read at all.
+    token_headers: ClassVar[tuple[str, ...]] = ("x-amzn-oidc-data",)
+
+    #: An ALB's issuers are its signers: the payload's `iss` routes nothing here.
+    _routed_by_iss = False
 
     @property
     def alb_arns(self) -> tuple[str, ...]:
         """The `signer` values this verifier accepts."""
-        return tuple(self._endpoints)
+        return tuple(self._issuers)
 
     @property
     def issuer(self) -> str | None:
         """The `iss` required, or `None` when that check was skipped on purpose."""
-        return self._issuer
+        return self._idp_issuer
 
-    # -- the request path ---------------------------------------------------
+    @property
+    def issuers(self) -> tuple[str, ...]:
+        """The identity provider's `iss` this verifier accepts (none when it accepts any)."""
+        return () if self._idp_issuer is None else (self._idp_issuer,)
 
-    def verify(self, token: str) -> dict[str, Any]:
-        """Verify an `x-amzn-oidc-data` value and return its (payload) claims.
+    # -- what an ALB token does differently on the shared request path ---------
 
-        Raises:
-            InvalidTokenError: (401) the token must not be trusted; the subclass
-                and `reason` say why.
-            JwksUnavailableError: (503) the signing key could not be obtained.
+    def _parse(self, token: str) -> ParsedToken:
+        """`parse_token`'s strict parse, after exact `=` padding is taken off each segment.
+
+        The signature covers the segments as sent, padding included, so the
+        signing input is the token's own first two segments.
         """
-        try:
-            signed = self._parse(token)
-            keys = self._keys
-            key = keys.peek(signed.key_url) or keys.get_key(signed.key_url, signed.kid)
-            return self._finish(signed, key)
-        except CognitoJwtError as exc:
-            if self._on_report is not None:
-                self._report(exc, token)
-            raise
-
-    async def verify_async(self, token: str) -> dict[str, Any]:
-        """Like `verify`, without blocking the event loop on a key fetch."""
-        try:
-            signed = self._parse(token)
-            keys = self._keys
-            key = keys.peek(signed.key_url)
-            if key is None:
-                import asyncio
-
-                key = await asyncio.to_thread(keys.get_key, signed.key_url, signed.kid)
-            return self._finish(signed, key)
-        except CognitoJwtError as exc:
-            if self._on_report is not None:
-                self._report(exc, token)
-            raise
-
-    def _report(self, error: CognitoJwtError, token: str) -> None:
-        """Tell the `on_report` hook about a rejection: the kid and issuer only once checked."""
-        assert self._on_report is not None  # the caller checked
-        try:
-            signed = self._parse(token)
-        except CognitoJwtError:
-            _reports.rejection(self._on_report, error)
-            return
-        iss = signed.parsed.header.raw.get("iss")
-        issuer = self._issuer if self._issuer is not None and iss == self._issuer else None
-        _reports.rejection(self._on_report, error, issuer=issuer, kid=signed.kid)
-
-    def _parse(self, token: str) -> _Signed:
-        if type(token) is not str or len(token) > self._max_token_length:
-            parse_token(token, max_length=self._max_token_length)  # raises, worded as usual
+        max_length = self._max_token_length
+        if type(token) is not str or len(token) > max_length:
+            parse_token(token, max_length=max_length)  # raises, worded as usual
         parts = token.split(".")
         if len(parts) == 3:
             unpadded = ".".join(
@@ -325,7 +276,19 @@ class AlbJwtVerifier:
             )
         else:
             unpadded = token  # parse_token words the error
-        parsed = parse_token(unpadded, max_length=self._max_token_length)
+        parsed = parse_token(unpadded, max_length=max_length)
+        signing_input = token[: len(parts[0]) + 1 + len(parts[1])].encode("ascii")
+        return parsed._replace(signing_input=signing_input)
+
+    def _issuer_for(self, parsed: ParsedToken) -> tuple[_Issuer, str]:
+        """The ALB the header's `signer` names, once the header rules pass; nothing fetched yet."""
+        issuer, kid = self._route(parsed)
+        rules: _AlbRules = issuer.rules  # type: ignore[assignment]  # every issuer here has them
+        rules.check_header(parsed.header.raw, issuer.settings.clock())
+        return issuer, kid
+
+    def _route(self, parsed: ParsedToken) -> tuple[_Issuer, str]:
+        """ES256, a UUID kid, and a configured `signer`: the ALB issuer, and the kid."""
         header = parsed.header
         if header.alg != _ALGORITHM:
             raise UnsupportedAlgorithmError(
@@ -347,82 +310,23 @@ class AlbJwtVerifier:
                 "header signer: expected the ARN of the signing ALB, found none",
                 reason="missing_signer",
             )
-        endpoint = self._endpoints.get(signer) if isinstance(signer, str) else None
-        if endpoint is None:
+        issuer = self._issuers.get(signer) if isinstance(signer, str) else None
+        if issuer is None:
             raise InvalidIssuerError(
-                expected_found("header signer", " or ".join(self._endpoints), signer),
+                expected_found("header signer", " or ".join(self._issuers), signer),
                 reason="invalid_signer",
             )
-        # The signature covers the segments exactly as sent, padding included.
-        signing_input = token[: len(parts[0]) + 1 + len(parts[1])].encode("ascii")
-        return _Signed(parsed, signing_input, kid, f"{endpoint}/{kid}")
+        return issuer, kid
 
-    def _finish(self, signed: _Signed, key: VerificationKey) -> dict[str, Any]:
-        parsed = signed.parsed
-        if not key.verify(_ALGORITHM, signed.signing_input, parsed.signature):
-            raise InvalidSignatureError(
-                f"signature: expected a valid {_ALGORITHM} signature by key {signed.kid!r:.60}, "
-                "found one that does not verify",
-                reason="invalid_signature",
-            )
-        header = parsed.header.raw
-        claims = parsed.claims
+    def _report(self, error: CognitoJwtError, token: str) -> None:
+        """Tell the `on_report` hook about a rejection: the kid and issuer only once checked."""
+        assert self._on_report is not None  # the caller checked
         try:
-            now = self._clock()
-            self._check_header(header, now)
-            # Payload times are the provider's; check the ones present (the
-            # header's exp, already checked, stands in for a missing one).
-            times: dict[str, Any] = {n: claims[n] for n in ("exp", "nbf", "iat") if n in claims}
-            times.setdefault("exp", header["exp"])
-            _claims.check_time(times, now, self._leeway, iat_nbf_leeway=self._iat_nbf_leeway)
-            # The claim types every verifier checks.  The payload is the IdP's
-            # userinfo answer: Cognito's carries `username`, and the names
-            # Cognito defines are typed only where present, as for its tokens.
-            _claim_types.check_claim_types(claims, cognito=True)
-            if self._issuer is not None and "iss" in claims and claims["iss"] != self._issuer:
-                raise InvalidIssuerError(
-                    expected_found("claim iss", self._issuer, claims["iss"]),
-                    reason="invalid_issuer",
-                )
-            if self._custom_check is not None:
-                _apply_custom_check(self._custom_check, dict(header), claims)
-        except CognitoJwtError as exc:
-            if self._include_claims:
-                exc.claims = dict(claims)
-            raise
-        return claims
-
-    def _check_header(self, header: dict[str, Any], now: float) -> None:
-        exp = _claim_types.numeric_date(header, "exp", where="header")
-        if exp is None:
-            raise MissingClaimError(
-                "header exp: expected a NumericDate, found none", reason="missing_exp"
-            )
-        if not exp > now - self._leeway:  # negated: a NaN clock fails closed
-            raise TokenExpiredError(
-                f"header exp: expected after {now - self._leeway:.0f} (now - leeway), "
-                f"found {shown(exp)}",
-                reason="token_expired",
-            )
-        if self._issuer is not None:
-            iss = header.get("iss")
-            if iss is None:
-                raise MissingClaimError(
-                    "header iss: expected the provider's issuer, found none", reason="missing_iss"
-                )
-            if iss != self._issuer:
-                raise InvalidIssuerError(
-                    expected_found("header iss", self._issuer, iss), reason="invalid_issuer"
-                )
-        if self._clients is not None:
-            client = header.get("client")
-            if client is None:
-                raise MissingClaimError(
-                    "header client: expected an app client id, found none",
-                    reason="missing_client",
-                )
-            if not isinstance(client, str) or client not in self._clients:
-                raise InvalidAudienceError(
-                    expected_found("header client", " or ".join(sorted(self._clients)), client),
-                    reason="invalid_client",
-                )
+            parsed = self._parse(token)
+            _, kid = self._route(parsed)
+        except CognitoJwtError:
+            _reports.rejection(self._on_report, error)
+            return
+        wanted = self._idp_issuer
+        issuer = wanted if wanted is not None and parsed.header.raw.get("iss") == wanted else None
+        _reports.rejection(self._on_report, error, issuer=issuer, kid=kid)

@@ -1,29 +1,33 @@
-"""The public keys of Application Load Balancers: one PEM per ``kid``, fetched rarely.
+"""The public keys of Application Load Balancers: one PEM per `kid`, fetched rarely.
 
 An ALB does not publish a JWKS.  Each signing key lives at its own URL,
-``<endpoint>/<kid>``, as a PEM-encoded P-256 public key (see `docs/alb.md` for
-the AWS documentation).  So a cache cannot answer "is this kid one of ours?"
-from a key set it already holds: every kid it has not seen costs a request,
-and a client that sends random UUIDs as kids would turn each of its requests
-into an outbound fetch.  `AlbKeyCache` bounds that, and shares what it learns:
+`<endpoint>/<kid>`, as a PEM-encoded P-256 public key (`docs/alb.md` cites
+AWS).  So every kid a cache has not seen costs a request, and a client that
+sends random UUIDs as kids could turn each request into an outbound fetch.
+`AlbKeyCache` bounds that, and shares what it learns.
+It is a key source like the JWKS cache (`_key_source.KeySource`): `peek(uri,
+kid)` and `get_key(uri, kid)` with `uri` the endpoint, as aws-jwt-verify's
+`AlbJwksCache` expands `uri/kid` inside.
 
-* **Positive cache, bounded.** Up to `max_keys` keys, the oldest fetched
-  evicted first.  A key is refreshed after `max_age` seconds (so that a key
-  AWS withdrew stops verifying), and keeps serving for `stale_if_error` more
-  seconds while a refresh fails or is throttled.
+* **Positive cache, bounded.** Up to `max_keys` keys, the oldest evicted
+  first, each refreshed after `max_age` seconds (a key AWS withdrew stops
+  verifying) and serving `stale_if_error` more while a refresh fails.
 * **Negative cache, bounded.** A kid the endpoint does not know (HTTP 403 or
-  404), or whose key is not a P-256 key, is remembered for `negative_ttl`
-  seconds and answered without a request.
-* **Fetch budget.** At most `fetch_budget` requests per `budget_window`
-  seconds, for all kids together.  Past it, an unknown kid gets a 503
-  (`alb_key_fetch_throttled`) instead of a request: a flood of random kids
-  costs a bounded number of fetches, and keys already cached keep serving.
+  404), or whose key is not P-256, is answered from memory for `negative_ttl`.
+* **A fair fetch budget** (`_fetch_budget.FairBudget`).  At most
+  `fetch_budget` requests per `budget_window` seconds, all kids together, and
+  each free slot goes to the missing kid asked for most: a key real users keep
+  asking for is fetched within one budget window however invented kids are
+  timed.  Past the budget an uncached kid gets a 503
+  (`alb_key_fetch_throttled`) and keys already cached keep serving.
+* **Back-off per key URL** (`_key_source.Backoff`, the JWKS cache's): after a
+  failed fetch, that URL is not asked again for `cooldown` seconds, doubling
+  up to `max_backoff` while it keeps failing; meanwhile its callers get the
+  last failure's reason (or the stale key).
 * **Single flight.** Concurrent callers asking for the same kid share one
   request and its outcome.
-* **Same transport rules as the JWKS fetcher.** The default fetcher is a
-  `RequestsFetcher` (connect, read and total timeouts; no redirects; a size
-  cap, here 8 KiB since a P-256 PEM is under 200 bytes) that accepts any
-  content type, because the body is checked as a PEM instead.
+* **Same transport rules as the JWKS fetcher** (`_fetch.PemFetcher`): timeouts,
+  no redirects, an 8 KiB cap, any content type (the body is checked as a PEM).
 
 Lookups of a cached key take no lock and do no I/O.
 """
@@ -32,23 +36,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cognito_jwt import _reports
-from cognito_jwt._fetch import RequestsFetcher
+from cognito_jwt._fetch import KEY_NOT_FOUND, PemFetcher
+from cognito_jwt._fetch_budget import FairBudget
+from cognito_jwt._jwks import DEFAULT_COOLDOWN, DEFAULT_MAX_BACKOFF
+from cognito_jwt._key_source import Backoff, Flight, count, fetch_body, report_fetch, seconds
 from cognito_jwt._keys import VerificationKey, key_from_pem
 from cognito_jwt.errors import (
-    CognitoJwtError,
     ConfigurationError,
     JwksUnavailableError,
     UnknownKeyError,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    import requests
-
     from cognito_jwt._fetch import Fetcher
 
 __all__ = [
@@ -66,7 +69,7 @@ __all__ = [
 DEFAULT_MAX_KEYS = 64
 #: Seconds a kid the endpoint does not know is answered without asking again.
 DEFAULT_NEGATIVE_TTL = 300.0
-#: Kids remembered as unknown at once; the oldest are forgotten first.
+#: Kids remembered as unknown (or failing) at once; the oldest are forgotten first.
 DEFAULT_MAX_NEGATIVE = 1024
 #: Outbound key requests allowed per `DEFAULT_BUDGET_WINDOW`.
 DEFAULT_FETCH_BUDGET = 10
@@ -76,51 +79,20 @@ DEFAULT_BUDGET_WINDOW = 60.0
 DEFAULT_MAX_AGE = 3600.0
 #: Seconds past `DEFAULT_MAX_AGE` a key keeps serving while its refresh fails.
 DEFAULT_STALE_IF_ERROR = 24 * 3600.0
-#: Largest PEM body accepted.
-DEFAULT_MAX_PEM_BYTES = 8 * 1024
-
-#: The `reason` a fetcher gives to say "the endpoint has no key under this kid".
-KEY_NOT_FOUND = "alb_key_not_found"
 
 _PEM_HEADER = b"-----BEGIN PUBLIC KEY-----"
 _UNKNOWN = frozenset({"unknown_kid", "unusable_key"})
 
-
-class PemFetcher(RequestsFetcher):
-    """`RequestsFetcher` for key endpoints: any content type, 403/404 mean "no such key".
-
-    The ALB endpoint in the commercial partition and the S3 buckets of
-    GovCloud answer a kid they do not hold with 403 or 404; both become the
-    reason `KEY_NOT_FOUND`, which the cache turns into a 401 and remembers.
-    """
-
-    _accept = "*/*"
-
-    def __init__(self, session: requests.Session | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("max_bytes", DEFAULT_MAX_PEM_BYTES)
-        super().__init__(session, **kwargs)
-
-    def _check_response(self, response: requests.Response, uri: str) -> None:
-        status = response.status_code
-        if status in (403, 404):
-            raise JwksUnavailableError(
-                f"key fetch from {uri}: expected HTTP 200, found {status} (no such key)",
-                reason="alb_key_not_found",  # KEY_NOT_FOUND, spelled out for the docs check
-            )
-        if status != 200:
-            raise JwksUnavailableError(
-                f"key fetch from {uri}: expected HTTP 200, found {status}",
-                reason="jwks_http_status",
-            )
+#: A key's place: the endpoint (the issuer's `jwks_uri`) and the kid.
+_Ref = tuple[str, str]
 
 
 def load_alb_key(body: bytes, kid: str) -> VerificationKey:
     """Build the ES256 key of a PEM body, through the key table (`_keys.key_from_pem`).
 
     Raises:
-        ValueError: the body is no PEM public key, or the key is not P-256
-            (another type, another curve, or a curve `cryptography` does not
-            implement at all).
+        ValueError: no PEM public key, or not P-256 (another type or curve, even
+            one `cryptography` does not implement).
     """
     if not isinstance(body, bytes) or not body.lstrip().startswith(_PEM_HEADER):
         raise ValueError("expected a PEM public key")
@@ -138,46 +110,10 @@ class _Cached:
         self.fetched_at = fetched_at
 
 
-class _Flight:
-    """One request in progress, and its outcome for everyone who waited on it."""
-
-    __slots__ = ("done", "error", "key")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.key: VerificationKey | None = None
-        self.error: CognitoJwtError | None = None
-
-    def outcome(self) -> VerificationKey:
-        if self.key is not None:
-            return self.key
-        error = self.error
-        if error is None:  # the leader died of something that is not ours
-            raise JwksUnavailableError(
-                "key fetch: expected a result, found the shared fetch aborted",
-                reason="jwks_fetch_failed",
-            )
-        # A fresh object per waiter: one exception raised in many threads
-        # would collect everyone's tracebacks.
-        raise type(error)(error.message, reason=error.reason)
-
-
-def _seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ConfigurationError(f"{name}: expected seconds >= 0, found {value!r}")
-    return float(value)
-
-
-def _count(name: str, value: object) -> int:
-    if type(value) is not int or value < 1:
-        raise ConfigurationError(f"{name}: expected an int >= 1, found {value!r}")
-    return value
-
-
 class AlbKeyCache:
-    """Thread-safe per-kid key cache with a negative cache and a fetch budget.
+    """Thread-safe per-kid key cache with a negative cache, back-off and a fair fetch budget.
 
-    Keyed by the full key URL, so one cache serves any number of ALBs,
+    Keyed by endpoint and kid, so one cache serves any number of ALBs,
     regions and verifiers.
 
     Args:
@@ -189,12 +125,16 @@ class AlbKeyCache:
         stale_if_error: seconds past `max_age` a key keeps serving while its
             refresh fails or is throttled.
         negative_ttl: seconds an unknown kid is answered from memory.
-        max_negative: unknown kids remembered at once.
+        max_negative: unknown (or failing) kids remembered at once.
         fetch_budget: requests allowed per `budget_window` seconds.
         budget_window: the window of `fetch_budget`.
+        cooldown: seconds a key URL whose fetch failed is not asked again
+            (the first back-off step, doubling while it keeps failing).
+        max_backoff: the longest back-off.
         clock: monotonic seconds; replaceable for tests.
         on_report: `f(report)`, told of each fetch, refresh, failed fetch,
-            throttled fetch (`"backoff"`) and stale serve; see `Report`.
+            withheld fetch (`"backoff"`: budget or back-off) and stale serve;
+            see `Report`.
         on_event: deprecated, the old name of `on_report`; it warns.
     """
 
@@ -209,54 +149,61 @@ class AlbKeyCache:
         max_negative: int = DEFAULT_MAX_NEGATIVE,
         fetch_budget: int = DEFAULT_FETCH_BUDGET,
         budget_window: float = DEFAULT_BUDGET_WINDOW,
+        cooldown: float = DEFAULT_COOLDOWN,
+        max_backoff: float = DEFAULT_MAX_BACKOFF,
         clock: Callable[[], float] = time.monotonic,
         on_report: _reports.ReportHook | None = None,
         on_event: _reports.ReportHook | None = None,
     ) -> None:
-        on_report = _reports.renamed(on_report, on_event)
-        self._on_report = _reports.make_hook(on_report)
+        self._on_report = _reports.make_hook(_reports.renamed(on_report, on_event))
         if fetcher is not None and not callable(getattr(fetcher, "fetch", None)):
             raise ConfigurationError("fetcher: expected an object with a fetch(uri) method")
         if not callable(clock):
             raise ConfigurationError("clock: expected a callable returning monotonic seconds")
         self.fetcher: Fetcher = fetcher if fetcher is not None else PemFetcher()
-        self.max_keys = _count("max_keys", max_keys)
-        self.max_age = _seconds("max_age", max_age)
-        self.stale_if_error = _seconds("stale_if_error", stale_if_error)
-        self.negative_ttl = _seconds("negative_ttl", negative_ttl)
-        self.max_negative = _count("max_negative", max_negative)
-        self.fetch_budget = _count("fetch_budget", fetch_budget)
-        self.budget_window = _seconds("budget_window", budget_window)
+        self.max_keys = count("max_keys", max_keys)
+        self.max_age = seconds("max_age", max_age)
+        self.stale_if_error = seconds("stale_if_error", stale_if_error)
+        self.negative_ttl = seconds("negative_ttl", negative_ttl)
+        self.max_negative = count("max_negative", max_negative)
+        self.fetch_budget = count("fetch_budget", fetch_budget)
+        self.budget_window = seconds("budget_window", budget_window)
+        self.cooldown = seconds("cooldown", cooldown)
+        self.max_backoff = seconds("max_backoff", max_backoff)
         self._clock = clock
-        self._keys: dict[str, _Cached] = {}
-        self._negative: dict[str, tuple[float, UnknownKeyError]] = {}
-        self._fetches: deque[float] = deque()
-        self._flights: dict[str, _Flight] = {}
+        self._keys: dict[_Ref, _Cached] = {}
+        self._negative: dict[_Ref, tuple[float, UnknownKeyError]] = {}
+        self._failing: dict[_Ref, Backoff] = {}
+        self._budget = FairBudget(self.fetch_budget, self.budget_window)
+        self._flights: dict[_Ref, Flight] = {}
         self._lock = threading.Lock()
 
-    # -- public ------------------------------------------------------------
+    # -- the key-source interface --------------------------------------------
 
-    def peek(self, url: str) -> VerificationKey | None:
-        """The fresh cached key at `url`, or `None`.  Never blocks, never fetches."""
-        cached = self._keys.get(url)
+    def peek(self, uri: str, kid: str | None = None) -> VerificationKey | None:
+        """The fresh cached key of `kid` at endpoint `uri`, or `None`; never blocks or fetches."""
+        cached = self._keys.get(_ref(uri, kid))
         if cached is None or not self._clock() < cached.fetched_at + self.max_age:
             return None
         return cached.key
 
-    def get_key(self, url: str, kid: str) -> VerificationKey:
-        """The key at `url` (which ends in `kid`), fetching if the rules allow.
+    def get_key(self, uri: str, kid: str) -> VerificationKey:
+        """The key of `kid` at endpoint `uri` (fetched from `<uri>/<kid>` if the rules allow).
 
         Raises:
             UnknownKeyError: (401) the endpoint has no usable key for `kid`
                 (now, or when last asked within `negative_ttl`).
-            JwksUnavailableError: (503) the key could not be fetched, or the
-                fetch budget is spent, and no usable cached copy exists.
+            JwksUnavailableError: (503) the key could not be fetched, the URL
+                is backing off after a failure, or the fetch budget is spent,
+                and no usable cached copy exists.
         """
+        ref = _ref(uri, kid)
+        uri, kid = ref
         now = self._clock()
-        cached = self._keys.get(url)
+        cached = self._keys.get(ref)
         if cached is not None and now < cached.fetched_at + self.max_age:
             return cached.key
-        negative = self._negative.get(url)
+        negative = self._negative.get(ref)
         if negative is not None and now < negative[0]:
             error = negative[1]
             raise UnknownKeyError(error.message, reason=error.reason)
@@ -265,34 +212,28 @@ class AlbKeyCache:
             if cached is not None and now < cached.fetched_at + self.max_age + self.stale_if_error
             else None
         )
-        with self._lock:
-            flight = self._flights.get(url)
-            leader = flight is None
-            if flight is None:
-                if not self._spend(now):
-                    _reports.notify(
-                        self._on_report,
-                        "backoff",
-                        reason="alb_key_fetch_throttled",
-                        status=503,
-                        kid=kid,
-                        uri=url,
-                    )
-                    if stale is not None:
-                        _reports.notify(self._on_report, "stale", kid=kid, uri=url)
-                        return stale
-                    raise JwksUnavailableError(
-                        f"key for kid {kid!r:.60}: expected a fetch within the budget of "
-                        f"{self.fetch_budget} per {self.budget_window:g} s, found it spent",
-                        reason="alb_key_fetch_throttled",
-                    )
-                flight = self._flights[url] = _Flight()
+        url = f"{uri}/{kid}"
+        flight, leader, refused = self._admit(ref, now)
+        if refused is not None:
+            _reports.notify(
+                self._on_report,
+                "backoff",
+                reason=refused.reason,
+                status=503,
+                kid=kid,
+                uri=url,
+            )
+            if stale is not None:
+                _reports.notify(self._on_report, "stale", kid=kid, uri=url)
+                return stale
+            raise refused
+        assert flight is not None  # the leader made one; a follower found one
         if not leader:
             flight.done.wait()
             return flight.outcome()
         started = time.perf_counter()
         try:
-            flight.key = self._load(url, kid, now)
+            flight.key = self._load(ref, url, now)
         except (UnknownKeyError, JwksUnavailableError) as exc:
             self._fetched(url, kid, started, exc.reason)
             if stale is not None and isinstance(exc, JwksUnavailableError):
@@ -305,15 +246,48 @@ class AlbKeyCache:
             self._fetched(url, kid, started, None, refresh=cached is not None)
         finally:
             with self._lock:
-                del self._flights[url]
+                del self._flights[ref]
             flight.done.set()
         return flight.key
 
+    def hydrate(self, uri: str) -> None:
+        """Nothing to load before a token names a kid: an ALB publishes no key set."""
+
+    def _admit(
+        self, ref: _Ref, now: float
+    ) -> tuple[Flight | None, bool, JwksUnavailableError | None]:
+        """`(flight, leader, refused)`: join a fetch, lead one (out of back-off, with a
+        slot of the fair budget), or be refused."""
+        with self._lock:
+            flight = self._flights.get(ref)
+            if flight is not None:
+                return flight, False, None
+            backoff = self._failing.get(ref)
+            if backoff is not None and backoff.waiting(now):
+                last = backoff.last_error
+                assert last is not None  # waiting() says so
+                return None, False, JwksUnavailableError(last.message, reason=last.reason)
+            if self._budget.request(ref, now):
+                flight = self._flights[ref] = Flight()
+                return flight, True, None
+        return (
+            None,
+            False,
+            JwksUnavailableError(
+                f"key for kid {ref[1]!r:.60}: expected a fetch within the budget of "
+                f"{self.fetch_budget} per {self.budget_window:g} s, found it spent "
+                "(or given to a kid asked for more often)",
+                reason="alb_key_fetch_throttled",
+            ),
+        )
+
     def clear(self) -> None:
-        """Forget every cached and every negatively cached key."""
+        """Forget every cached, unknown and failing key, and the budget's demands."""
         with self._lock:
             self._keys = {}
             self._negative = {}
+            self._failing = {}
+            self._budget.clear()
 
     # -- internals ---------------------------------------------------------
 
@@ -321,59 +295,37 @@ class AlbKeyCache:
         self, url: str, kid: str, started: float, reason: str | None, *, refresh: bool = False
     ) -> None:
         """Report one key fetch to the `on_report` hook (nothing without one)."""
-        if self._on_report is None:
-            return
-        kind: _reports.ReportKind = (
-            "fetch_failed" if reason is not None else "refresh" if refresh else "fetch"
-        )
-        self._on_report(
-            _reports.Report(
-                kind,
-                reason=reason,
-                status=None if reason is None else 401 if reason in _UNKNOWN else 503,
-                kid=kid,
-                uri=url,
-                duration=time.perf_counter() - started,
-                outcome="ok" if reason is None else "failed",
+        if self._on_report is not None:
+            kind: _reports.ReportKind = (
+                "fetch_failed" if reason is not None else "refresh" if refresh else "fetch"
             )
-        )
+            status = None if reason is None else 401 if reason in _UNKNOWN else 503
+            report_fetch(
+                self._on_report, kind, url, started=started, reason=reason, status=status, kid=kid
+            )
 
-    def _spend(self, now: float) -> bool:
-        """Take one request from the budget, if any is left (call under `_lock`)."""
-        fetches = self._fetches
-        while fetches and not now - fetches[0] < self.budget_window:
-            fetches.popleft()
-        if len(fetches) >= self.fetch_budget:
-            return False
-        fetches.append(now)
-        return True
-
-    def _load(self, url: str, kid: str, now: float) -> VerificationKey:
+    def _load(self, ref: _Ref, url: str, now: float) -> VerificationKey:
+        kid = ref[1]
         try:
-            body = self.fetcher.fetch(url)
+            body = fetch_body(self.fetcher, url)
         except JwksUnavailableError as exc:
             if exc.reason != KEY_NOT_FOUND:
-                raise
+                raise self._failed(ref, exc, now) from exc.__cause__
             raise self._remember_unknown(
-                url,
+                ref,
                 now,
                 UnknownKeyError(
                     f"kid {kid!r:.60}: expected a key published at {url}, found none",
                     reason="unknown_kid",
                 ),
             ) from None
-        except Exception as exc:  # a user-supplied fetcher broke its contract
-            raise JwksUnavailableError(
-                f"key fetch from {url}: fetcher raised {type(exc).__name__}",
-                reason="jwks_fetch_failed",
-            ) from exc
         try:
             key = load_alb_key(body, kid)
         except (ValueError, TypeError) as exc:
             if isinstance(body, bytes) and body.lstrip().startswith(_PEM_HEADER):
                 # A well-formed answer naming a key we must not use: remember it.
                 raise self._remember_unknown(
-                    url,
+                    ref,
                     now,
                     UnknownKeyError(
                         f"kid {kid!r:.60}: expected a usable key, found one at {url} that "
@@ -381,31 +333,68 @@ class AlbKeyCache:
                         reason="unusable_key",
                     ),
                 ) from None
-            raise JwksUnavailableError(
-                f"key fetch from {url}: expected a PEM public key, found another body",
-                reason="alb_key_invalid",
+            raise self._failed(
+                ref,
+                JwksUnavailableError(
+                    f"key fetch from {url}: expected a PEM public key, found another body",
+                    reason="alb_key_invalid",
+                ),
+                now,
             ) from None
         with self._lock:
             keys = dict(self._keys)
-            keys.pop(url, None)
+            keys.pop(ref, None)
             while len(keys) >= self.max_keys:
                 del keys[next(iter(keys))]
-            keys[url] = _Cached(key, now)
+            keys[ref] = _Cached(key, now)
             self._keys = keys  # copy-on-write: readers never see a dict mid-change
-            if url in self._negative:
-                self._negative = {u: v for u, v in self._negative.items() if u != url}
+            self._forget(ref)
         return key
 
-    def _remember_unknown(self, url: str, now: float, error: UnknownKeyError) -> UnknownKeyError:
-        """Remember `error` for `url` and return a copy to raise (the stored one stays clean)."""
+    def _forget(self, ref: _Ref) -> None:
+        """Drop `ref`'s unknown and failing marks (call under `_lock`)."""
+        if ref in self._negative:
+            self._negative = {r: v for r, v in self._negative.items() if r != ref}
+        self._failing.pop(ref, None)
+
+    def _failed(self, ref: _Ref, error: JwksUnavailableError, now: float) -> JwksUnavailableError:
+        """Record a failed fetch of `ref` (its back-off) and return `error` to raise."""
+        with self._lock:
+            backoff = self._failing.get(ref)
+            if backoff is None:
+                while len(self._failing) >= self.max_negative:
+                    del self._failing[next(iter(self._failing))]
+                backoff = self._failing[ref] = Backoff(self.cooldown, self.max_backoff)
+            backoff.failed(error, now)
+        return error
+
+    def _remember_unknown(self, ref: _Ref, now: float, error: UnknownKeyError) -> UnknownKeyError:
+        """Remember `error` for `ref` and return a copy to raise (the stored one stays clean)."""
         with self._lock:
             negative = self._negative
             if len(negative) >= self.max_negative:
-                negative = {u: v for u, v in negative.items() if now < v[0]}
+                negative = {r: v for r, v in negative.items() if now < v[0]}
                 while len(negative) >= self.max_negative:
                     del negative[next(iter(negative))]
             else:
                 negative = dict(negative)
-            negative[url] = (now + self.negative_ttl, error)
+            negative[ref] = (now + self.negative_ttl, error)
             self._negative = negative
+            self._failing.pop(ref, None)
         return UnknownKeyError(error.message, reason=error.reason)
+
+
+def _ref(uri: str, kid: str | None) -> _Ref:
+    """`(endpoint, kid)`; the 0.x calls `peek(url)` and `get_key(url, kid)` still work, warned."""
+    if kid is not None and not uri.endswith("/" + kid):
+        return uri, kid
+    import warnings
+
+    warnings.warn(
+        "AlbKeyCache: pass the endpoint and the kid (peek(uri, kid), get_key(uri, kid)), "
+        "not the key URL",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    endpoint, _, last = uri.rpartition("/")
+    return endpoint, kid if kid is not None else last

@@ -86,11 +86,15 @@ def check_time(
     now: float,
     leeway: float,
     iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
+    *,
+    require_exp: bool = True,
 ) -> None:
     """`exp` required and in the future; `nbf` and `iat` not in the future.
 
     `exp` is required even though RFC 7519 makes it optional: a token that
-    never expires cannot be contained after it leaks.
+    never expires cannot be contained after it leaks.  The one exception is
+    `require_exp=False`, for an ALB token's payload: its header carries the
+    `exp` the ALB signed, required before its key was even fetched.
 
     The two sides are tolerant on purpose by different amounts.  `exp` gets
     `leeway` only (0 by default): accepting a token after its `exp` grants
@@ -110,11 +114,12 @@ def check_time(
     ahead = max(leeway, iat_nbf_leeway)
     exp = numeric_date(claims, "exp")
     if exp is None:
-        raise MissingClaimError(
-            "claim exp: expected a NumericDate, found none", reason="missing_exp"
-        )
+        if require_exp:
+            raise MissingClaimError(
+                "claim exp: expected a NumericDate, found none", reason="missing_exp"
+            )
     # Written so that a NaN clock fails closed (every comparison with NaN is False).
-    if not exp > now - leeway:
+    elif not exp > now - leeway:
         raise TokenExpiredError(
             f"claim exp: expected after {now - leeway:.0f} (now - leeway), found {shown(exp)}",
             reason="token_expired",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError
 
@@ -22,9 +22,12 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PEM_BYTES",
     "DEFAULT_READ_TIMEOUT",
     "DEFAULT_TOTAL_TIMEOUT",
+    "KEY_NOT_FOUND",
     "Fetcher",
+    "PemFetcher",
     "RequestsFetcher",
     "check_jwks_uri",
 ]
@@ -39,6 +42,11 @@ DEFAULT_TOTAL_TIMEOUT = 5.0
 #: Largest JWKS body accepted.  A Cognito JWKS is ~1 KB; 64 KB leaves room for
 #: issuers that publish many keys and certificate chains.
 DEFAULT_MAX_BYTES = 64 * 1024
+
+#: Largest PEM body accepted from an ALB key endpoint (a P-256 PEM is under 200 bytes).
+DEFAULT_MAX_PEM_BYTES = 8 * 1024
+#: The `reason` a fetcher gives to say "the endpoint has no key under this kid".
+KEY_NOT_FOUND = "alb_key_not_found"
 
 _JSON_TYPES = ("application/json", "application/jwk-set+json")
 
@@ -282,3 +290,31 @@ class RequestsFetcher:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+class PemFetcher(RequestsFetcher):
+    """`RequestsFetcher` for key endpoints: any content type, 403/404 mean "no such key".
+
+    The ALB endpoint in the commercial partition and the S3 buckets of
+    GovCloud answer a kid they do not hold with 403 or 404; both become the
+    reason `KEY_NOT_FOUND`, which the cache turns into a 401 and remembers.
+    """
+
+    _accept = "*/*"
+
+    def __init__(self, session: requests.Session | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("max_bytes", DEFAULT_MAX_PEM_BYTES)
+        super().__init__(session, **kwargs)
+
+    def _check_response(self, response: requests.Response, uri: str) -> None:
+        status = response.status_code
+        if status in (403, 404):
+            raise JwksUnavailableError(
+                f"key fetch from {uri}: expected HTTP 200, found {status} (no such key)",
+                reason="alb_key_not_found",  # KEY_NOT_FOUND, spelled out for the docs check
+            )
+        if status != 200:
+            raise JwksUnavailableError(
+                f"key fetch from {uri}: expected HTTP 200, found {status}",
+                reason="jwks_http_status",
+            )

@@ -101,9 +101,22 @@ class _Issuer(_Immutable):
     whether its verifier remembers verified tokens (`cache_size > 0`);
     `step_up` is its step-up demand (`acr`, `auth_time`), checked after the
     rules and, since its age rule depends on now, on every token-cache hit.
+    `require_exp` is `False` only for an ALB, whose header carries the `exp`
+    (checked with the header rules, before any key fetch), so its payload may
+    lack one; such an issuer is never cacheable (the token cache's time rule
+    needs the payload's `exp`).
     """
 
-    __slots__ = ("cacheable", "iss", "jwks_uri", "primary", "rules", "settings", "step_up")
+    __slots__ = (
+        "cacheable",
+        "iss",
+        "jwks_uri",
+        "primary",
+        "require_exp",
+        "rules",
+        "settings",
+        "step_up",
+    )
 
     iss: str
     jwks_uri: str
@@ -112,6 +125,7 @@ class _Issuer(_Immutable):
     primary: bool
     cacheable: bool
     step_up: StepUp | None
+    require_exp: bool
 
     def __init__(
         self,
@@ -123,6 +137,7 @@ class _Issuer(_Immutable):
         primary: bool,
         cacheable: bool,
         step_up: StepUp | None,
+        require_exp: bool = True,
     ) -> None:
         self._fill(locals())
 
@@ -154,7 +169,13 @@ class _Issuer(_Immutable):
         settings = self.settings
         try:
             now = settings.clock()
-            _claims.check_time(claims, now, settings.leeway, iat_nbf_leeway=settings.iat_nbf_leeway)
+            _claims.check_time(
+                claims,
+                now,
+                settings.leeway,
+                iat_nbf_leeway=settings.iat_nbf_leeway,
+                require_exp=self.require_exp,
+            )
             self.rules.check(claims)
             step_up = self.step_up
             if step_up is not None:

@@ -18,7 +18,8 @@ from typing import Any, NamedTuple, NoReturn
 
 from cognito_jwt import _reports
 from cognito_jwt._fetch import Fetcher, RequestsFetcher
-from cognito_jwt._jwks import DEFAULT_JWKS_CACHE, JwksCache, KeySource, StaticKeySource
+from cognito_jwt._jwks import DEFAULT_JWKS_CACHE, JwksCache
+from cognito_jwt._key_source import KeySource, StaticKeySource
 from cognito_jwt._keys import SUPPORTED_ALGORITHMS
 from cognito_jwt.errors import ConfigurationError
 

@@ -28,21 +28,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cognito_jwt._signature import Verify, ec_verifier, okp_verifier, rsa_verifier
+from cognito_jwt._signature import VerificationKey, Verify, ec_verifier, okp_verifier, rsa_verifier
 from cognito_jwt._token import b64url_decode
 from cognito_jwt.errors import JwksUnavailableError, MalformedTokenError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-
-    PublicKey = (
-        rsa.RSAPublicKey
-        | ec.EllipticCurvePublicKey
-        | ed25519.Ed25519PublicKey
-        | ed448.Ed448PublicKey
-    )
+    from cognito_jwt._signature import PublicKey
 
 __all__ = [
     "MIN_RSA_BITS",
@@ -105,60 +98,6 @@ _SMALL_ORDER_Y = {
 _ENCRYPTION_OPS = frozenset(
     {"encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits"}
 )
-
-
-class VerificationKey:
-    """One usable public key from a JWKS, with its verifiers prepared per algorithm.
-
-    Immutable, and compared by identity on purpose: two keys are "the same"
-    only if they are the same object, which lets caches notice that a JWKS was
-    reloaded.  (A plain slotted class rather than a dataclass: importing
-    `dataclasses` costs a cold start ~5 ms.)
-    """
-
-    __slots__ = ("_verifiers", "alg", "algorithms", "kid", "kty", "public_key")
-
-    kid: str
-    kty: str
-    alg: str | None
-    algorithms: frozenset[str]
-    public_key: PublicKey
-    _verifiers: dict[str, Verify]
-
-    def __init__(
-        self,
-        kid: str,
-        kty: str,
-        alg: str | None,
-        algorithms: frozenset[str],
-        public_key: PublicKey,
-        *,
-        verifiers: dict[str, Verify],
-    ) -> None:
-        init = object.__setattr__
-        init(self, "kid", kid)
-        init(self, "kty", kty)
-        init(self, "alg", alg)
-        init(self, "algorithms", algorithms)
-        init(self, "public_key", public_key)
-        init(self, "_verifiers", verifiers)
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"VerificationKey is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"VerificationKey is immutable: cannot delete {name!r}")
-
-    def __repr__(self) -> str:
-        return (
-            f"VerificationKey(kid={self.kid!r}, kty={self.kty!r}, alg={self.alg!r}, "
-            f"algorithms={sorted(self.algorithms)!r})"
-        )
-
-    def verify(self, alg: str, data: bytes, signature: bytes) -> bool:
-        """True if `signature` over `data` verifies with this key under `alg`."""
-        verifier = self._verifiers.get(alg)
-        return verifier is not None and verifier(signature, data)
 
 
 # -- the key types ------------------------------------------------------------------------------

@@ -55,7 +55,11 @@ class MultiIssuerVerifier(_VerifierBase):
             raise ConfigurationError("verifiers: expected at least one verifier, found none")
         issuers: dict[str, _Issuer] = {}
         for verifier in verifiers:
-            if not isinstance(verifier, _VerifierBase) or isinstance(verifier, MultiIssuerVerifier):
+            if (
+                not isinstance(verifier, _VerifierBase)
+                or isinstance(verifier, MultiIssuerVerifier)
+                or not verifier._routed_by_iss  # an ALB's tokens are routed by `signer`
+            ):
                 raise ConfigurationError(
                     f"verifiers: expected CognitoJwtVerifier or JwtVerifier, "
                     f"found {type(verifier).__name__}"

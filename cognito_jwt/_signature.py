@@ -1,5 +1,8 @@
 """JWS signature checks: one prepared `verify(signature, data)` per key and algorithm.
 
+`VerificationKey` is a public key with those checks, one per algorithm it
+may serve; `_keys.py` builds it from a JWK or a PEM.
+
 Each factory binds a public key to one algorithm once, when a key set is
 loaded; a token then costs one dictionary read and the `cryptography` call.
 The checks a JWS signature needs beyond the maths are here too: the exact
@@ -13,13 +16,20 @@ module (see `_keys`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:  # pragma: no cover
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-__all__ = ["Verify", "ec_verifier", "okp_verifier", "rsa_verifier"]
+    PublicKey = (
+        rsa.RSAPublicKey
+        | ec.EllipticCurvePublicKey
+        | ed25519.Ed25519PublicKey
+        | ed448.Ed448PublicKey
+    )
+
+__all__ = ["VerificationKey", "Verify", "ec_verifier", "okp_verifier", "rsa_verifier"]
 
 #: `verify(signature, data) -> bool`: a key bound to one algorithm.
 Verify = Callable[[bytes, bytes], bool]
@@ -102,3 +112,57 @@ def okp_verifier(key: ed25519.Ed25519PublicKey | ed448.Ed448PublicKey, size: int
         return True
 
     return verify
+
+
+class VerificationKey:
+    """One usable public key from a JWKS, with its verifiers prepared per algorithm.
+
+    Immutable, and compared by identity on purpose: two keys are "the same"
+    only if they are the same object, which lets caches notice that a JWKS was
+    reloaded.  (A plain slotted class rather than a dataclass: importing
+    `dataclasses` costs a cold start ~5 ms.)
+    """
+
+    __slots__ = ("_verifiers", "alg", "algorithms", "kid", "kty", "public_key")
+
+    kid: str
+    kty: str
+    alg: str | None
+    algorithms: frozenset[str]
+    public_key: PublicKey
+    _verifiers: dict[str, Verify]
+
+    def __init__(
+        self,
+        kid: str,
+        kty: str,
+        alg: str | None,
+        algorithms: frozenset[str],
+        public_key: PublicKey,
+        *,
+        verifiers: dict[str, Verify],
+    ) -> None:
+        init = object.__setattr__
+        init(self, "kid", kid)
+        init(self, "kty", kty)
+        init(self, "alg", alg)
+        init(self, "algorithms", algorithms)
+        init(self, "public_key", public_key)
+        init(self, "_verifiers", verifiers)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"VerificationKey is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"VerificationKey is immutable: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return (
+            f"VerificationKey(kid={self.kid!r}, kty={self.kty!r}, alg={self.alg!r}, "
+            f"algorithms={sorted(self.algorithms)!r})"
+        )
+
+    def verify(self, alg: str, data: bytes, signature: bytes) -> bool:
+        """True if `signature` over `data` verifies with this key under `alg`."""
+        verifier = self._verifiers.get(alg)
+        return verifier is not None and verifier(signature, data)

@@ -36,7 +36,8 @@ from cognito_jwt._discovery import (
 from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import _AudienceRules, _Issuer, _new_issuer
 from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _settings, _string_set
-from cognito_jwt._jwks import JwksCache, KeySource, hydrate_first
+from cognito_jwt._jwks import JwksCache
+from cognito_jwt._key_source import KeySource, hydrate_first
 from cognito_jwt._step_up import step_up_rule
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE, TokenCache
@@ -57,7 +58,17 @@ _MAX_HEADER_CACHE = 64
 
 
 class _VerifierBase:
-    """What every verifier is: a map of configured issuers, and the request path over it."""
+    """What every verifier is: a map of configured issuers, and the request path over it.
+
+    A verifier kind differs only in its issuers' rules and in three steps it
+    may replace: `_parse` (the token's form), `_issuer_for` (which configured
+    issuer a parsed token belongs to, and the rules that run before any key
+    is fetched) and `_report` (what a rejection tells the hook).
+    """
+
+    #: Whether the token's `iss` picks the issuer, so that `MultiIssuerVerifier`
+    #: can merge this verifier's issuers with others' (an ALB routes by `signer`).
+    _routed_by_iss = True
 
     #: The request headers that may carry this verifier's token, in order (read
     #: by `cognito_jwt.http`): RFC 6750's `Authorization`, then the access token

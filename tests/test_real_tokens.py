@@ -26,7 +26,7 @@ from cognito_jwt import (
     TokenExpiredError,
     TokenNotYetValidError,
 )
-from cognito_jwt._jwks import StaticKeySource
+from cognito_jwt._key_source import StaticKeySource
 from cognito_jwt.testing import b64url
 
 

@@ -666,8 +666,8 @@ def test_empty_arn_list_is_a_configuration_error() -> None:
 # -- the key cache: negative cache, budget, single flight, bounds ----------------------
 
 
-def url(kid: str) -> str:
-    return f"https://keys.example/{kid}"
+#: The key endpoint the cache's key source is asked about (keys at `<endpoint>/<kid>`).
+ENDPOINT = "https://keys.example"
 
 
 def test_negative_entry_expires_after_its_ttl() -> None:
@@ -677,11 +677,11 @@ def test_negative_entry_expires_after_its_ttl() -> None:
     kid = str(uuid.uuid4())
     for _ in range(3):
         with pytest.raises(UnknownKeyError):
-            cache.get_key(url(kid), kid)
+            cache.get_key(ENDPOINT, kid)
     assert len(fetcher.urls) == 1
     ticks.advance(31)
     with pytest.raises(UnknownKeyError):
-        cache.get_key(url(kid), kid)
+        cache.get_key(ENDPOINT, kid)
     assert len(fetcher.urls) == 2
 
 
@@ -693,7 +693,7 @@ def test_random_kid_flood_spends_only_the_fetch_budget() -> None:
     for _ in range(50):
         kid = str(uuid.uuid4())
         with pytest.raises(CognitoJwtError) as info:
-            cache.get_key(url(kid), kid)
+            cache.get_key(ENDPOINT, kid)
         reasons.append(info.value.reason)
     assert len(fetcher.urls) == 3
     assert reasons[:3] == ["unknown_kid"] * 3
@@ -701,7 +701,7 @@ def test_random_kid_flood_spends_only_the_fetch_budget() -> None:
     ticks.advance(61)
     kid = str(uuid.uuid4())
     with pytest.raises(UnknownKeyError):
-        cache.get_key(url(kid), kid)
+        cache.get_key(ENDPOINT, kid)
     assert len(fetcher.urls) == 4
 
 
@@ -742,7 +742,7 @@ def test_concurrent_callers_share_one_fetch(alb: FakeAlb) -> None:
     results: list[object] = []
 
     def worker() -> None:
-        results.append(cache.get_key(url(alb.kid), alb.kid))
+        results.append(cache.get_key(ENDPOINT, alb.kid))
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for thread in threads:
@@ -771,7 +771,7 @@ def test_waiters_of_a_failed_fetch_get_their_own_error(alb: FakeAlb) -> None:
 
     def worker() -> None:
         try:
-            cache.get_key(url(alb.kid), alb.kid)
+            cache.get_key(ENDPOINT, alb.kid)
         except JwksUnavailableError as exc:
             errors.append(exc)
 
@@ -792,14 +792,14 @@ def test_stale_key_serves_while_the_refresh_fails(alb: FakeAlb) -> None:
     fetcher = CannedFetcher(pem)
     ticks = ManualClock()
     cache = AlbKeyCache(fetcher, max_age=100, stale_if_error=50, clock=ticks)
-    key = cache.get_key(url(alb.kid), alb.kid)
+    key = cache.get_key(ENDPOINT, alb.kid)
     fetcher.answer = JwksUnavailableError("down", reason="jwks_http_status")
     ticks.advance(120)
-    assert cache.peek(url(alb.kid)) is None
-    assert cache.get_key(url(alb.kid), alb.kid) is key
+    assert cache.peek(ENDPOINT, alb.kid) is None
+    assert cache.get_key(ENDPOINT, alb.kid) is key
     ticks.advance(40)
     with pytest.raises(JwksUnavailableError):
-        cache.get_key(url(alb.kid), alb.kid)
+        cache.get_key(ENDPOINT, alb.kid)
 
 
 def test_key_cache_holds_at_most_max_keys() -> None:
@@ -814,8 +814,8 @@ def test_key_cache_holds_at_most_max_keys() -> None:
 
     cache = AlbKeyCache(ByKid(), max_keys=2)
     for a in albs:
-        cache.get_key(url(a.kid), a.kid)
-    held = [a.kid for a in albs if cache.peek(url(a.kid)) is not None]
+        cache.get_key(ENDPOINT, a.kid)
+    held = [a.kid for a in albs if cache.peek(ENDPOINT, a.kid) is not None]
     assert held == [albs[2].kid, albs[3].kid]
 
 
@@ -824,7 +824,7 @@ def test_negative_cache_holds_at_most_max_negative() -> None:
     for _ in range(20):
         kid = str(uuid.uuid4())
         with pytest.raises(UnknownKeyError):
-            cache.get_key(url(kid), kid)
+            cache.get_key(ENDPOINT, kid)
     assert len(cache._negative) <= 5
 
 
@@ -851,10 +851,10 @@ def test_stale_key_serves_while_the_budget_is_spent(alb: FakeAlb) -> None:
     fetcher = CannedFetcher(pem)
     ticks = ManualClock()
     cache = AlbKeyCache(fetcher, max_age=100, fetch_budget=1, budget_window=1000, clock=ticks)
-    key = cache.get_key(url(alb.kid), alb.kid)
-    assert cache.get_key(url(alb.kid), alb.kid) is key  # fresh: no fetch
+    key = cache.get_key(ENDPOINT, alb.kid)
+    assert cache.get_key(ENDPOINT, alb.kid) is key  # fresh: no fetch
     ticks.advance(150)
-    assert cache.get_key(url(alb.kid), alb.kid) is key  # stale, and no budget left to refresh
+    assert cache.get_key(ENDPOINT, alb.kid) is key  # stale, and no budget left to refresh
     assert len(fetcher.urls) == 1
 
 
@@ -865,13 +865,13 @@ def test_kid_published_after_it_was_unknown_is_found_once_the_ttl_passes(alb: Fa
     ticks = ManualClock()
     cache = AlbKeyCache(fetcher, negative_ttl=60, clock=ticks)
     with pytest.raises(UnknownKeyError):
-        cache.get_key(url(alb.kid), alb.kid)
+        cache.get_key(ENDPOINT, alb.kid)
     fetcher.answer = pem
     with pytest.raises(UnknownKeyError):
-        cache.get_key(url(alb.kid), alb.kid)  # still remembered as unknown
+        cache.get_key(ENDPOINT, alb.kid)  # still remembered as unknown
     ticks.advance(61)
-    assert cache.get_key(url(alb.kid), alb.kid).kid == alb.kid
-    assert url(alb.kid) not in cache._negative
+    assert cache.get_key(ENDPOINT, alb.kid).kid == alb.kid
+    assert (ENDPOINT, alb.kid) not in cache._negative
     assert len(fetcher.urls) == 2
 
 
@@ -880,10 +880,10 @@ def test_clear_forgets_keys_and_unknown_kids(alb: FakeAlb) -> None:
     assert pem is not None
     fetcher = CannedFetcher(pem)
     cache = AlbKeyCache(fetcher)
-    cache.get_key(url(alb.kid), alb.kid)
+    cache.get_key(ENDPOINT, alb.kid)
     cache.clear()
-    assert cache.peek(url(alb.kid)) is None
-    cache.get_key(url(alb.kid), alb.kid)
+    assert cache.peek(ENDPOINT, alb.kid) is None
+    cache.get_key(ENDPOINT, alb.kid)
     assert len(fetcher.urls) == 2
 
 

@@ -8,15 +8,18 @@ the generic and the ALB verifier and expects one answer.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from fixed_time import NOW, clock
 
 from cognito_jwt import (
+    AlbKeyCache,
     CognitoJwtError,
     InvalidAudienceError,
     InvalidClaimError,
+    InvalidIssuerError,
     JwtVerifier,
     TokenExpiredError,
     UnknownKeyError,
@@ -147,6 +150,44 @@ def test_one_malformed_claim_gets_one_answer_from_every_verifier_kind(
             verifier.verify(mint(**claims))
         answers[kind] = (type(info.value), info.value.reason)
     assert answers == dict.fromkeys(answers, (error, reason))
+
+
+# -- the header rules run before any key fetch ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "error", "reason"),
+    [
+        ({"client": "another-client"}, InvalidAudienceError, "invalid_client"),
+        ({"iss": "https://evil.example.com"}, InvalidIssuerError, "invalid_issuer"),
+        ({"exp": NOW - 1}, TokenExpiredError, "token_expired"),
+        ({"exp": "soon"}, InvalidClaimError, "invalid_claim_type"),
+    ],
+    ids=["client", "iss", "expired", "exp type"],
+)
+def test_a_header_the_rules_refuse_spends_no_fetch_and_no_budget(
+    alb: FakeAlb, header: dict[str, Any], error: type[CognitoJwtError], reason: str
+) -> None:
+    """A random kid under a header for another client, issuer or time costs no
+    request, however many arrive: the budget stays for real keys."""
+    requested: list[str] = []
+
+    def pem_for(kid: str) -> bytes | None:
+        requested.append(kid)
+        return alb.pem(kid)
+
+    server = AlbKeyServer(pem_for)
+    try:
+        cache = AlbKeyCache(fetch_budget=1)
+        verifier = alb.verifier(server, key_cache=cache, clock=clock)
+        for _ in range(5):
+            random_kid = {**header, "kid": str(uuid.uuid4())}
+            expect(verifier, alb.token(now=NOW, header_overrides=random_kid), error, reason)
+        assert requested == []
+        assert verifier.verify(alb.token(now=NOW))  # the one fetch the budget allows
+        assert requested == [alb.kid]
+    finally:
+        server.close()
 
 
 # -- a PEM the library cannot use is refused as ours, and remembered -------------------------

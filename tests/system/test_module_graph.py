@@ -26,6 +26,8 @@ CORE_LAYERS = [
     "cognito_jwt._signature",
     "cognito_jwt._keys",
     "cognito_jwt._fetch",
+    "cognito_jwt._key_source",
+    "cognito_jwt._fetch_budget",
     "cognito_jwt._jwks",
     "cognito_jwt._discovery",
     "cognito_jwt._claim_types",
@@ -39,6 +41,7 @@ CORE_LAYERS = [
     "cognito_jwt._cognito",
     "cognito_jwt._multi_issuer",
     "cognito_jwt._alb_keys",
+    "cognito_jwt._alb_rules",
     "cognito_jwt._alb",
 ]
 
@@ -129,7 +132,7 @@ def test_the_graph_is_read_from_the_real_modules() -> None:
     assert "cognito_jwt._partitions" in GRAPH["cognito_jwt._cognito"]
     assert "cognito_jwt._reports" in GRAPH["cognito_jwt._jwks"]
     assert "cognito_jwt._issuer" in GRAPH["cognito_jwt._alb"]  # the shared settings
-    assert "cognito_jwt._verifier" not in GRAPH["cognito_jwt._alb"]
+    assert "cognito_jwt._verifier" in GRAPH["cognito_jwt._alb"]  # the shared request path
 
 
 def test_the_verifier_kinds_build_upwards_and_no_lower_one_names_a_higher() -> None:
