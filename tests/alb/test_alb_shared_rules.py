@@ -15,16 +15,20 @@ import pytest
 from fixed_time import NOW, clock
 
 from cognito_jwt import (
+    AlbJwtVerifier,
     AlbKeyCache,
     CognitoJwtError,
+    ConfigurationError,
     InvalidAudienceError,
     InvalidClaimError,
     InvalidIssuerError,
+    JwksUnavailableError,
     JwtVerifier,
+    MultiIssuerVerifier,
     TokenExpiredError,
     UnknownKeyError,
 )
-from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
+from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool, ManualClock
 
 #: secp112r1, a curve `cryptography` (OpenSSL 3) does not implement
 #: (`openssl ecparam -name secp112r1 -genkey -noout | openssl ec -pubout`).
@@ -33,6 +37,10 @@ MDIwEAYHKoZIzj0CAQYFK4EEAAYDHgAEw8mrfiU26ngzN/sGwaGdejRB+P+ocWb4
 sGURaA==
 -----END PUBLIC KEY-----
 """
+
+
+#: A key endpoint, as a verifier's issuer names it (keys at `<endpoint>/<kid>`).
+ENDPOINT = "https://keys.example"
 
 
 def expect(verifier: Any, token: str, error: type[CognitoJwtError], reason: str) -> None:
@@ -209,3 +217,102 @@ def test_pem_on_an_unsupported_curve_is_an_unusable_key_fetched_once(alb: FakeAl
         assert requested == [alb.kid]
     finally:
         server.close()
+
+
+# -- the key cache as a key source: the shared interface and back-off -----------------------
+
+
+class FailingFetcher:
+    """A key endpoint that answers 500 until told otherwise; counts its requests."""
+
+    def __init__(self, alb: FakeAlb) -> None:
+        self.alb = alb
+        self.failing = True
+        self.urls: list[str] = []
+
+    def fetch(self, uri: str) -> bytes:
+        self.urls.append(uri)
+        if self.failing:
+            raise JwksUnavailableError("HTTP 500", reason="jwks_http_status")
+        pem = self.alb.pem(uri.rsplit("/", 1)[1])
+        assert pem is not None
+        return pem
+
+
+def test_a_failed_key_fetch_backs_off_as_the_jwks_cache_does(alb: FakeAlb) -> None:
+    """The JWKS cache's back-off object, per key URL: no refetch within `cooldown`,
+    callers meanwhile get the failure's reason; then the doubled step."""
+    fetcher = FailingFetcher(alb)
+    ticks = ManualClock()
+    cache = AlbKeyCache(fetcher, cooldown=10, max_backoff=300, clock=ticks)
+    for _ in range(3):
+        with pytest.raises(JwksUnavailableError) as info:
+            cache.get_key(ENDPOINT, alb.kid)
+        assert info.value.reason == "jwks_http_status"
+    assert len(fetcher.urls) == 1
+    ticks.advance(10)
+    with pytest.raises(JwksUnavailableError):
+        cache.get_key(ENDPOINT, alb.kid)  # fails again: the next step is 20 s
+    ticks.advance(19)
+    fetcher.failing = False
+    with pytest.raises(JwksUnavailableError):
+        cache.get_key(ENDPOINT, alb.kid)
+    ticks.advance(1)
+    assert cache.get_key(ENDPOINT, alb.kid).kid == alb.kid
+    assert fetcher.urls == [f"{ENDPOINT}/{alb.kid}"] * 3
+
+
+def test_the_key_cache_answers_the_key_source_interface(alb: FakeAlb) -> None:
+    pem = alb.pem(alb.kid)
+    assert pem is not None
+    cache = AlbKeyCache(FailingFetcher(alb), clock=ManualClock())
+    cache.fetcher.failing = False  # type: ignore[attr-defined]
+    assert cache.peek(ENDPOINT, alb.kid) is None
+    cache.hydrate(ENDPOINT)  # an ALB publishes no key set: nothing to load, no fetch
+    key = cache.get_key(ENDPOINT, alb.kid)
+    assert cache.peek(ENDPOINT, alb.kid) is key
+
+
+def test_the_old_key_url_calls_still_work_with_a_warning(alb: FakeAlb) -> None:
+    cache = AlbKeyCache(FailingFetcher(alb), clock=ManualClock())
+    cache.fetcher.failing = False  # type: ignore[attr-defined]
+    with pytest.warns(DeprecationWarning, match="endpoint and the kid"):
+        key = cache.get_key(f"{ENDPOINT}/{alb.kid}", alb.kid)
+    with pytest.warns(DeprecationWarning, match="endpoint and the kid"):
+        assert cache.peek(f"{ENDPOINT}/{alb.kid}") is key
+    assert cache.peek(ENDPOINT, alb.kid) is key
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"cooldown": -1}, {"cooldown": True}, {"max_backoff": float("nan")}]
+)
+def test_invalid_back_off_settings_are_configuration_errors(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        AlbKeyCache(**kwargs)
+
+
+# -- wiring slips around the shared path fail closed ------------------------------------------
+
+
+def test_an_alb_verifier_cannot_join_a_multi_issuer_verifier(
+    pool: FakeCognitoPool, alb: FakeAlb, alb_key_server: AlbKeyServer
+) -> None:
+    """Its issuers are routed by the header's `signer`, not the payload's `iss`."""
+    with pytest.raises(ConfigurationError, match="expected CognitoJwtVerifier or JwtVerifier"):
+        # A type checker refuses it as well; untyped code gets the ConfigurationError.
+        MultiIssuerVerifier([pool.verifier("id"), alb.verifier(alb_key_server)])  # type: ignore[list-item]
+
+
+def test_hydrate_on_an_alb_verifier_fetches_nothing(alb: FakeAlb) -> None:
+    fetcher = FailingFetcher(alb)
+    verifier = AlbJwtVerifier(
+        alb_arn=alb.alb_arn,
+        issuer=alb.issuer,
+        client_id=alb.client_id,
+        key_endpoint=ENDPOINT,
+        key_cache=AlbKeyCache(fetcher),
+    )
+    verifier.hydrate()
+    assert fetcher.urls == []
+    assert verifier.issuers == (alb.issuer,)
+    assert verifier.alb_arns == (alb.alb_arn,)
