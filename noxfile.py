@@ -71,6 +71,8 @@ TEST_DEPS = [
     "boto3>=1.34",
     "cfn-lint>=1.20",
     "httpx2>=2.0",  # Starlette's TestClient transport
+    "uvicorn>=0.30",  # the conformance table's real ASGI server
+    "waitress>=3.0",  # the conformance table's real WSGI server
 ]
 #: pip byte-compiles every file it installs (thousands per test venv: moto,
 #: django, cfn-lint); Python compiles the few a session imports, when it does.
@@ -371,3 +373,14 @@ def bench_service(session: nox.Session) -> None:
     """
     session.install("-e", ".[fastapi,flask,django]", *BENCH_SERVICE_DEPS)
     session.run("python", "benchmarks/bench_service.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_adapter(session: nox.Session) -> None:
+    """The FastAPI adapter against a git ref of itself, in-process: CPU per request, resent token.
+
+    ``-- --baseline <ref>`` (default ``main``); interleaved rounds, as
+    `benchmarks/never_hits.py` measures. Not in `.ci/run`.
+    """
+    session.install("-e", ".[fastapi]")
+    session.run("python", "benchmarks/adapter_ab.py", *session.posargs)

@@ -399,7 +399,9 @@ def send(port: int, path: str, lines: Lines) -> tuple[int, str | None, Any]:
 @contextmanager
 def uvicorn_server(app: Any) -> Iterator[int]:
     """`app` served by uvicorn in a thread on 127.0.0.1, port 0; yields the port."""
-    import uvicorn
+    import pytest
+
+    uvicorn = pytest.importorskip("uvicorn")
 
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
@@ -421,6 +423,9 @@ def uvicorn_server(app: Any) -> Iterator[int]:
 @contextmanager
 def waitress_server(app: Any) -> Iterator[int]:
     """The WSGI `app` served by waitress in a thread on 127.0.0.1, port 0; yields the port."""
+    import pytest
+
+    pytest.importorskip("waitress")
     from waitress.server import create_server  # type: ignore[import-untyped]
 
     server: Any = create_server(app, host="127.0.0.1", port=0, threads=2)

@@ -10,19 +10,11 @@ that brings its framework:
 * `cognito_jwt.integrations.flask` -- ``pip install "cognito-jwt[flask]"``
 * `cognito_jwt.integrations.drf` -- ``pip install "cognito-jwt[django]"``
 
-All three answer a rejected request the same way, driven by the error's
-``status_code`` so that the HTTP semantics live in one place (the error
-hierarchy) rather than being re-decided per framework:
-
-* no bearer token: **401** with ``WWW-Authenticate: Bearer`` (no error code,
-  as RFC 6750 section 3.1 asks when the client sent no credentials);
-* `InvalidTokenError`: **401** with
-  ``WWW-Authenticate: Bearer error="invalid_token"``;
-* `AccessDeniedError` (missing group or scope):
-  **403** with ``WWW-Authenticate: Bearer error="insufficient_scope"``;
-* `JwksUnavailableError`: **503**, no challenge
-  (the token may be fine; the server cannot check it right now).
-
-Response bodies are a short JSON object with ``error`` and ``reason``; they
-never contain the token, a stack trace or the exception message.
+All three are thin adapters over `cognito_jwt.http`, the framework-free
+module that reads the token from the header the verifier names, checks the
+route's requirement and maps every outcome to one HTTP answer (status,
+RFC 6750 ``WWW-Authenticate`` challenge, ``{"error": ..., "reason": ...}``
+body): 401 without a token or with a bad one, 400 for a token header sent
+twice, 403 for a missing group or scope, 503 when the keys are unavailable.
+An adapter for another framework is written the same way, over that module.
 """

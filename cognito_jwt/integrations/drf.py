@@ -29,9 +29,13 @@ Views::
 maps claims to a user of your own.  Unlike some older packages, both ID and
 access tokens are accepted (``TOKEN_USE`` chooses).
 
-Status mapping: no token is DRF's usual 401 ``NotAuthenticated`` with a bare
-``WWW-Authenticate: Bearer`` challenge; an invalid token is 401 with
-``error="invalid_token"``; a missing group or scope is 403 with
+Either of several requirements is one permission:
+``require(any_of(...))``, with `any_of` and `require` from `cognito_jwt.http`.
+
+Status mapping (`cognito_jwt.http`'s): no token is DRF's usual 401
+``NotAuthenticated`` with a bare ``WWW-Authenticate: Bearer`` challenge; an
+invalid token is 401 with ``error="invalid_token"``; a token header sent twice
+is 400 ``invalid_request``; a missing group or scope is 403 with
 ``error="insufficient_scope"``; unavailable keys are 503 (`ServiceUnavailable`).
 ``CognitoJwtAuthentication`` must come first in the authentication classes:
 DRF takes the 401 challenge from the first one, and answers 403 instead of 401

@@ -24,12 +24,17 @@ Usage with the extension (configuration from ``app.config``)::
         ...
 
 Or without the extension, with an explicit verifier:
-``@require_auth(verifier, scopes="orders/write")``.
+``@require_auth(verifier, scopes="orders/write")``.  A bare ``@require_auth``
+works like Flask's ``@login_required`` (any valid token); "either of several
+requirements" is ``@require_auth(requirement=any_of(...))`` with `any_of` and
+`require` from `cognito_jwt.http`; the application factory injects a verifier
+with ``cognito.init_app(app, verifier=...)``.
 
-A rejection is raised as a `werkzeug.exceptions.HTTPException` of the
-right status (401, 403, 503) that already carries its JSON response and
-``WWW-Authenticate`` header, so it renders correctly with no setup while an
-application's own ``@app.errorhandler(401)`` still takes precedence.
+A rejection (`cognito_jwt.http`'s answer) is raised as a
+`werkzeug.exceptions.HTTPException` of the right status (400, 401, 403,
+503) that already carries its JSON response and ``WWW-Authenticate``
+header, so it renders correctly with no setup while an application's own
+``@app.errorhandler(401)`` still takes precedence.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import logging
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, ParamSpec, TypeVar, cast, overload
 
@@ -194,6 +201,8 @@ class CognitoJwt:
         given_realm = realm if realm is not None else self._realm
         chosen_realm = http.check_realm(given_realm or app.config.get("COGNITO_REALM"))
         app.extensions[EXTENSION_NAME] = _State(chosen, chosen_realm)
+        if _refuse_unwrapped_views not in app.before_request_funcs.get(None, []):
+            app.before_request(_refuse_unwrapped_views)
         load_keys = warm_up if warm_up is not None else self._warm_up
         if load_keys is None:
             load_keys = bool(app.config.get("COGNITO_WARM_UP", False))
@@ -248,6 +257,32 @@ class CognitoJwt:
 
 
 _warm_up = warm_up
+
+logger = logging.getLogger("cognito_jwt.integrations")
+
+#: Every view function `require_auth` wrapped, by identity: if one of these is
+#: what a route serves, the route was registered before it was wrapped.
+_WRAPPED: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+
+
+def _refuse_unwrapped_views() -> None:
+    """Answer 401 where a route serves a view `require_auth` wrapped after registration.
+
+    ``@require_auth()`` written above ``@app.route(...)`` wraps the function
+    after Flask registered it, so the route would serve it unprotected.  The
+    extension checks, before each request, that the view the route serves is
+    not such a function; if it is, the request is refused (and the fix
+    logged), never served.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and view in _WRAPPED:
+        logger.error(
+            "route %s serves %s unprotected: @require_auth was applied above @app.route, "
+            "after Flask registered the view; put @app.route(...) outermost",
+            request.endpoint,
+            getattr(view, "__qualname__", view),
+        )
+        _abort(http.rejection(None, method=request.method, path=request.path))
 
 
 @overload
@@ -378,6 +413,7 @@ def require_auth(
                 authenticate()
                 return await view(*args, **kwargs)
 
+            _WRAPPED.add(view)
             return cast(Callable[P, R], async_wrapper)
 
         @functools.wraps(view)
@@ -385,6 +421,7 @@ def require_auth(
             authenticate()
             return view(*args, **kwargs)
 
+        _WRAPPED.add(view)
         return wrapper
 
     return decorator

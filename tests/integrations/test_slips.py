@@ -296,6 +296,15 @@ def _blueprint_recipe(app: Flask) -> None:
     app.register_blueprint(news)
 
 
+def _decorators_in_the_wrong_order(app: Flask) -> None:
+    CognitoJwt(app, verifier=VERIFIER)
+
+    @require_auth(groups="admin")
+    @app.delete("/news")
+    def delete_news() -> str:
+        return "deleted"
+
+
 def _any_of(app: Flask) -> None:
     either = any_of(require(groups="admin"), require(scopes=SCOPE))
 
@@ -323,6 +332,11 @@ FLASK_SLIPS: list[tuple[str, Callable[[Flask], None], dict[str, int] | str]] = [
     ("scopes of an ID-token verifier", _scopes_of_id_tokens, REFUSED),
     ("@require_auth on a MethodView class", _method_view_class, REFUSED),
     ("the blueprint recipe: before_request", _blueprint_recipe, ADMINS),
+    (
+        "@require_auth above @app.route, with the extension",
+        _decorators_in_the_wrong_order,
+        {"none": 401, "garbage": 401, "reader": 401, "admin": 401, "m2m": 401, "id": 401},
+    ),
     (
         "an admin or an M2M client: requirement=any_of(...)",
         _any_of,
