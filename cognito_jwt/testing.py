@@ -517,4 +517,9 @@ def step_up_claims(
     return claims
 
 
+# The API Gateway authorizer events, built as AWS sends them (`_testing_events`).
+from cognito_jwt._testing_events import api_gateway_event  # noqa: E402
+
+__all__ += ["api_gateway_event"]
+
 _rehome(__name__, globals(), __all__)

@@ -39,6 +39,7 @@ __all__ = [
     "extract_token",
     "parse_execute_api_arn",
     "require_token",
+    "spellings",
     "stage_resource",
     "unauthorized",
 ]
@@ -250,17 +251,34 @@ def _without_stage(path: str, stage: str) -> str | None:
     return None
 
 
-def _spellings(path: str | None) -> list[str]:
-    """`path` and the spellings API Gateway may route the same way.
+def _without_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4 on an absolute path: `/a/./b/../c` -> `/a/c`."""
+    segments = path.split("/")[1:]
+    kept: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    trailing = segments[-1] in (".", "..") and bool(kept)
+    return "/" + "/".join(kept) + ("/" if trailing else "")
 
-    Percent-encoded characters decoded, doubled slashes folded, one trailing
-    slash dropped (`/news/` reaches the `/news` resource): a key for `/news`
-    must apply to each of them, so a client cannot step around it.
+
+def spellings(path: str | None) -> list[str]:
+    """`path` and the spellings a backend may read as the same path.
+
+    Percent-encoded characters decoded, doubled slashes folded, dot segments
+    resolved, one trailing slash dropped (`/news/` reaches the `/news`
+    resource): a key for `/news` must apply to each of them, so a client
+    cannot step around it.
     """
     if not path or not path.startswith("/"):
         return []
     spellings = [path]
-    for variant in (unquote(path), _DOUBLE_SLASHES.sub("/", unquote(path))):
+    decoded = unquote(path)
+    folded = _DOUBLE_SLASHES.sub("/", decoded)
+    for variant in (decoded, folded, _without_dot_segments(folded)):
         if variant not in spellings:
             spellings.append(variant)
     for variant in list(spellings):
@@ -344,7 +362,7 @@ def describe_request(event: Mapping[str, Any]) -> ApiRequest:
         reads_stage = kind.startswith("http") and candidate is not arn_path
         stripped = _without_stage(candidate, stage) if reads_stage else None
         for path in (stripped, candidate):
-            for variant in _spellings(path):
+            for variant in spellings(path):
                 if variant not in paths:
                     paths.append(variant)
     if not paths:

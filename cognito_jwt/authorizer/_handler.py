@@ -51,6 +51,7 @@ from cognito_jwt.authorizer._policy import (
     simple_response,
 )
 from cognito_jwt.authorizer._rules import GroupRule, Rule, require_groups_for
+from cognito_jwt.authorizer._spellings import ODD_MARKS
 from cognito_jwt.errors import (
     AccessDeniedError,
     CognitoJwtError,
@@ -296,7 +297,11 @@ class LambdaAuthorizer:
                     arn.partition("/")[2][:MAX_RESOURCE_CHARS],
                     extra={"reason": "rule_denied", "route": request.route_key or ""},
                 )
-        if here and blocked:
+        odd = parsed.method != parsed.method.upper() or any(m in parsed.path for m in ODD_MARKS)
+        if here and blocked and odd:
+            # An odd spelling is denied to every caller who lacks a group (see `_spellings`).
+            problem = problem or "odd_spelling"
+        elif here and blocked:
             self._warn_once(
                 request,
                 f"the ARN of route {request.route_key or parsed.method} names no single request, "

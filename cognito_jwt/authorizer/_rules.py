@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeAlias
 
 from cognito_jwt._claim_types import cognito_groups
-from cognito_jwt.authorizer._events import HTTP_METHODS, ApiRequest, ExecuteApiArn
+from cognito_jwt.authorizer._events import HTTP_METHODS, ApiRequest, ExecuteApiArn, spellings
 from cognito_jwt.authorizer._glob import overlap, wildcard_match
+from cognito_jwt.authorizer._spellings import case_variants, odd_spelling_patterns
 from cognito_jwt.errors import ConfigurationError
 
 __all__ = ["GroupRule", "Rule", "Unmatched", "require_groups_for"]
@@ -69,6 +70,8 @@ class _Requirement:
     #: Patterns naming the routes (not requests) that may carry a request this
     #: key covers, for HTTP APIs whose ARN might be built from the route key.
     route_patterns: tuple[str, ...]
+    #: The HTTP methods the key covers (none for `$connect`).
+    methods: tuple[str, ...] = ()
 
     def applies_to(self, target: str) -> bool:
         """Whether this key covers `target`, a request as `METHOD/path` or `$connect`."""
@@ -136,14 +139,15 @@ class GroupRule:
         """`__call__` for a caller already known to be in `groups`.
 
         A key the caller does not meet denies if it applies under *any* of the
-        paths the event gives; with `unmatched="deny"`, the request's own path
+        paths the event gives; with `unmatched="deny"`, each spelling of the request's own path
         (`request.path`) must be covered by some key.
         """
         for target in _targets(request, request.all_paths):
             if any(not r.groups & groups for r in self.requirements if r.applies_to(target)):
                 return False
         if self.unmatched == "deny":
-            for target in _targets(request, (request.path,)):
+            # Each spelling of it: what an odd spelling reads as may be unlisted.
+            for target in _targets(request, spellings(request.path) or (request.path,)):
                 if not any(r.applies_to(target) for r in self.requirements):
                     return False
         return True
@@ -201,9 +205,40 @@ class GroupRule:
         return self.denied_for_groups(arn, cognito_groups(claims))
 
     def denied_for_groups(self, arn: ExecuteApiArn, groups: frozenset[str]) -> list[str]:
-        """`denied_resources` for a caller already known to be in `groups`."""
+        """`denied_resources` for a caller already known to be in `groups`.
+
+        Each pattern is denied with its method in every letter case, and the
+        oddly spelled paths of the methods at stake are denied outright
+        (`_spellings`): a cached policy must deny every spelling a backend may
+        read as a denied route.
+        """
         unmet = [r for r in self.requirements if not r.groups & groups]
-        return _resources(arn, (r.patterns + r.route_patterns for r in unmet))
+        # Route keys are the API's own spelling; a request's method is the client's.
+        patterns = [
+            *(
+                variant
+                for r in unmet
+                for p in r.patterns
+                for variant in case_variants(p, every_method=len(r.methods) == len(HTTP_METHODS))
+            ),
+            *(p for r in unmet for p in r.route_patterns),
+        ]
+        if "*" in patterns:
+            return _resources(arn, [patterns])
+        return _resources(arn, [patterns, odd_spelling_patterns(self._odd_methods(unmet, groups))])
+
+    def _odd_methods(self, unmet: Sequence[_Requirement], groups: frozenset[str]) -> set[str]:
+        """The methods whose oddly spelled paths a caller in `groups` is denied."""
+        methods = {m for r in unmet for m in r.methods}
+        if self.unmatched == "deny" and not any(
+            r.universal and r.groups & groups for r in self.requirements
+        ):
+            # What no key lists is denied, and an odd spelling may read as such a path.
+            methods.update(HTTP_METHODS)
+        if methods != set(HTTP_METHODS):  # else one method-free pattern per mark
+            # A method denied on every path (`{"DELETE": ...}`) needs no more patterns.
+            methods -= {m for r in unmet for m in r.methods if f"{m}/*" in r.patterns}
+        return methods
 
 
 def _route_patterns(route_key: str | None) -> tuple[str, ...]:
@@ -306,8 +341,10 @@ def _methods(key: str, token: str) -> tuple[str, ...] | None:
     return ("GET", "HEAD") if upper == "GET" else (upper,)
 
 
-def _parse_key(key: object) -> tuple[str, tuple[str, ...], bool, tuple[str, ...]]:
-    """`(key, patterns, universal, route_patterns)` for one rule key, or `ConfigurationError`."""
+def _parse_key(
+    key: object,
+) -> tuple[str, tuple[str, ...], bool, tuple[str, ...], tuple[str, ...]]:
+    """`(key, patterns, universal, route_patterns, methods)` of a key, or `ConfigurationError`."""
     if not isinstance(key, str):
         raise ConfigurationError(f"group rule keys must be strings, got {key!r}")
     method_token, space, path = key.partition(" ")
@@ -319,10 +356,10 @@ def _parse_key(key: object) -> tuple[str, tuple[str, ...], bool, tuple[str, ...]
     if methods == (_CONNECT,):
         if path:
             raise _key_error(key, "$connect has no path")
-        return key, (_CONNECT,), False, ()
+        return key, (_CONNECT,), False, (), ()
     paths = _path_patterns(key, path) if path else ("*",)
     if methods is None and paths == ("*",):
-        return key, ("*",), True, ()
+        return key, ("*",), True, (), HTTP_METHODS
     every = methods or HTTP_METHODS
     patterns = tuple(f"{m}/{p}" for m in every for p in paths)
     # Route-shaped ARNs: `.../ANY/news` (method/path) or `.../DELETE /news`
@@ -335,7 +372,7 @@ def _parse_key(key: object) -> tuple[str, tuple[str, ...], bool, tuple[str, ...]
         if paths != ("*",):
             route += [f"{m}{separator}{_TEMPLATED}" for m in ("ANY", *every)]
     route += _DEFAULT_ROUTE
-    return key, patterns, False, tuple(dict.fromkeys(route))
+    return key, patterns, False, tuple(dict.fromkeys(route)), every
 
 
 def require_groups_for(
@@ -384,7 +421,7 @@ def require_groups_for(
     parsed: list[_Requirement] = []
     seen: dict[tuple[str, ...], str] = {}
     for raw_key, value in requirements.items():
-        key, patterns, universal, route = _parse_key(raw_key)
+        key, patterns, universal, route, methods = _parse_key(raw_key)
         if patterns in seen:
             raise ConfigurationError(
                 f"group rule keys {seen[patterns]!r} and {key!r} cover the same routes; "
@@ -405,5 +442,5 @@ def require_groups_for(
             raise ConfigurationError(f"group rule {key!r}: expected group names, found {value!r}")
         if not groups or not all(isinstance(g, str) and g.strip() for g in groups):
             raise ConfigurationError(f"group rule {key!r} names no group")
-        parsed.append(_Requirement(key, patterns, groups, universal, route))
+        parsed.append(_Requirement(key, patterns, groups, universal, route, methods))
     return GroupRule(parsed, unmatched)

@@ -8,7 +8,11 @@ it rather than against itself.  What it models, and where each fact comes from
 * **Routing.**  REST resources with methods (`ANY` included, path templates
   `{id}` and greedy `{proxy+}`); HTTP API routes (`GET /news`, `ANY /news`,
   `ANY /{proxy+}`, `$default`); a WebSocket API's `$connect`.  A request that
-  matches no route never reaches the authorizer.
+  matches no route never reaches the authorizer.  Odd spellings (`/%6Eews`,
+  `//news`, `/x/../news`, `delete`) are routed as spelled (a lower-case
+  method reaches `ANY` routes only; a greedy template takes anything) and
+  named so in the ARN; `backend_reads` says which route a lenient backend
+  serves them as.
 * **The event** of each kind: REST `TOKEN` and `REQUEST`, HTTP API payload
   1.0 and 2.0, WebSocket `$connect`.  A REST `methodArn` names the request
   (verb and path as called).  Whether an HTTP API `routeArn` does the same or
@@ -31,6 +35,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import unquote
 
 __all__ = [
     "ApiModel",
@@ -39,6 +44,7 @@ __all__ = [
     "EventKind",
     "ModelRoute",
     "Outcome",
+    "backend_reads",
     "iam_allows",
 ]
 
@@ -85,7 +91,8 @@ def _template_regex(path: str) -> re.Pattern[str]:
     parts = []
     for segment in path.strip("/").split("/") if path != "/" else []:
         if segment.startswith("{") and segment.endswith("+}"):
-            parts.append("[^/]+(?:/[^/]+)*")
+            # Greedy: whatever follows, as the client spelled it (`//x`, `a/../b`).
+            parts.append(".+")
         elif segment.startswith("{") and segment.endswith("}"):
             parts.append("[^/]+")
         else:
@@ -99,6 +106,28 @@ def _specificity(route: ModelRoute) -> tuple[int, int, int]:
     greedy = sum(s.endswith("+}") for s in segments)
     templates = sum(s.startswith("{") for s in segments)
     return (-greedy, len(segments) - templates, int(route.method != "ANY"))
+
+
+def backend_reads(method: str, path: str) -> tuple[str, str]:
+    """The request as a lenient backend reads it: the route its handler serves.
+
+    Starlette, Werkzeug and Django decode `%XX` before routing, nginx merges
+    slashes and resolves dot segments, Werkzeug upper-cases the method, and
+    `/news/` is the `/news` resource.  AWS does not document whether API
+    Gateway's ARN carries the path in either form, so the model sends the
+    client's spelling and a test asks this function what it reaches.
+    """
+    merged = re.sub("/{2,}", "/", unquote(path))
+    kept: list[str] = []
+    for segment in merged.split("/")[1:]:
+        if segment == "..":
+            kept = kept[:-1]
+        elif segment != ".":
+            kept.append(segment)
+    read = "/" + "/".join(kept)
+    if len(read) > 1 and read.endswith("/"):
+        read = read[:-1]
+    return method.upper(), read
 
 
 def iam_match(pattern: str, value: str) -> bool:

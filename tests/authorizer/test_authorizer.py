@@ -503,9 +503,16 @@ def test_require_groups_for() -> None:
     assert rule(_request("POST", "/news/1"), nobody)
     assert rule(_request("GET", "/users/admin"), nobody)  # the method does not cross into paths
     parsed = parse_execute_api_arn(GET_ARN)
+    odd_post = [
+        f"{head}{tail}"
+        for head in ("P???", "p???")
+        for tail in ("/*%*", "//*", "/*//*", "/./*", "/*/./*", "/../*", "/*/../*")
+    ]
     assert [r.removeprefix(f"{REST_PREFIX}/") for r in rule.denied_resources(parsed, admin)] == [
-        "POST/news",
-        "POST/news/",
+        "P???/news",  # POST in any letter case, and no other of the seven methods
+        "p???/news",
+        "P???/news/",
+        "p???/news/",
         "POST /news",
         "ANY/news",
         "ANY/*{*",
@@ -515,17 +522,23 @@ def test_require_groups_for() -> None:
         "POST /*{*",
         "$default",
         "$default/*",
+        *odd_post,
     ]
     denied = rule.denied_resources(parsed, nobody)
     assert denied[:4] == [
-        f"{REST_PREFIX}/DELETE/*",
-        f"{REST_PREFIX}/DELETE /*",
-        f"{REST_PREFIX}/ANY/*",
-        f"{REST_PREFIX}/ANY /*",
+        f"{REST_PREFIX}/D?????/*",
+        f"{REST_PREFIX}/d?????/*",
+        f"{REST_PREFIX}/??????/admin",
+        f"{REST_PREFIX}/??????/admin/*",
     ]
-    assert f"{REST_PREFIX}/GET/admin" in denied
-    assert f"{REST_PREFIX}/HEAD/admin/*" in denied
-    assert not any("/*/" in resource.removeprefix(REST_PREFIX) for resource in denied)
+    assert f"{REST_PREFIX}/DELETE /*" in denied
+    assert f"{REST_PREFIX}/ANY/*" in denied
+    assert f"{REST_PREFIX}/???/admin" in denied  # GET and PUT, any case
+    assert f"{REST_PREFIX}/????/admin/*" in denied  # HEAD and POST, any case
+    assert f"{REST_PREFIX}/*%*" in denied  # every method is at stake: one pattern per mark
+    spelled = [r.removeprefix(REST_PREFIX) for r in denied]
+    odd = {f"/*{mark}*" for mark in ("%", "//", "/./", "/../")}
+    assert not any(r.startswith("/*/") for r in spelled if r not in odd)
 
 
 def test_group_rule_refuses_a_string_cognito_groups_claim() -> None:
