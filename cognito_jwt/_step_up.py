@@ -18,9 +18,10 @@ A `StepUp` is one such demand, checked once when it is configured
 * the oldest sign-in accepted (`max_auth_age=`): `now - auth_time`, by the
   verifier's clock.
 
-It fails closed: a token that does not carry the claim a rule reads (AWS
-documents `acr` and `amr` in the ID token, "rolling out gradually", and on
-pools with the Essentials or Plus plan) does not meet it.  Every failure is an
+It fails closed: a token that does not carry the claim a rule reads does not
+meet it (AWS documents `acr` and `amr` in the ID token, as a capability
+rolling out gradually, and asking for a level needs the Essentials or Plus
+plan, so many tokens carry neither).  Every failure is an
 `InsufficientUserAuthenticationError` (401, `insufficient_user_authentication`)
 carrying the accepted `acr` values and the maximum age, which is what the
 RFC 9470 challenge (`WWW-Authenticate: Bearer
