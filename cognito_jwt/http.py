@@ -88,7 +88,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias
 
@@ -198,6 +198,8 @@ _CHALLENGE_ERRORS = {400: "invalid_request", 401: "invalid_token", 403: "insuffi
 _BODY_ERRORS = {503: "temporarily_unavailable"}
 #: Which failure wins among the branches of an any-of requirement.
 _PRECEDENCE = {503: 3, 403: 2, 401: 1}
+#: How much of a request's path a log line shows.
+_MAX_SHOWN = 200
 #: An RFC 9110 token: what an auth-param name may be.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -281,9 +283,16 @@ def _extra_params(error: CognitoJwtError) -> list[str]:
     return params
 
 
+def _shown(text: str) -> str:
+    """A request's method or path for a log line: the client wrote it, so escaped and cut."""
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
 def _log(error: CognitoJwtError | None, method: str | None, path: str | None) -> None:
     """Log a rejection at the level of who must act: client (INFO), operator (WARNING)."""
-    where = f" {method or '-'} {path or '-'}" if method or path else ""
+    where = f" {_shown(method or '-')} {_shown(path or '-')}" if method or path else ""
     if error is None:
         logger.debug("request rejected%s: no bearer token", where)
     elif error.status_code < 500:
@@ -363,6 +372,8 @@ def request_token(
             carries the token came more than once, so which one the server
             meant is a guess (RFC 6750 section 3.1).
     """
+    if isinstance(headers, Iterator):  # a generator of pairs: read once, keep for each name
+        headers = list(headers)
     for name in getattr(verifier, "token_headers", DEFAULT_TOKEN_HEADERS):
         values = _values(headers, name)
         if not values:

@@ -354,3 +354,22 @@ def test_log_lines_name_the_method_and_path_never_the_token(
     assert any(m.startswith("request rejected DELETE /news (missing_group)") for m in messages)
     assert any(m.startswith("request rejected GET /me: no bearer token") for m in messages)
     assert all(token not in m for m in messages)
+
+
+def test_a_path_is_logged_escaped_and_cut(verifier: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="cognito_jwt")
+    forged = "/news\nINFO forged line " + "x" * 500
+    rejected(verifier, {}, method="GET", path=forged)
+    (message,) = [record.getMessage() for record in caplog.records]
+    assert "\n" not in message
+    assert "/news\\nINFO forged line" in message
+    assert len(message) < 300
+
+
+def test_a_generator_of_pairs_is_read_for_every_header_the_verifier_names(
+    pool: FakeCognitoPool,
+) -> None:
+    token = pool.access_token()
+    pairs = ((name, value) for name, value in [("x-amzn-oidc-accesstoken", token)])
+    claims = authenticate(pool.verifier(token_use="access"), pairs)
+    assert claims["token_use"] == "access"
