@@ -45,6 +45,7 @@ import json
 import logging
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from typing import Any, NoReturn, ParamSpec, TypeVar, cast, overload
 
 try:
@@ -266,23 +267,35 @@ _WRAPPED: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
 
 
 def _refuse_unwrapped_views() -> None:
-    """Answer 401 where a route serves a view `require_auth` wrapped after registration.
+    """Refuse the routes that serve a view `require_auth` wrapped after registration.
 
     ``@require_auth()`` written above ``@app.route(...)`` wraps the function
     after Flask registered it, so the route would serve it unprotected.  The
-    extension checks, before each request, that the view the route serves is
-    not such a function; if it is, the request is refused (and the fix
-    logged), never served.
+    extension runs this once, before the application's first request (Flask
+    accepts no new route after it): each such route's view is replaced by one
+    that answers 401 and logs the fix, then this hook removes itself, so no
+    later request pays for it.
     """
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is not None and view in _WRAPPED:
+    views = current_app.view_functions
+    for endpoint, view in list(views.items()):
+        if view in _WRAPPED:
+            views[endpoint] = _refusing(endpoint)
+    with suppress(ValueError):  # another thread's first request removed it already
+        current_app.before_request_funcs.get(None, []).remove(_refuse_unwrapped_views)
+
+
+def _refusing(endpoint: str) -> Callable[..., NoReturn]:
+    """A view answering 401 for the route `endpoint`, whose protection came too late."""
+
+    def refuse(*_: object, **__: object) -> NoReturn:
         logger.error(
-            "route %s serves %s unprotected: @require_auth was applied above @app.route, "
-            "after Flask registered the view; put @app.route(...) outermost",
-            request.endpoint,
-            getattr(view, "__qualname__", view),
+            "route %s would serve its view unprotected: @require_auth was applied above "
+            "@app.route, after Flask registered the view; put @app.route(...) outermost",
+            endpoint,
         )
         _abort(http.rejection(None, method=request.method, path=request.path))
+
+    return refuse
 
 
 @overload
