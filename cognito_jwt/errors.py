@@ -21,15 +21,17 @@ Hierarchy::
     │   ├── MissingClaimError                a required claim is absent
     │   ├── InvalidClaimError                a claim has the wrong type, or the
     │   │                                    caller's ``custom_check`` rejected it
-    │   └── InsufficientUserAuthenticationError
-    │                                        the sign-in (``acr``, ``auth_time``) is
-    │                                        weaker or older than required (RFC 9470)
+    │   ├── InsufficientUserAuthenticationError
+    │   │                                    the sign-in (``acr``, ``auth_time``) is
+    │   │                                    weaker or older than required (RFC 9470)
+    │   └── TokenRevokedError                signed out, revoked, disabled or deleted
     ├── AccessDeniedError                403  authentic token, but not allowed
     │   ├── MissingGroupError                required ``cognito:groups`` absent
     │   └── MissingScopeError                required ``scope`` absent
     ├── InvalidRequestError              400  the request is malformed (its token
     │                                        header came twice), not the token
     ├── JwksUnavailableError             503  keys could not be obtained
+    ├── RevocationUnavailableError       503  whether it is revoked could not be told
     └── ConfigurationError (ValueError)  500  the verifier was built wrongly
 
 Messages state what was expected and what was found, and never include the
@@ -62,8 +64,10 @@ __all__ = [
     "MissingClaimError",
     "MissingGroupError",
     "MissingScopeError",
+    "RevocationUnavailableError",
     "TokenExpiredError",
     "TokenNotYetValidError",
+    "TokenRevokedError",
     "UnknownKeyError",
     "UnsupportedAlgorithmError",
 ]
@@ -251,6 +255,17 @@ class InsufficientUserAuthenticationError(InvalidTokenError):
         return params
 
 
+class TokenRevokedError(InvalidTokenError):
+    """The token verifies, but its session ended: signed out, revoked, disabled or deleted.
+
+    Raised by a verifier's `revocation=` (`cognito_jwt.revocation`): a
+    revocation list the application writes, or a live check against Cognito.
+    A 401: the client must sign in again.
+    """
+
+    default_reason = "token_revoked"
+
+
 class AccessDeniedError(CognitoJwtError):
     """The token is authentic and valid but does not grant this request. Answer **403**."""
 
@@ -299,6 +314,20 @@ class JwksUnavailableError(CognitoJwtError):
         #: The HTTP status the JWKS endpoint answered, when it answered one
         #: (reason `jwks_http_status`); `None` otherwise.
         self.http_status = http_status
+
+
+class RevocationUnavailableError(CognitoJwtError):
+    """Whether the token was revoked could not be told: the revocation store or
+    Cognito did not answer, or the live check's rate bound was reached.
+
+    Answer **503**, like `JwksUnavailableError`: the token may well be valid.
+    A verifier accepts instead only when its revocation was built with
+    `fail_open=True` (and then reports it to its hook).  Reasons:
+    `revocation_unavailable`, `revocation_rate_limited`.
+    """
+
+    status_code = 503
+    default_reason = "revocation_unavailable"
 
 
 class ConfigurationError(CognitoJwtError, ValueError):
