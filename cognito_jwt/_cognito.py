@@ -18,9 +18,16 @@ from cognito_jwt import _reports
 from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY, TokenUse
 from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import _CognitoRules, _new_issuer
-from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _settings, _string_set
+from cognito_jwt._issuer_settings import (
+    _REQUIRED,
+    CustomCheck,
+    CustomCheckAsync,
+    _settings,
+    _string_set,
+)
 from cognito_jwt._jwks import JwksCache
 from cognito_jwt._partitions import dns_suffix
+from cognito_jwt._revocation import COGNITO_MAX_TOKEN_LIFETIME, IssuerFacts, Revocation
 from cognito_jwt._step_up import step_up_rule
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE
@@ -137,6 +144,16 @@ class CognitoJwtVerifier(_VerifierBase):
             token seen again skips the signature check; `exp`/`nbf`, the
             key still being published and `custom_check` are re-checked on
             every hit.  `0` turns the cache off.
+        custom_check_async: `async f(header, claims)`, awaited by
+            `verify_async` after `custom_check` (on token-cache hits too);
+            raise or return `False` to reject.  `verify()` on such a
+            verifier raises `ConfigurationError`.
+        revocation: a `cognito_jwt.revocation` mechanism (or a list of them)
+            run last on every accepted token, cache hits included: a
+            `RevocationList` the application writes, or `GetUserCheck` /
+            `UserInfoCheck` (access tokens).  Revoked → `TokenRevokedError`
+            (401); unknown → `RevocationUnavailableError` (503) unless built
+            `fail_open=True`.  What cannot work is refused here.
         on_report: `f(report)`, told of every rejection with an immutable
             `Report` (reason, status, issuer, kid; never the token or a claim
             value).  It cannot change a result: what it raises is logged once
@@ -185,6 +202,8 @@ class CognitoJwtVerifier(_VerifierBase):
         cache_size: int = DEFAULT_CACHE_SIZE,
         on_report: _reports.ReportHook | None = None,
         on_event: _reports.ReportHook | None = None,
+        custom_check_async: CustomCheckAsync | None = None,
+        revocation: Revocation | Sequence[Revocation] | None = None,
     ) -> None:
         on_report = _reports.renamed(on_report, on_event)
         if token_use is _REQUIRED:
@@ -230,6 +249,9 @@ class CognitoJwtVerifier(_VerifierBase):
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
             on_report=on_report,
+            custom_check_async=custom_check_async,
+            revocation=revocation,
+            max_token_lifetime=COGNITO_MAX_TOKEN_LIFETIME,
         )
         self.user_pool_id = user_pool_id
         if issuer is None:
@@ -256,4 +278,13 @@ class CognitoJwtVerifier(_VerifierBase):
                 for iss in issuers
             },
             on_report=settings.on_report,
+            facts={
+                iss: IssuerFacts(
+                    iss=iss,
+                    user_pool_id=user_pool_id,
+                    token_use=token_use,
+                    max_token_lifetime=COGNITO_MAX_TOKEN_LIFETIME,
+                )
+                for iss in issuers
+            },
         )

@@ -204,6 +204,28 @@ class _Issuer(_Immutable):
             self._with_claims(exc, claims)
             raise
 
+    async def run_custom_check_async(self, header: Header, claims: dict[str, Any]) -> None:
+        """The caller's `custom_check_async`, awaited by `verify_async` after `custom_check`
+        (on every token-cache hit too); judged like `custom_check`.
+
+        Raises:
+            CognitoJwtError: as `run_custom_check`.
+        """
+        check = self.settings.custom_check_async
+        assert check is not None  # the caller checked
+        try:
+            try:
+                result = await check(dict(header.raw), claims)
+            except CognitoJwtError:
+                raise
+            except Exception as exc:
+                raise _check_failed(exc, "custom_check_async") from exc
+            if result is False:
+                raise _check_failed(None, "custom_check_async")
+        except CognitoJwtError as exc:
+            self._with_claims(exc, claims)
+            raise
+
     def _with_claims(self, exc: CognitoJwtError, claims: dict[str, Any]) -> CognitoJwtError:
         """`exc`, carrying a copy of the (signature-verified) claims if the caller asked."""
         if self.settings.include_claims:
@@ -224,16 +246,19 @@ def _apply_custom_check(check: CustomCheck, header: dict[str, Any], claims: dict
     except CognitoJwtError:
         raise
     except Exception as exc:
-        raise InvalidClaimError(
-            f"custom_check: expected it to accept the token, found it raised "
-            f"{type(exc).__name__}: {shown(str(exc))}",
-            reason="custom_check_failed",
-        ) from exc
+        raise _check_failed(exc) from exc
     if result is False:
-        raise InvalidClaimError(
-            "custom_check: expected it to accept the token, found it returned False",
-            reason="custom_check_failed",
-        )
+        raise _check_failed(None)
+
+
+def _check_failed(exc: Exception | None, name: str = "custom_check") -> InvalidClaimError:
+    """The rejection of a custom check that raised `exc` (not ours) or returned `False`."""
+    found = (
+        "it returned False" if exc is None else f"it raised {type(exc).__name__}: {shown(str(exc))}"
+    )
+    return InvalidClaimError(
+        f"{name}: expected it to accept the token, found {found}", reason="custom_check_failed"
+    )
 
 
 def default_jwks_uri(iss: str) -> str:

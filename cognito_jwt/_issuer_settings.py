@@ -13,7 +13,7 @@ here, at definition time, never a surprise on the first request.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn
 
 from cognito_jwt import _reports
@@ -21,11 +21,15 @@ from cognito_jwt._fetch import Fetcher, RequestsFetcher
 from cognito_jwt._jwks import DEFAULT_JWKS_CACHE, JwksCache
 from cognito_jwt._key_source import KeySource, StaticKeySource
 from cognito_jwt._keys import SUPPORTED_ALGORITHMS
+from cognito_jwt._revocation import Revocation, revocations_of
 from cognito_jwt.errors import ConfigurationError
 
 #: `custom_check(header, claims)`: raise (ideally a `CognitoJwtError`) or
 #: return `False` to reject; any other return value accepts.
 CustomCheck = Callable[[dict[str, Any], dict[str, Any]], object]
+#: `custom_check_async(header, claims)`: an `async def`, awaited by
+#: `verify_async` after `custom_check`; raise or return `False` to reject.
+CustomCheckAsync = Callable[[dict[str, Any], dict[str, Any]], Awaitable[object]]
 
 
 class _Required:
@@ -132,12 +136,15 @@ class _Settings(_Immutable):
         "cache_size",
         "clock",
         "custom_check",
+        "custom_check_async",
         "iat_nbf_leeway",
         "include_claims",
         "keys",
         "leeway",
         "max_token_length",
+        "max_token_lifetime",
         "on_report",
+        "revocation",
         "static_keys",
     )
 
@@ -148,6 +155,7 @@ class _Settings(_Immutable):
     iat_nbf_leeway: float
     clock: Callable[[], float]
     custom_check: CustomCheck | None
+    custom_check_async: CustomCheckAsync | None
     include_claims: bool
     max_token_length: int
     cache_size: int
@@ -156,6 +164,11 @@ class _Settings(_Immutable):
     #: Told of each rejection (by the verifier) and of the fetches of a key
     #: cache made for this verifier's `fetcher`/`session`.
     on_report: _reports.Hook | None
+    #: The revocation mechanisms, run last on every accepted token (empty: none).
+    revocation: tuple[Revocation, ...]
+    #: The longest `exp - iat` of the issuer's tokens (Cognito's bound, or
+    #: what a `JwtVerifier` declared; `None`: undeclared).
+    max_token_lifetime: float | None
 
     def __init__(
         self,
@@ -166,12 +179,15 @@ class _Settings(_Immutable):
         iat_nbf_leeway: float,
         clock: Callable[[], float],
         custom_check: CustomCheck | None,
+        custom_check_async: CustomCheckAsync | None,
         include_claims: bool,
         max_token_length: int,
         cache_size: int,
         allow_http: bool,
         static_keys: bool,
         on_report: _reports.Hook | None,
+        revocation: tuple[Revocation, ...],
+        max_token_lifetime: float | None,
     ) -> None:
         self._fill(locals())
 
@@ -198,6 +214,9 @@ def _settings(
     include_claims_in_errors: bool,
     cache_size: int,
     on_report: _reports.ReportHook | None,
+    custom_check_async: CustomCheckAsync | None = None,
+    revocation: object = None,
+    max_token_lifetime: float | None = None,
 ) -> _Settings:
     """Check the arguments every verifier shares, once, and resolve the key source.
 
@@ -225,6 +244,28 @@ def _settings(
         raise ConfigurationError(
             f"cache_size: expected an int >= 0 (0 turns the cache off), found {cache_size!r}"
         )
+    if custom_check_async is not None:
+        import inspect
+
+        if not inspect.iscoroutinefunction(custom_check_async):
+            raise ConfigurationError(
+                "custom_check_async: expected an async def function (awaited by verify_async), "
+                "found "
+                + (
+                    "a plain function: pass it as custom_check="
+                    if callable(custom_check_async)
+                    else type(custom_check_async).__name__
+                )
+            )
+    if max_token_lifetime is not None and (
+        isinstance(max_token_lifetime, bool)
+        or not isinstance(max_token_lifetime, int | float)
+        or not 0 < max_token_lifetime <= 10 * 365 * 86_400
+    ):
+        raise ConfigurationError(
+            f"max_token_lifetime: expected seconds > 0 (at most ten years), "
+            f"found {max_token_lifetime!r}"
+        )
     return _Settings(
         keys=_key_source(jwks, jwks_cache, fetcher, session, common.on_report),
         algorithms=algs,
@@ -232,12 +273,15 @@ def _settings(
         iat_nbf_leeway=common.iat_nbf_leeway,
         clock=common.clock,
         custom_check=custom_check,
+        custom_check_async=custom_check_async,
         include_claims=include_claims_in_errors,
         max_token_length=max_token_length,
         cache_size=cache_size,
         allow_http=allow_http,
         static_keys=jwks is not None,
         on_report=common.on_report,
+        revocation=revocations_of(revocation),
+        max_token_lifetime=None if max_token_lifetime is None else float(max_token_lifetime),
     )
 
 

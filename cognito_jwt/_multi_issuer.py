@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from cognito_jwt import _reports
 from cognito_jwt._cognito import CognitoJwtVerifier
 from cognito_jwt._issuer import _Issuer
+from cognito_jwt._revocation import IssuerFacts, Revocation, revocations_of
 from cognito_jwt._verifier import JwtVerifier, _VerifierBase
 from cognito_jwt.errors import ConfigurationError
 
@@ -32,9 +33,13 @@ class MultiIssuerVerifier(_VerifierBase):
             members' own hooks are not called for its tokens; their key
             caches still report fetches to theirs).
         on_event: deprecated, the old name of `on_report`; it warns.
+        revocation: a revocation mechanism (or several) for every member's
+            tokens (`cognito_jwt.revocation`); members built with their own
+            `revocation=` keep theirs, and giving both is refused.
 
     Raises:
-        ConfigurationError: no verifiers, or two claim the same issuer.
+        ConfigurationError: no verifiers, two claim the same issuer, or a
+            revocation mechanism cannot serve a member.
 
     Examples:
         >>> multi = MultiIssuerVerifier([
@@ -49,11 +54,13 @@ class MultiIssuerVerifier(_VerifierBase):
         *,
         on_report: _reports.ReportHook | None = None,
         on_event: _reports.ReportHook | None = None,
+        revocation: Revocation | Sequence[Revocation] | None = None,
     ) -> None:
         on_report = _reports.renamed(on_report, on_event)
         if not verifiers:
             raise ConfigurationError("verifiers: expected at least one verifier, found none")
         issuers: dict[str, _Issuer] = {}
+        facts: dict[str, IssuerFacts] = {}
         for verifier in verifiers:
             if (
                 not isinstance(verifier, _VerifierBase)
@@ -68,6 +75,15 @@ class MultiIssuerVerifier(_VerifierBase):
                 if iss in issuers:
                     raise ConfigurationError(f"verifiers: issuer {iss!r} is configured twice")
                 issuers[iss] = issuer
+                facts[iss] = verifier._facts[iss]
+        shared = revocations_of(revocation) or None
+        if shared is not None and any(i.settings.revocation for i in issuers.values()):
+            raise ConfigurationError(
+                "revocation: give it to the MultiIssuerVerifier or to its members, not both "
+                "(a member's own would run twice, or one would shadow the other)"
+            )
         # The shared cache has room for what the members would hold; a member
         # with cache_size=0 keeps its tokens out.
-        super().__init__(issuers, on_report=_reports.make_hook(on_report))
+        super().__init__(
+            issuers, on_report=_reports.make_hook(on_report), facts=facts, revocation=shared
+        )

@@ -39,7 +39,9 @@ __all__ = [
     "renamed",
 ]
 
-ReportKind = Literal["rejected", "fetch", "refresh", "fetch_failed", "backoff", "stale"]
+ReportKind = Literal[
+    "rejected", "fetch", "refresh", "fetch_failed", "backoff", "stale", "revocation_fail_open"
+]
 
 
 class Report(NamedTuple):
@@ -50,7 +52,9 @@ class Report(NamedTuple):
             the first time), `"refresh"` (keys loaded again), `"fetch_failed"`,
             `"backoff"` (a fetch was due but withheld: back-off, cooldown or
             fetch budget), or `"stale"` (keys past their age were served
-            because a refresh failed or was withheld).
+            because a refresh failed or was withheld), or `"revocation_fail_open"`
+            (a token was accepted unchecked: its revocation mechanism, built
+            `fail_open=True`, could not answer; `reason` says why).
         reason: the error's stable `reason` (rejections, failures, back-offs).
         status: the HTTP status the error maps to (401, 403, 503), or `None`.
         issuer: the configured issuer the token was routed to, if it got that far.

@@ -5,7 +5,10 @@ One request's path::
     verified before? (token cache) → parse (_token.py) → alg allow-list → kid →
     the configured issuer its iss names → key (_jwks.py; fetch only on a miss) →
     signature → exp/nbf/iat → issuer rules (claim types first) → custom_check →
-    claims (remembered)
+    claims (remembered) → [custom_check_async, in verify_async] → [revocation]
+
+A token-cache hit re-runs the bracketed steps and `custom_check` (the cache's
+rule: whatever can change between two calls is checked on every call).
 
 A rejection is reported to the verifier's `on_report` hook, if it has one
 (`_reports.py`), and then raised as it would have been.
@@ -35,9 +38,21 @@ from cognito_jwt._discovery import (
 )
 from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import _AudienceRules, _Issuer, _new_issuer
-from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _settings, _string_set
+from cognito_jwt._issuer_settings import (
+    _REQUIRED,
+    CustomCheck,
+    CustomCheckAsync,
+    _settings,
+    _string_set,
+)
 from cognito_jwt._jwks import JwksCache
 from cognito_jwt._key_source import KeySource, hydrate_first
+from cognito_jwt._revocation import (
+    IssuerFacts,
+    Revocation,
+    run_checks,
+    run_checks_async,
+)
 from cognito_jwt._step_up import step_up_rule
 from cognito_jwt._token import DEFAULT_MAX_TOKEN_LENGTH, Header, ParsedToken, parse_token
 from cognito_jwt._token_cache import DEFAULT_CACHE_SIZE, TokenCache
@@ -48,6 +63,7 @@ from cognito_jwt.errors import (
     JwksUnavailableError,
     MalformedTokenError,
     MissingClaimError,
+    RevocationUnavailableError,
     UnsupportedAlgorithmError,
     shown,
 )
@@ -76,10 +92,19 @@ class _VerifierBase:
     #: no adapter has to test which verifier it was given.
     token_headers: ClassVar[tuple[str, ...]] = ("Authorization", "x-amzn-oidc-accesstoken")
 
-    def __init__(self, issuers: Mapping[str, _Issuer], *, on_report: _reports.Hook | None) -> None:
+    def __init__(
+        self,
+        issuers: Mapping[str, _Issuer],
+        *,
+        on_report: _reports.Hook | None,
+        facts: Mapping[str, IssuerFacts],
+        revocation: tuple[Revocation, ...] | None = None,
+    ) -> None:
         self._issuers = dict(issuers)
         uses = {getattr(issuer.rules, "token_use", None) for issuer in self._issuers.values()}
         self._token_use: str | None = uses.pop() if len(uses) == 1 else None
+        #: What each issuer tells a revocation mechanism (kept for MultiIssuerVerifier).
+        self._facts = dict(facts)
         #: Told of each rejection; `None` costs the error path one test.
         self._on_report = on_report
         # Each verifier's issuers share one settings value; a MultiIssuerVerifier
@@ -91,6 +116,45 @@ class _VerifierBase:
         self._header_cache: dict[str, Header] = {}
         size = sum(s.cache_size for s in shared)
         self._token_cache = TokenCache(size) if size else None
+        #: iss -> the mechanisms its tokens are checked by; empty when none has one,
+        #: so a verifier without revocation pays one truthiness test per call.
+        self._revocations: dict[str, tuple[Revocation, ...]] = {}
+        if revocation is not None:  # one list for every issuer (MultiIssuerVerifier)
+            for check in revocation:
+                check.accept_issuers(list(self._facts.values()))
+            self._revocations = dict.fromkeys(self._issuers, revocation)
+        else:
+            for settings in shared:
+                if settings.revocation:
+                    mine = [
+                        f for f in self._facts.values() if self._issuers[f.iss].settings is settings
+                    ]
+                    for check in settings.revocation:
+                        check.accept_issuers(mine)
+                    for fact in mine:
+                        self._revocations[fact.iss] = settings.revocation
+        #: iss of issuers with a `custom_check_async`.
+        self._async_checked = frozenset(
+            iss for iss, i in self._issuers.items() if i.settings.custom_check_async is not None
+        )
+        self.requires_async: bool = bool(self._async_checked) or any(
+            check.requires_async for checks in self._revocations.values() for check in checks
+        )
+        """`True` when only `verify_async` can verify: an issuer has a
+        `custom_check_async`, or a revocation store has an asyncio client only.
+        `verify()` then raises `ConfigurationError`, and the synchronous
+        integrations and `make_handler` refuse the verifier when built."""
+
+    def _refuse_sync(self) -> ConfigurationError:
+        what = (
+            "custom_check_async"
+            if self._async_checked
+            else "a revocation store with an asyncio client only"
+        )
+        return ConfigurationError(
+            f"verify: this verifier has {what}, which only verify_async can await: "
+            "call `await verifier.verify_async(token)` (or use an async integration)"
+        )
 
     def verify(self, token: str) -> dict[str, Any]:
         """Verify `token` and return its claims.
@@ -100,19 +164,27 @@ class _VerifierBase:
                 and `reason` say why.
             AccessDeniedError: (403) valid, but lacks a required group or scope.
             JwksUnavailableError: (503) the keys could not be obtained.
+            RevocationUnavailableError: (503) whether it is revoked could not be told.
+            ConfigurationError: the verifier `requires_async`: use `verify_async`.
         """
+        if self.requires_async:
+            raise self._refuse_sync()
         try:
             cache = self._token_cache
             claims = cache.lookup(token) if cache is not None else None
-            if claims is not None:
-                return claims
-            parsed = self._parse(token)
-            issuer, kid = self._issuer_for(parsed)
-            keys, uri = issuer.settings.keys, issuer.jwks_uri
-            key = keys.peek(uri, kid) or keys.get_key(uri, kid)
-            claims = issuer.verify_signed(parsed, key)
-            if cache is not None:
-                cache.remember(token, issuer, parsed.header, kid, key)
+            if claims is None:
+                parsed = self._parse(token)
+                issuer, kid = self._issuer_for(parsed)
+                keys, uri = issuer.settings.keys, issuer.jwks_uri
+                key = keys.peek(uri, kid) or keys.get_key(uri, kid)
+                claims = issuer.verify_signed(parsed, key)
+                if cache is not None:
+                    cache.remember(token, issuer, parsed.header, kid, key)
+            revocations = self._revocations
+            if revocations:
+                checks = revocations.get(claims["iss"])
+                if checks is not None:
+                    run_checks(checks, token, claims, self._fail_open_report)
             return claims
         except CognitoJwtError as exc:
             if self._on_report is not None:
@@ -123,29 +195,54 @@ class _VerifierBase:
         """Like `verify`, without blocking the event loop on a JWKS fetch.
 
         A cached key is used inline (the signature check takes microseconds); a
-        fetch runs in a worker thread, where concurrent callers share it.
+        fetch runs in a worker thread, where concurrent callers share it.  An
+        issuer's `custom_check_async` is awaited after `custom_check`, and the
+        revocation check awaits its store (or Cognito).
         """
         try:
             cache = self._token_cache
             claims = cache.lookup(token) if cache is not None else None
-            if claims is not None:
-                return claims
-            parsed = self._parse(token)
-            issuer, kid = self._issuer_for(parsed)
-            keys, uri = issuer.settings.keys, issuer.jwks_uri
-            key = keys.peek(uri, kid)
-            if key is None:
-                import asyncio  # only here: it is slow to import (docs/performance.md)
+            header: Header | None = None
+            if claims is None:
+                parsed = self._parse(token)
+                header = parsed.header
+                issuer, kid = self._issuer_for(parsed)
+                keys, uri = issuer.settings.keys, issuer.jwks_uri
+                key = keys.peek(uri, kid)
+                if key is None:
+                    import asyncio  # only here: it is slow to import (docs/performance.md)
 
-                key = await asyncio.to_thread(keys.get_key, uri, kid)
-            claims = issuer.verify_signed(parsed, key)
-            if cache is not None:
-                cache.remember(token, issuer, parsed.header, kid, key)
+                    key = await asyncio.to_thread(keys.get_key, uri, kid)
+                claims = issuer.verify_signed(parsed, key)
+                if cache is not None:
+                    cache.remember(token, issuer, parsed.header, kid, key)
+            iss = claims["iss"]
+            if self._async_checked and iss in self._async_checked:
+                if header is None:  # a cache hit: the header of the remembered token
+                    header = self._parse(token).header
+                await self._issuers[iss].run_custom_check_async(header, claims)
+            revocations = self._revocations
+            if revocations:
+                checks = revocations.get(iss)
+                if checks is not None:
+                    await run_checks_async(checks, token, claims, self._fail_open_report)
             return claims
         except CognitoJwtError as exc:
             if self._on_report is not None:
                 self._report(exc, token)
             raise
+
+    def _fail_open_report(self, error: RevocationUnavailableError, iss: Any) -> None:
+        """Tell the hook that a fail-open revocation accepted a token it could not check."""
+        hook = self._on_report
+        if hook is not None:
+            _reports.notify(
+                hook,
+                "revocation_fail_open",
+                reason=error.reason,
+                status=error.status_code,
+                issuer=iss if isinstance(iss, str) and iss in self._issuers else None,
+            )
 
     def _report(self, error: CognitoJwtError, token: str) -> None:
         """Tell the `on_report` hook about a rejection (see `_reports.py`)."""
@@ -287,6 +384,9 @@ class JwtVerifier(_VerifierBase):
         scopes: required `scope` entries (any, or all with `require_all_scopes`).
         acr_values: the `acr` values accepted (step-up authentication).
         max_auth_age: the oldest sign-in accepted (`now - auth_time`), seconds.
+        max_token_lifetime: the longest `exp - iat` (seconds) this issuer's
+            tokens have; required to use a revocation list, whose entries must
+            outlive every token they could match (`None`: undeclared).
 
     Other arguments are as for `CognitoJwtVerifier` (`min_acr_level` is not
     one: the levels are Cognito's).
@@ -320,6 +420,9 @@ class JwtVerifier(_VerifierBase):
         cache_size: int = DEFAULT_CACHE_SIZE,
         on_report: _reports.ReportHook | None = None,
         on_event: _reports.ReportHook | None = None,
+        custom_check_async: CustomCheckAsync | None = None,
+        revocation: Revocation | Sequence[Revocation] | None = None,
+        max_token_lifetime: float | None = None,
     ) -> None:
         on_report = _reports.renamed(on_report, on_event)
         if audience is _REQUIRED:
@@ -344,6 +447,9 @@ class JwtVerifier(_VerifierBase):
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
             on_report=on_report,
+            custom_check_async=custom_check_async,
+            revocation=revocation,
+            max_token_lifetime=max_token_lifetime,
         )
         rules = _AudienceRules(
             audiences=_string_set("audience", audience),
@@ -354,6 +460,14 @@ class JwtVerifier(_VerifierBase):
         super().__init__(
             {issuer: _new_issuer(issuer, jwks_uri, rules, settings, primary=True, step_up=step_up)},
             on_report=settings.on_report,
+            facts={
+                issuer: IssuerFacts(
+                    iss=issuer,
+                    user_pool_id=None,
+                    token_use=None,
+                    max_token_lifetime=settings.max_token_lifetime,
+                )
+            },
         )
 
     @classmethod

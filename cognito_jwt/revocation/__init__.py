@@ -26,14 +26,14 @@ Examples:
     ... )
 """
 
-from cognito_jwt.revocation._base import (
+from cognito_jwt._revocation import (
+    COGNITO_MAX_TOKEN_LIFETIME,
     DEFAULT_CACHE_TTL,
     MAX_CACHE_TTL,
     IssuerFacts,
     Revocation,
 )
 from cognito_jwt.revocation._dynamodb import DynamoDbStore
-from cognito_jwt.revocation._entries import COGNITO_MAX_TOKEN_LIFETIME
 from cognito_jwt.revocation._list import DEFAULT_CUTOFF_LEEWAY, RevocationList
 from cognito_jwt.revocation._live import DEFAULT_MAX_CALLS_PER_SECOND, GetUserCheck, UserInfoCheck
 from cognito_jwt.revocation._redis import DEFAULT_REDIS_PREFIX, RedisStore

@@ -31,17 +31,16 @@ import math
 import re
 from typing import Any
 
+from cognito_jwt._revocation import COGNITO_MAX_TOKEN_LIFETIME
+
 __all__ = [
     "COGNITO_MAX_TOKEN_LIFETIME",
     "entry_expiry",
+    "finite_number",
     "issuer_key",
     "token_key",
     "user_key",
 ]
-
-#: Cognito's longest ID or access token lifetime: one day (app client
-#: `AccessTokenValidity`/`IdTokenValidity` range from five minutes to one day).
-COGNITO_MAX_TOKEN_LIFETIME = 86_400.0
 
 _COGNITO_ISS = re.compile(
     r"https://(?:issuer-)?cognito-idp\.[a-z]{2,}(?:-[a-z0-9]+)+\.[a-z0-9.]+/"

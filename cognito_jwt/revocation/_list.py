@@ -23,6 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from cognito_jwt._revocation import (
+    COGNITO_MAX_TOKEN_LIFETIME,
+    DEFAULT_CACHE_TTL,
+    IssuerFacts,
+    check_cache_ttl,
+    check_fail_open,
+)
 from cognito_jwt.errors import (
     ConfigurationError,
     InvalidClaimError,
@@ -30,14 +37,7 @@ from cognito_jwt.errors import (
     RevocationUnavailableError,
     TokenRevokedError,
 )
-from cognito_jwt.revocation._base import (
-    DEFAULT_CACHE_TTL,
-    IssuerFacts,
-    check_cache_ttl,
-    check_fail_open,
-)
 from cognito_jwt.revocation._entries import (
-    COGNITO_MAX_TOKEN_LIFETIME,
     entry_expiry,
     finite_number,
     token_key,

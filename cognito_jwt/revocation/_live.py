@@ -27,17 +27,17 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cognito_jwt._revocation import (
+    DEFAULT_CACHE_TTL,
+    IssuerFacts,
+    check_cache_ttl,
+    check_fail_open,
+)
 from cognito_jwt.errors import (
     ConfigurationError,
     InvalidClaimError,
     RevocationUnavailableError,
     TokenRevokedError,
-)
-from cognito_jwt.revocation._base import (
-    DEFAULT_CACHE_TTL,
-    IssuerFacts,
-    check_cache_ttl,
-    check_fail_open,
 )
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import RedisServer
+from revocation_stores import RedisServer
 
 from cognito_jwt import ConfigurationError
 from cognito_jwt.revocation import DynamoDbStore, MemoryStore, RedisStore

@@ -24,6 +24,7 @@ CORE_LAYERS = [
     "cognito_jwt._token",
     "cognito_jwt._reports",
     "cognito_jwt._signature",
+    "cognito_jwt._revocation",
     "cognito_jwt._keys",
     "cognito_jwt._fetch",
     "cognito_jwt._key_source",

@@ -1,5 +1,6 @@
-"""Real stores for the revocation tests: a `redis-server` the tests start on
-127.0.0.1 (an ephemeral port), and DynamoDB tables on moto.
+"""Real stores for the revocation tests, as fixtures conftest.py re-exports: a
+`redis-server` the tests start on 127.0.0.1 (an ephemeral port), and DynamoDB
+tables on moto.
 
 Without `redis-server` the Redis tests fail, with the command that installs
 it: a store the suite claims to support is never silently untested.

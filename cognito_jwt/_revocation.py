@@ -1,5 +1,10 @@
 """What a verifier asks of its `revocation=`, and the failure policy around it.
 
+The core's side of revocation: the protocol every mechanism follows and the
+one function that runs them.  The mechanisms themselves (the list and its
+stores, the live checks) live in the `cognito_jwt.revocation` package, on top
+of the core, so a verifier without revocation never imports them.
+
 A revocation mechanism (`RevocationList`, `GetUserCheck`, `UserInfoCheck`, or
 one the application writes) is told at construction which issuers it will
 serve (`IssuerFacts`) and refuses what cannot work there; at verification it
@@ -19,6 +24,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 from cognito_jwt.errors import ConfigurationError, RevocationUnavailableError
 
 __all__ = [
+    "COGNITO_MAX_TOKEN_LIFETIME",
     "DEFAULT_CACHE_TTL",
     "MAX_CACHE_TTL",
     "IssuerFacts",
@@ -27,6 +33,10 @@ __all__ = [
     "run_checks",
     "run_checks_async",
 ]
+
+#: Cognito's longest ID or access token lifetime: one day (app client
+#: `AccessTokenValidity`/`IdTokenValidity` range from five minutes to one day).
+COGNITO_MAX_TOKEN_LIFETIME = 86_400.0
 
 #: Seconds a "not revoked" answer is reused: a revocation reaches this
 #: process at most this long after it was written (plus API Gateway's
