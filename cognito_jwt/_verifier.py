@@ -68,7 +68,7 @@ from cognito_jwt.errors import (
     shown,
 )
 
-__all__ = ["CustomCheck", "JwtVerifier"]
+__all__ = ["CustomCheck", "JwtVerifier", "refuse_async_only"]
 
 _MAX_HEADER_CACHE = 64
 
@@ -369,6 +369,21 @@ class _VerifierBase:
         demanded of ID tokens, which carry none): see `cognito_jwt.http`.
         """
         return self._token_use
+
+
+def refuse_async_only(verifier: object, where: str) -> None:
+    """Refuse, when a synchronous integration is built, a verifier only `verify_async` can run.
+
+    Raises:
+        ConfigurationError: `verifier.requires_async` (a `custom_check_async`,
+            or a revocation store with an asyncio client only).
+    """
+    if getattr(verifier, "requires_async", False) is True:
+        raise ConfigurationError(
+            f"{where}: expected a verifier that verify() can run, found one that requires "
+            "verify_async (a custom_check_async, or a revocation store with an asyncio client "
+            "only): use the async integration, or give the store a synchronous client"
+        )
 
 
 class JwtVerifier(_VerifierBase):

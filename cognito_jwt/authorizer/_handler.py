@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, Protocol, TypeAlias
 
 from cognito_jwt._claim_types import cognito_groups
+from cognito_jwt._verifier import refuse_async_only
 from cognito_jwt.authorizer._events import (
     ApiRequest,
     Unauthorized,
@@ -148,6 +149,7 @@ class LambdaAuthorizer:
     ) -> None:
         _check_configuration(rule, scope, response_format, authorizer_cache)
         _check_step_up_cache(verifier, authorizer_cache)
+        refuse_async_only(verifier, "make_handler")
         self.verifier = verifier
         self.rule = rule
         self.header = header

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 
 from cognito_jwt import http
 from cognito_jwt._exports import rehome as _rehome
+from cognito_jwt._verifier import refuse_async_only
 from cognito_jwt.errors import CognitoJwtError, ConfigurationError, InvalidTokenError
 from cognito_jwt.integrations._common import (
     SyncVerifier,
@@ -146,6 +147,10 @@ def _build_verifier(config: Mapping[str, Any]) -> SyncVerifier:
             verifier = verifier()  # a factory, e.g. "myproject.auth.make_verifier"
         if not callable(getattr(verifier, "verify", None)):
             raise ImproperlyConfigured(f"{SETTINGS_NAME}['VERIFIER'] has no verify() method")
+        try:
+            refuse_async_only(verifier, f"settings.{SETTINGS_NAME}['VERIFIER']")
+        except ConfigurationError as error:
+            raise ImproperlyConfigured(error.message) from error
         result: SyncVerifier = verifier
         return result
 

@@ -61,6 +61,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
 
 from cognito_jwt import http
 from cognito_jwt._exports import rehome as _rehome
+from cognito_jwt._verifier import refuse_async_only
 from cognito_jwt.errors import ConfigurationError
 from cognito_jwt.integrations._common import SyncVerifier, verifier_from_settings, warm_up
 
@@ -107,6 +108,7 @@ def _checked_verifier(verifier: object, where: str) -> SyncVerifier:
             f"{where}: expected a verifier (an object with verify()), found {verifier!r}; "
             "groups and scopes are keywords: require_auth(groups='admin')"
         )
+    refuse_async_only(verifier, where)
     return cast(SyncVerifier, verifier)
 
 

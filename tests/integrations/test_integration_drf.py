@@ -385,6 +385,18 @@ def test_verifier_from_dotted_factory(pool: FakeCognitoPool) -> None:
         assert APIClient().get("/me", headers=bearer(pool.id_token())).status_code == 200
 
 
+def test_a_verifier_only_verify_async_can_run_is_improperly_configured() -> None:
+    async def check(header: dict[str, object], claims: dict[str, object]) -> bool:
+        return True
+
+    verifier = POOL.verifier(token_use=None, custom_check_async=check)
+    with (
+        override_settings(COGNITO_JWT={"VERIFIER": verifier}),
+        pytest.raises(ImproperlyConfigured, match="requires verify_async"),
+    ):
+        get_verifier()
+
+
 @pytest.mark.parametrize("missing", ["USER_POOL_ID", "CLIENT_ID", "TOKEN_USE"])
 def test_missing_setting_is_improperly_configured(missing: str) -> None:
     config = pool_settings()
