@@ -128,7 +128,7 @@ def test_a_plain_function_is_refused_as_custom_check_async(pool: FakeCognitoPool
         return True
 
     with pytest.raises(ConfigurationError, match="pass it as custom_check="):
-        pool.verifier("id", custom_check_async=plain)  # type: ignore[arg-type]
+        pool.verifier("id", custom_check_async=plain)
     with pytest.raises(ConfigurationError, match="async def"):
         JwtVerifier(issuer="https://i", audience=None, custom_check_async="no")  # type: ignore[arg-type]
 
