@@ -109,7 +109,8 @@ def _common_settings(
 
         if inspect.iscoroutinefunction(custom_check):
             raise ConfigurationError(
-                "custom_check: expected a plain function; coroutines are not awaited"
+                "custom_check: expected a plain function; pass a coroutine function as "
+                "custom_check_async= (verify_async awaits it)"
             )
     if clock is not None and not callable(clock):
         raise ConfigurationError("clock: expected a callable returning epoch seconds")

@@ -260,7 +260,8 @@ def test_snippet_lines_are_expanded() -> None:
 def _source_reasons() -> set[str]:
     """Every ``reason`` code the library can raise (literals and class defaults)."""
     reasons: set[str] = set()
-    for module in (ROOT / "cognito_jwt").glob("*.py"):
+    package = ROOT / "cognito_jwt"
+    for module in [*package.glob("*.py"), *package.glob("revocation/*.py")]:
         if module.name in {"authorizer.py", "cli.py", "testing.py"}:
             continue  # these pass reasons on; they raise none of their own
         for line in module.read_text(encoding="utf-8").splitlines():
