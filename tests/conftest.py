@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from hostile_servers import HostileServer, current_jwks
-from revocation_stores import dynamodb, killable_redis, redis_server, runner
+from revocation_stores import dynamodb, killable_redis, redis_server, runner, userinfo
 
 from cognito_jwt import JwksCache
 from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples" / "reference_api"))
 
 #: The revocation stores' fixtures (a real redis-server, DynamoDB on moto), shared here.
-__all__ = ["dynamodb", "killable_redis", "redis_server", "runner"]
+__all__ = ["dynamodb", "killable_redis", "redis_server", "runner", "userinfo"]
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

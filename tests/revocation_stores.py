@@ -1,6 +1,6 @@
 """Real stores for the revocation tests, as fixtures conftest.py re-exports: a
-`redis-server` the tests start on 127.0.0.1 (an ephemeral port), and DynamoDB
-tables on moto.
+`redis-server` the tests start on 127.0.0.1 (an ephemeral port), DynamoDB
+tables on moto, and a loopback stand-in for a user pool's `/oauth2/userInfo`.
 
 Without `redis-server` the Redis tests fail, with the command that installs
 it: a store the suite claims to support is never silently untested.
@@ -9,10 +9,12 @@ it: a store the suite claims to support is never silently untested.
 from __future__ import annotations
 
 import asyncio
+import http.server
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -130,6 +132,8 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     import boto3
     from moto import mock_aws
 
+    # In process: never the session's moto server, whose endpoint its fixture exports.
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -151,3 +155,45 @@ def create_table(client: Any, name: str) -> None:
         TableName=name,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
     )
+
+
+class FakeUserInfo:
+    """`/oauth2/userInfo` on 127.0.0.1: 200 for active tokens, 401 for ended ones."""
+
+    def __init__(self) -> None:
+        self.ended: set[str] = set()
+        self.status_for_all: int | None = None
+        self.requests: list[tuple[str, str | None]] = []
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                auth = self.headers.get("Authorization")
+                fake.requests.append((self.path, auth))
+                token = (auth or "").removeprefix("Bearer ")
+                status = fake.status_for_all or (401 if token in fake.ended else 200)
+                body = b'{"sub":"x"}' if status == 200 else b'{"error":"invalid_token"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def userinfo() -> Iterator[FakeUserInfo]:
+    fake = FakeUserInfo()
+    yield fake
+    fake.close()

@@ -6,7 +6,6 @@ rate bound, the failure policy, and what cannot be checked."""
 from __future__ import annotations
 
 import asyncio
-import http.server
 import sys
 import threading
 import time
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 from fixed_time import NOW
+from revocation_stores import FakeUserInfo
 
 from cognito_jwt import (
     CognitoJwtVerifier,
@@ -266,48 +266,6 @@ def test_a_token_without_the_scope_get_user_needs_is_refused_not_passed(
 
 
 # -- userInfo against a loopback fake -------------------------------------------------------
-
-
-class FakeUserInfo:
-    """`/oauth2/userInfo` on 127.0.0.1: 200 for active tokens, 401 for ended ones."""
-
-    def __init__(self) -> None:
-        self.ended: set[str] = set()
-        self.status_for_all: int | None = None
-        self.requests: list[tuple[str, str | None]] = []
-        fake = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                auth = self.headers.get("Authorization")
-                fake.requests.append((self.path, auth))
-                token = (auth or "").removeprefix("Bearer ")
-                status = fake.status_for_all or (401 if token in fake.ended else 200)
-                body = b'{"sub":"x"}' if status == 200 else b'{"error":"invalid_token"}'
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def userinfo() -> Iterator[FakeUserInfo]:
-    fake = FakeUserInfo()
-    yield fake
-    fake.close()
 
 
 def test_user_info_check_asks_the_endpoint_and_refuses_an_ended_session(
