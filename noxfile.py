@@ -73,6 +73,7 @@ TEST_DEPS = [
     "httpx2>=2.0",  # Starlette's TestClient transport
     "uvicorn>=0.30",  # the conformance table's real ASGI server
     "waitress>=3.0",  # the conformance table's real WSGI server
+    "redis>=5.0",  # the Redis revocation store, against a real redis-server the tests start
 ]
 #: pip byte-compiles every file it installs (thousands per test venv: moto,
 #: django, cfn-lint); Python compiles the few a session imports, when it does.
