@@ -26,6 +26,7 @@ Examples:
     ... )
 """
 
+from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt._revocation import (
     COGNITO_MAX_TOKEN_LIFETIME,
     DEFAULT_CACHE_TTL,
@@ -57,3 +58,5 @@ __all__ = [
     "RevocationStore",
     "UserInfoCheck",
 ]
+
+_rehome(__name__, globals(), __all__)

@@ -28,6 +28,7 @@ PUBLIC_MODULES = [
     "cognito_jwt.errors",
     "cognito_jwt.http",
     "cognito_jwt.authorizer",
+    "cognito_jwt.revocation",
     "cognito_jwt.integrations.fastapi",
     "cognito_jwt.integrations.flask",
     "cognito_jwt.integrations.drf",
