@@ -93,13 +93,13 @@ def test_verify_refuses_naming_verify_async_on_its_first_call(pool: FakeCognitoP
     async def check(header: dict[str, Any], claims: dict[str, Any]) -> bool:
         return True
 
-    events: list[Any] = []
-    verifier = pool.verifier("id", clock=clock, custom_check_async=check, on_event=events.append)
+    reports: list[Any] = []
+    verifier = pool.verifier("id", clock=clock, custom_check_async=check, on_report=reports.append)
     assert verifier.requires_async
     with pytest.raises(ConfigurationError, match="verify_async") as info:
         verifier.verify(pool.id_token(now=NOW))
     assert info.value.status_code == 500
-    assert events == []  # a wiring mistake, not a rejected token
+    assert reports == []  # a wiring mistake, not a rejected token
 
 
 def test_a_multi_issuer_verifier_awaits_each_members_own_check(

@@ -19,9 +19,9 @@ from revocation_stores import FakeUserInfo
 
 from cognito_jwt import (
     CognitoJwtVerifier,
-    Event,
     InvalidClaimError,
     JwksCache,
+    Report,
     RevocationUnavailableError,
     TokenRevokedError,
 )
@@ -233,13 +233,13 @@ def test_the_rate_bound_is_a_503_unless_fail_open_which_is_reported(pool: FakeCo
     with pytest.raises(RevocationUnavailableError) as info:
         verifier.verify(pool.access_token(now=NOW, jti="two"))
     assert (info.value.status_code, info.value.reason) == (503, "revocation_rate_limited")
-    events: list[Event] = []
+    reports: list[Report] = []
     open_verifier = _checked(
-        pool, GetUserCheck(idp, max_calls_per_second=1, fail_open=True), on_event=events.append
+        pool, GetUserCheck(idp, max_calls_per_second=1, fail_open=True), on_report=reports.append
     )
     open_verifier.verify(pool.access_token(now=NOW, jti="three"))
     assert open_verifier.verify(pool.access_token(now=NOW, jti="four"))
-    assert [(e.kind, e.reason) for e in events] == [
+    assert [(e.kind, e.reason) for e in reports] == [
         ("revocation_fail_open", "revocation_rate_limited")
     ]
     assert idp.calls == 2

@@ -14,11 +14,11 @@ from fixed_time import NOW
 
 from cognito_jwt import (
     CognitoJwtVerifier,
-    Event,
     InvalidClaimError,
     JwtVerifier,
     MissingClaimError,
     MultiIssuerVerifier,
+    Report,
     RevocationUnavailableError,
     TokenRevokedError,
     decode_unverified,
@@ -303,15 +303,15 @@ def test_a_store_outage_is_a_503(pool: FakeCognitoPool, clock: ManualClock) -> N
 def test_fail_open_accepts_through_an_outage_and_reports_it(
     pool: FakeCognitoPool, clock: ManualClock
 ) -> None:
-    events: list[Event] = []
+    reports: list[Report] = []
     verifier = _verifier(
         pool,
         RevocationList(BrokenStore(), fail_open=True, clock=clock),
         clock,
-        on_event=events.append,
+        on_report=reports.append,
     )
     assert verifier.verify(pool.access_token(now=NOW))
-    assert [(e.kind, e.reason, e.status, e.issuer) for e in events] == [
+    assert [(e.kind, e.reason, e.status, e.issuer) for e in reports] == [
         ("revocation_fail_open", "revocation_unavailable", 503, pool.issuer)
     ]
 

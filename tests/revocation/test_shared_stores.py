@@ -12,7 +12,7 @@ import pytest
 from fixed_time import NOW
 from revocation_stores import RedisServer, create_table
 
-from cognito_jwt import Event, RevocationUnavailableError, TokenRevokedError, decode_unverified
+from cognito_jwt import Report, RevocationUnavailableError, TokenRevokedError, decode_unverified
 from cognito_jwt.revocation import DynamoDbStore, RedisStore, RevocationList
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
@@ -95,15 +95,15 @@ def test_a_missing_table_is_a_503_or_a_reported_accept_when_fail_open(
     with pytest.raises(RevocationUnavailableError) as info:
         closed.verify(pool.access_token(now=NOW))
     assert (info.value.status_code, info.value.reason) == (503, "revocation_unavailable")
-    events: list[Event] = []
+    reports: list[Report] = []
     opened = pool.verifier(
         "access",
         clock=lambda: NOW,
         revocation=RevocationList(store, fail_open=True),
-        on_event=events.append,
+        on_report=reports.append,
     )
     assert opened.verify(pool.access_token(now=NOW))
-    assert [(e.kind, e.reason) for e in events] == [
+    assert [(e.kind, e.reason) for e in reports] == [
         ("revocation_fail_open", "revocation_unavailable")
     ]
 
