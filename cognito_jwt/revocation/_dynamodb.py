@@ -10,7 +10,8 @@ The table (documented in docs/revocation.md, with a CloudFormation snippet):
 DynamoDB deletes expired items in the background, typically within days, so
 `get` ignores any item whose `expires_at` has passed.  Reads are strongly
 consistent, so a revocation written in the region is seen by the next read.
-boto3 is imported only when the store is built without a client.
+The store takes the boto3 client you built (with the timeouts and retries
+your latency budget allows); the package itself never imports boto3.
 """
 
 from __future__ import annotations
@@ -37,37 +38,30 @@ class DynamoDbStore:
 
     Args:
         table_name: the table (partition key `pk`, a String; TTL on `expires_at`).
-        client: a boto3 `dynamodb` client; default `boto3.client("dynamodb")`,
-            made on first use.  Give it timeouts and retries that fit your
-            latency budget (`botocore.config.Config`).
+        client: a boto3 `dynamodb` client, required: give it timeouts and
+            retries that fit your latency budget (`botocore.config.Config`),
+            since a slow read holds a request.
 
     The async methods run the boto3 call in a worker thread.
 
     Examples:
+        >>> import boto3
         >>> from cognito_jwt.revocation import DynamoDbStore, RevocationList
-        >>> revocations = RevocationList(DynamoDbStore("revocations"))
+        >>> dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        >>> revocations = RevocationList(DynamoDbStore("revocations", client=dynamodb))
     """
 
-    def __init__(self, table_name: str, *, client: Any = None) -> None:
+    def __init__(self, table_name: str, *, client: Any) -> None:
         if not isinstance(table_name, str) or not table_name:
             raise ConfigurationError(f"table_name: expected a non-empty str, found {table_name!r}")
-        if client is not None and not all(
+        if not all(
             callable(getattr(client, name, None)) for name in ("put_item", "batch_get_item")
         ):
             raise ConfigurationError(
                 f"client: expected a boto3 dynamodb client, found {type(client).__name__}"
             )
         self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        """The boto3 client (made on first use when none was given)."""
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("dynamodb")
-        return self._client
+        self.client = client
 
     def put(self, key: str, value: float, expires_at: float) -> None:
         """Write the entry (overwriting), with its TTL."""

@@ -148,10 +148,18 @@ def test_redis_store_raises_once_the_server_is_gone(
         (RedisStore, "found neither"),
         (lambda: RedisStore(client=object()), "redis-py client"),
         (lambda: RedisStore(client=None, async_client="redis://"), "redis-py client"),
-        (lambda: DynamoDbStore(""), "table_name"),
+        (lambda: DynamoDbStore("", client=None), "table_name"),
+        (lambda: DynamoDbStore("t", client=None), "boto3 dynamodb client"),
         (lambda: DynamoDbStore("t", client=object()), "boto3 dynamodb client"),
     ],
-    ids=["no-client", "not-a-client", "url-as-client", "empty-table", "not-a-boto3-client"],
+    ids=[
+        "no-client",
+        "not-a-client",
+        "url-as-client",
+        "empty-table",
+        "no-boto3-client",
+        "not-a-boto3-client",
+    ],
 )
 def test_a_store_built_wrongly_is_refused(build: Callable[[], Any], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
