@@ -509,6 +509,9 @@ class JwtVerifier(_VerifierBase):
         include_claims_in_errors: bool = False,
         cache_size: int = DEFAULT_CACHE_SIZE,
         on_report: _reports.ReportHook | None = None,
+        custom_check_async: CustomCheckAsync | None = None,
+        revocation: Revocation | Sequence[Revocation] | None = None,
+        max_token_lifetime: float | None = None,
     ) -> JwtVerifier:
         """A verifier for `issuer` whose keys are found by OpenID Connect Discovery 1.0.
 
@@ -566,6 +569,9 @@ class JwtVerifier(_VerifierBase):
             include_claims_in_errors=include_claims_in_errors,
             cache_size=cache_size,
             on_report=on_report,
+            custom_check_async=custom_check_async,
+            revocation=revocation,
+            max_token_lifetime=max_token_lifetime,
         )
         configured = verifier._issuers[issuer]
         settings = configured.settings
@@ -589,5 +595,7 @@ class JwtVerifier(_VerifierBase):
             primary=True,
             step_up=configured.step_up,
         )
-        _VerifierBase.__init__(verifier, {issuer: discovered}, on_report=settings.on_report)
+        _VerifierBase.__init__(
+            verifier, {issuer: discovered}, on_report=settings.on_report, facts=verifier._facts
+        )
         return verifier
