@@ -215,6 +215,9 @@ class AlbJwtVerifier(_VerifierBase):
             allow_http=allow_http,
             static_keys=False,
             on_report=common.on_report,
+            custom_check_async=None,
+            revocation=(),  # an ALB's token lives two minutes and names no session
+            max_token_lifetime=None,
         )
         rules = _AlbRules(issuer, _string_set("client_id", client_id), common.leeway)
         # One issuer per signing ALB: its ARN routes, its endpoint holds the keys.
@@ -231,7 +234,7 @@ class AlbJwtVerifier(_VerifierBase):
             )
             for arn, endpoint in endpoints.items()
         }
-        super().__init__(issuers, on_report=common.on_report)
+        super().__init__(issuers, on_report=common.on_report, facts={})
         self._idp_issuer = issuer
 
     #: The request header that carries this verifier's token (read by

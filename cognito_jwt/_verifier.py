@@ -216,7 +216,7 @@ class _VerifierBase:
                 claims = issuer.verify_signed(parsed, key)
                 if cache is not None:
                     cache.remember(token, issuer, parsed.header, kid, key)
-            iss = claims["iss"]
+            iss: str = claims.get("iss", "")  # an ALB's payload need not route by it
             if self._async_checked and iss in self._async_checked:
                 if header is None:  # a cache hit: the header of the remembered token
                     header = self._parse(token).header
