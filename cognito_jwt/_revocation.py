@@ -11,9 +11,11 @@ serve (`IssuerFacts`) and refuses what cannot work there; at verification it
 is given a token that passed every other check and its claims, and raises
 `TokenRevokedError` (401) or `RevocationUnavailableError` (503), or returns.
 
-`run_checks` is the one place the failure policy lives: an unavailable
-answer is a 503 unless the mechanism was built with `fail_open=True`, in
-which case the token is accepted and the verifier's hook is told.
+The failure policy: an unavailable answer is a 503 unless the mechanism was
+built with `fail_open=True`, in which case the token is accepted and the
+verifier's hook is told.  `run_checks_async` applies it for `verify_async`;
+`verify` applies the same few lines inline, so a token-cache hit pays no
+extra call.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ __all__ = [
     "IssuerFacts",
     "Revocation",
     "check_cache_ttl",
-    "run_checks",
     "run_checks_async",
 ]
 
@@ -117,30 +118,13 @@ def check_fail_open(fail_open: object) -> bool:
     return fail_open
 
 
-def run_checks(
-    checks: tuple[Revocation, ...],
-    token: str,
-    claims: dict[str, Any],
-    report: FailOpenReport | None,
-) -> None:
-    """Run each mechanism; an unknown answer is a 503 unless it was built fail-open."""
-    for check in checks:
-        try:
-            check.check(token, claims)
-        except RevocationUnavailableError as exc:
-            if not check.fail_open:
-                raise
-            if report is not None:
-                report(exc, claims.get("iss"))
-
-
 async def run_checks_async(
     checks: tuple[Revocation, ...],
     token: str,
     claims: dict[str, Any],
     report: FailOpenReport | None,
 ) -> None:
-    """`run_checks`, awaiting each mechanism's `check_async`."""
+    """Run each mechanism's `check_async`; an unknown answer is a 503 unless built fail-open."""
     for check in checks:
         try:
             await check.check_async(token, claims)

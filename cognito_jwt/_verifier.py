@@ -50,7 +50,6 @@ from cognito_jwt._key_source import KeySource, hydrate_first
 from cognito_jwt._revocation import (
     IssuerFacts,
     Revocation,
-    run_checks,
     run_checks_async,
 )
 from cognito_jwt._step_up import step_up_rule
@@ -184,7 +183,14 @@ class _VerifierBase:
             if revocations:
                 checks = revocations.get(claims["iss"])
                 if checks is not None:
-                    run_checks(checks, token, claims, self._fail_open_report)
+                    # run_checks_async's policy, inlined: a token-cache hit pays no extra call.
+                    for check in checks:
+                        try:
+                            check.check(token, claims)
+                        except RevocationUnavailableError as exc:
+                            if not check.fail_open:
+                                raise
+                            self._fail_open_report(exc, claims["iss"])
             return claims
         except CognitoJwtError as exc:
             if self._on_report is not None:

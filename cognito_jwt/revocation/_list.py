@@ -11,7 +11,7 @@ the user or the token.
 * after `GlobalSignOut`, `AdminUserGlobalSignOut`, `AdminDisableUser`,
   `AdminDeleteUser`: `revoke_user(iss=, sub=)`.
 
-Reads are cached briefly, per token (`iss`, `sub`, `origin_jti`, `iat`): "revoked" until
+Reads are cached briefly, per token: "revoked" until
 the token's `exp`, "not revoked" for `cache_ttl` seconds (default 5, at most
 60), so a verified-token cache hit does not become a store round trip per
 request.  A write through this list object clears that cache at once; other
@@ -56,7 +56,11 @@ DEFAULT_CUTOFF_LEEWAY = 5.0
 #: none expired the cache starts afresh (a miss only costs one store read).
 _MAX_VERDICTS = 16_384
 
-_Verdict = tuple[bool, float]
+#: (revoked, until when, the token): found by the token's last characters, as the
+#: token cache finds its entries (hashing 43 characters of a new request string
+#: is cheaper than the whole token or a tuple of claims), then compared whole.
+_Verdict = tuple[bool, float, str]
+_KEY_CHARS = 43
 
 
 class RevocationList:
@@ -120,7 +124,7 @@ class RevocationList:
         self.fail_open = check_fail_open(fail_open)
         self.requires_async = not sync
         self._clock = clock or time.time
-        self._verdicts: dict[tuple[Any, ...], _Verdict] = {}
+        self._verdicts: dict[str, _Verdict] = {}
 
     # -- construction ---------------------------------------------------------------------
 
@@ -247,7 +251,7 @@ class RevocationList:
 
     # -- reading --------------------------------------------------------------------------
 
-    def check(self, token: str, claims: dict[str, Any]) -> None:  # noqa: ARG002 - the protocol's
+    def check(self, token: str, claims: dict[str, Any]) -> None:
         """Raise `TokenRevokedError` if an entry matches the token's claims.
 
         Raises:
@@ -257,10 +261,10 @@ class RevocationList:
                 `sub`/`iat`, or lives longer than entries are kept.
             ConfigurationError: the store is async only (use `verify_async`).
         """
-        now = self._clock()
-        ident = (claims.get("iss"), claims.get("sub"), claims.get("origin_jti"), claims.get("iat"))
+        ident = token[-_KEY_CHARS:]
         verdict = self._verdicts.get(ident)
-        if verdict is not None and now < verdict[1]:
+        now = self._clock()
+        if verdict is not None and now < verdict[1] and verdict[2] == token:
             if verdict[0]:
                 raise _revoked()
             return
@@ -274,14 +278,14 @@ class RevocationList:
             values = store.get(keys, now)
         except Exception as exc:
             raise _unavailable(exc) from exc
-        self._decide(ident, claims, keys, values, now)
+        self._decide(token, claims, keys, values, now)
 
-    async def check_async(self, token: str, claims: dict[str, Any]) -> None:  # noqa: ARG002
+    async def check_async(self, token: str, claims: dict[str, Any]) -> None:
         """`check`, awaiting the store (a sync-only store runs in a worker thread)."""
         now = self._clock()
-        ident = (claims.get("iss"), claims.get("sub"), claims.get("origin_jti"), claims.get("iat"))
+        ident = token[-_KEY_CHARS:]
         verdict = self._verdicts.get(ident)
-        if verdict is not None and now < verdict[1]:
+        if verdict is not None and now < verdict[1] and verdict[2] == token:
             if verdict[0]:
                 raise _revoked()
             return
@@ -296,7 +300,7 @@ class RevocationList:
                 values = await asyncio.to_thread(store.get, keys, now)
         except Exception as exc:
             raise _unavailable(exc) from exc
-        self._decide(ident, claims, keys, values, now)
+        self._decide(token, claims, keys, values, now)
 
     def _keys(self, claims: dict[str, Any]) -> list[str]:
         """The entries that could match: the user's, and the token's if it has `origin_jti`."""
@@ -326,7 +330,7 @@ class RevocationList:
 
     def _decide(
         self,
-        ident: tuple[Any, ...],
+        token: str,
         claims: dict[str, Any],
         keys: list[str],
         values: list[float | None],
@@ -342,12 +346,16 @@ class RevocationList:
         )
         verdicts = self._verdicts
         if len(verdicts) >= _MAX_VERDICTS:
-            for name in [k for k, (_, until) in verdicts.items() if until <= now]:
+            for name in [k for k, (_, until, _t) in verdicts.items() if until <= now]:
                 del verdicts[name]
             if len(verdicts) >= _MAX_VERDICTS:
                 verdicts.clear()
         exp = claims["exp"]
-        verdicts[ident] = (revoked, exp if revoked else min(now + self.cache_ttl, exp))
+        verdicts[token[-_KEY_CHARS:]] = (
+            revoked,
+            exp if revoked else min(now + self.cache_ttl, exp),
+            token,
+        )
         if revoked:
             raise _revoked()
 
