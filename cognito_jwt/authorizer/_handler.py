@@ -42,6 +42,7 @@ from cognito_jwt.authorizer._events import (
     stage_resource,
 )
 from cognito_jwt.authorizer._glob import wildcard_match
+from cognito_jwt.authorizer._limits import check_answer_limits, check_rule_limits
 from cognito_jwt.authorizer._policy import (
     MAX_RESOURCE_CHARS,
     PolicyScope,
@@ -190,8 +191,16 @@ class LambdaAuthorizer:
             self._log(logging.ERROR, request, error.reason)
             raise
         if self._simple(request):
-            return self._simple_answer(request, claims, groups)
-        return self._policy_answer(request, claims, groups)
+            answer = self._simple_answer(request, claims, groups)
+        else:
+            answer = self._policy_answer(request, claims, groups)
+        try:
+            check_answer_limits(answer)
+        except ConfigurationError as error:
+            self._log(logging.ERROR, request, error.reason)
+            logger.error("%s", error)
+            raise
+        return answer
 
     # ------------------------------------------------------------ decisions
 
@@ -381,6 +390,8 @@ def _check_configuration(
         raise ConfigurationError(f"scope: expected one of {list(_SCOPES)}, found {scope!r}")
     if authorizer_cache == "off":
         return
+    if isinstance(rule, GroupRule) and response_format != "simple":
+        check_rule_limits(rule)
     if scope == "method":
         raise ConfigurationError(
             f"scope='method' with authorizer_cache={authorizer_cache!r}: a cached policy naming "

@@ -221,7 +221,16 @@ class GroupRule:
                 for p in r.patterns
                 for variant in case_variants(p, every_method=len(r.methods) == len(HTTP_METHODS))
             ),
-            *(p for r in unmet for p in r.route_patterns),
+            *(
+                variant
+                for r in unmet
+                for p in r.route_patterns
+                for variant in (
+                    case_variants(p, every_method=True)
+                    if len(r.methods) == len(HTTP_METHODS)
+                    else (p,)
+                )
+            ),
         ]
         if "*" in patterns:
             return _resources(arn, [patterns])
@@ -416,8 +425,7 @@ def require_groups_for(
             the same routes, or a key with no group.  A key that could never
             match would silently leave its routes open, so none is accepted.
     """
-    if unmatched not in ("allow", "deny"):
-        raise ConfigurationError(f"unmatched: expected 'allow' or 'deny', found {unmatched!r}")
+    # `unmatched` is checked once, by `GroupRule`.
     parsed: list[_Requirement] = []
     seen: dict[tuple[str, ...], str] = {}
     for raw_key, value in requirements.items():

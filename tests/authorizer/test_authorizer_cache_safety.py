@@ -317,9 +317,11 @@ def test_no_cached_answer_opens_a_route_the_rule_denies(
             response_format=response_format,  # type: ignore[arg-type]
             authorizer_cache=cache,
         )
-    except ConfigurationError:
-        # Only the documented refusal: explicit simple responses, a route rule, per-token.
-        assert (response_format, cache) == ("simple", "per-token")
+    except ConfigurationError as error:
+        # Only the documented refusals: explicit simple responses, a route rule,
+        # per-token; or a policy that could outgrow AWS's 8 KB.
+        documented = (response_format, cache) == ("simple", "per-token")
+        assert documented or "8192 bytes" in str(error)  # noqa: PT017
         return
     if kind == "websocket":
         routes = [ModelRoute("$connect")]

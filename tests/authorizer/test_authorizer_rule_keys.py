@@ -1,0 +1,139 @@
+"""Every guard of the rule-key grammar, one row each: refused with which message, or enforced.
+
+A key that can never match would leave its routes open, so each guard in
+`_rules` has a row here that fails when the guard is removed or weakened:
+refused keys with the words of their message; enforced keys with the
+requests that show them working (a real signed token, evaluated the way API
+Gateway evaluates the returned policy).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cognito_jwt import ConfigurationError
+from cognito_jwt.authorizer import GroupRule, make_handler, policy_allows, require_groups_for
+from cognito_jwt.testing import FakeCognitoPool, api_gateway_event
+
+#: key (or None for a non-key argument) -> the words its refusal must hold.
+REFUSED: list[tuple[Any, dict[str, Any], str]] = [
+    ("$default", {}, "only called for the WebSocket route $connect"),
+    ("$disconnect", {}, "only called for the WebSocket route $connect"),
+    ("$CONNECT", {}, "only called for the WebSocket route $connect"),
+    ("$connect /x", {}, "$connect has no path"),
+    (1, {}, "group rule keys must be strings"),
+    (None, {}, "group rule keys must be strings"),
+    (("GET", "/x"), {}, "group rule keys must be strings"),
+    ("", {}, "one method, then at most one space and a path"),
+    (" /news", {}, "one method, then at most one space and a path"),
+    ("DELETE ", {}, "one method, then at most one space and a path"),
+    ("DELETE\t/news", {}, "one method, then at most one space and a path"),
+    ("DELETE /news x", {}, "whitespace inside the path"),
+    ("DELETE  /news", {}, "whitespace inside the path"),
+    ("GET /a\tb", {}, "whitespace inside the path"),
+    ("FETCH /news", {}, "unknown method 'FETCH'"),
+    ("GET news", {}, "must start with '/'"),
+    ("GET /news//x", {}, "empty path segment"),
+    ("GET /a*b", {}, "path segment 'a*b'"),
+    ("GET /{x+}/y", {}, "a greedy {x+} must be the last segment"),
+    ("GET /news", {"unmatched": "Deny"}, "unmatched: expected 'allow' or 'deny', found 'Deny'"),
+    ("GET /news", {"unmatched": None}, "unmatched: expected 'allow' or 'deny', found None"),
+    ("GET /news/{id}", {"unmatched": "deny"}, "a {name} template would also open"),
+]
+
+
+@pytest.mark.parametrize(("key", "options", "message"), REFUSED)
+def test_a_key_outside_the_grammar_is_refused_with_its_reason(
+    key: Any, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        require_groups_for({key: "admin"}, **options)
+    assert message in str(raised.value)
+
+
+def test_a_group_rule_built_directly_refuses_an_invalid_unmatched() -> None:
+    with pytest.raises(ConfigurationError, match="unmatched: expected 'allow' or 'deny'"):
+        GroupRule([], unmatched="sometimes")  # type: ignore[arg-type]
+
+
+STAGE = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/test"
+#: key -> (requests a reader is denied, requests a reader is allowed), as (kind, method, path).
+ENFORCED: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str, str]]]] = [
+    (
+        "$connect",
+        [("websocket", "GET", "/")],
+        [("rest-token", "GET", "/news"), ("rest-token", "DELETE", "/news")],
+    ),
+    (
+        "DELETE",
+        [("rest-token", "DELETE", "/news"), ("rest-request", "delete", "/x")],
+        [("websocket", "GET", "/"), ("rest-token", "GET", "/news")],
+    ),
+    (
+        "* /admin/*",
+        [("rest-token", "GET", "/admin"), ("rest-token", "PUT", "/admin/x/y")],
+        [("rest-token", "GET", "/administrators"), ("websocket", "GET", "/")],
+    ),
+    (
+        "GET /news",
+        [("rest-token", "GET", "/news"), ("rest-token", "HEAD", "/news/")],
+        [("rest-token", "GET", "/news/7"), ("rest-token", "POST", "/news")],
+    ),
+]
+
+
+def _arn(event: dict[str, Any]) -> str:
+    return str(event.get("routeArn") or event["methodArn"])
+
+
+@pytest.mark.parametrize(("key", "denied", "allowed"), ENFORCED)
+@pytest.mark.parametrize("cache", ["per-token", "off"])
+def test_an_accepted_key_is_enforced_on_exactly_its_requests(
+    pool: FakeCognitoPool,
+    key: str,
+    denied: list[tuple[str, str, str]],
+    allowed: list[tuple[str, str, str]],
+    cache: str,
+) -> None:
+    handler = make_handler(pool.verifier("id"), rule={key: "admin"}, authorizer_cache=cache)  # type: ignore[arg-type]
+    for token, verdict in ((pool.id_token(groups=["readers"]), False), (pool.id_token(), False)):
+        for kind, method, path in denied:
+            event = api_gateway_event(kind, method=method, path=path, token=token)  # type: ignore[arg-type]
+            assert policy_allows(handler(event, None), _arn(event)) is verdict, (kind, method, path)
+    reader = pool.id_token(groups=["readers"])
+    for kind, method, path in allowed:
+        event = api_gateway_event(kind, method=method, path=path, token=reader)  # type: ignore[arg-type]
+        assert policy_allows(handler(event, None), _arn(event)), (kind, method, path)
+    admin = pool.id_token(groups=["admin"])
+    for kind, method, path in denied:
+        event = api_gateway_event(kind, method=method, path=path, token=admin)  # type: ignore[arg-type]
+        assert policy_allows(handler(event, None), _arn(event)), (kind, method, path)
+
+
+def test_a_websocket_event_without_a_method_is_read_as_connect(pool: FakeCognitoPool) -> None:
+    """`_targets`' WebSocket branch: no method in the event still means `$connect`."""
+    rule = require_groups_for({"$connect": "admin"})
+    event = api_gateway_event("websocket", token=pool.id_token(groups=["readers"]))
+    event["methodArn"] = f"{STAGE}/"  # no route key in the ARN; the context says CONNECT
+    event["requestContext"].pop("routeKey")
+    handler = make_handler(pool.verifier("id"), rule=rule, authorizer_cache="off")
+    assert policy_allows(handler(event, None), event["methodArn"]) is False
+
+
+@pytest.mark.parametrize(
+    ("route", "covered"),
+    [
+        ("ANY /admin/{proxy+}", True),  # `/admin/*` holds every request of the route
+        ("GET /admin/users", True),
+        ("ANY /admin", True),
+        ("GET /administrators", False),  # a prefix of characters is not a prefix of segments
+        ("ANY /{proxy+}", False),
+        ("$default", False),
+    ],
+)
+def test_a_met_prefix_key_covers_exactly_the_routes_below_it(route: str, covered: bool) -> None:
+    """`_pattern_contains`' prefix branch: per-route simple answers, `unmatched="deny"`."""
+    rule = require_groups_for({"* /admin/*": "editors"}, unmatched="deny")
+    assert rule.allows_on_route(route, frozenset({"editors"})) is covered
