@@ -75,6 +75,8 @@ TEST_DEPS = [
     "waitress>=3.0",  # the conformance table's real WSGI server
     "redis>=5.0",  # the Redis revocation store, against a real redis-server the tests start
 ]
+#: The package with every framework adapter's extra: the tests drive each one.
+WITH_ADAPTERS = ".[fastapi,flask,django,starlette,litestar,ninja,powertools]"
 #: pip byte-compiles every file it installs (thousands per test venv: moto,
 #: django, cfn-lint); Python compiles the few a session imports, when it does.
 NO_COMPILE = "--no-compile"
@@ -105,7 +107,7 @@ def _pytest(session: nox.Session, *args: str) -> None:
 def tests(session: nox.Session) -> None:
     """The full test suite on every supported Python (no internet: moto and JWKS
     servers run on 127.0.0.1).  The wheel tests run in ``build``."""
-    session.install(NO_COMPILE, "-e", ".[fastapi,flask,django]", *TEST_DEPS)
+    session.install(NO_COMPILE, "-e", WITH_ADAPTERS, *TEST_DEPS)
     if session.posargs:  # a selection of the developer's: run just that
         _pytest(session, *XDIST, *NOT_WHEEL)
         return
@@ -123,7 +125,7 @@ def coverage(session: nox.Session) -> None:
     ``patch = subprocess`` (pyproject) measures the pytest workers and the
     command-line subprocesses too.  Raise ``--fail-under`` as coverage grows.
     """
-    session.install(NO_COMPILE, "-e", ".[fastapi,flask,django]", *TEST_DEPS, "coverage>=7.10")
+    session.install(NO_COMPILE, "-e", WITH_ADAPTERS, *TEST_DEPS, "coverage>=7.10")
     session.run("coverage", "erase")
     # The slow tests are left out: the memory flood skips itself under a
     # tracer, and the demo's end-to-end runs only grow slower when measured.
@@ -191,7 +193,7 @@ def tests_min(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff (lint + format check) and mypy --strict over the package, tests and examples."""
-    session.install(NO_COMPILE, "-e", ".[fastapi,flask,django]", *LINT_DEPS, *TEST_DEPS)
+    session.install(NO_COMPILE, "-e", WITH_ADAPTERS, *LINT_DEPS, *TEST_DEPS)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "--strict", "cognito_jwt", "tests", "examples")

@@ -2,7 +2,8 @@
 
 First the conformance table (`conformance.py`): every row, a request, gets the
 same status, challenge and reason from `cognito_jwt.http` and from every
-framework adapter behind a real server.
+framework adapter behind a real server (`conformance_adapters.py` adds
+Starlette, Litestar, Django, django-ninja and Powertools' Event Handler).
 
 Differential: for a signed token whose `cognito:groups` is anything at all (a
 list of strings, a bare string, null, a number, a list holding a number...),
@@ -31,12 +32,17 @@ from integration_support import bearer, configure_django
 pytest.importorskip("fastapi")
 pytest.importorskip("flask")
 pytest.importorskip("rest_framework")
+pytest.importorskip("starlette")
+pytest.importorskip("litestar")
+pytest.importorskip("aws_lambda_powertools")
 
 from django.conf import settings as django_settings
 
 if not django_settings.configured:  # by another test module, or a docs page
     configure_django(__name__)
 
+pytest.importorskip("ninja")  # reads Django's settings when imported
+from conformance_adapters import FRAMEWORK_ADAPTERS
 from django.test import override_settings
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
@@ -73,9 +79,13 @@ def world(
     return World(pool, other_pool, alb, alb_key_server)
 
 
-@pytest.fixture(scope="module", params=sorted(ADAPTERS))
+#: `cognito_jwt.http`, FastAPI, Flask, DRF, and the adapters of `conformance_adapters`.
+EVERY_ADAPTER = {**ADAPTERS, **FRAMEWORK_ADAPTERS}
+
+
+@pytest.fixture(scope="module", params=sorted(EVERY_ADAPTER))
 def served(request: pytest.FixtureRequest, world: World) -> Iterator[Served]:
-    with ADAPTERS[request.param](world) as adapter:
+    with EVERY_ADAPTER[request.param](world) as adapter:
         yield adapter
 
 

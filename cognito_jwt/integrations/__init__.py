@@ -1,4 +1,4 @@
-"""Web-framework integrations: FastAPI/Starlette, Flask and Django REST framework.
+"""Web-framework integrations, one module per framework.
 
 Each integration lives in its own module and imports its framework at the top,
 so that importing `cognito_jwt` itself never pulls a web framework in: a
@@ -7,10 +7,15 @@ Django.  Pick the module that matches your application and install the extra
 that brings its framework:
 
 * `cognito_jwt.integrations.fastapi` -- ``pip install "cognito-jwt[fastapi]"``
+* `cognito_jwt.integrations.starlette` -- ``pip install "cognito-jwt[starlette]"``
+* `cognito_jwt.integrations.litestar` -- ``pip install "cognito-jwt[litestar]"``
 * `cognito_jwt.integrations.flask` -- ``pip install "cognito-jwt[flask]"``
 * `cognito_jwt.integrations.drf` -- ``pip install "cognito-jwt[django]"``
+* `cognito_jwt.integrations.django` -- ``pip install "cognito-jwt[django]"``
+* `cognito_jwt.integrations.ninja` -- ``pip install "cognito-jwt[ninja]"``
+* `cognito_jwt.integrations.powertools` -- ``pip install "cognito-jwt[powertools]"``
 
-All three are thin adapters over `cognito_jwt.http`, the framework-free
+All of them are thin adapters over `cognito_jwt.http`, the framework-free
 module that reads the token from the header the verifier names, checks the
 route's requirement and maps every outcome to one HTTP answer (status,
 RFC 6750 ``WWW-Authenticate`` challenge, ``{"error": ..., "reason": ...}``

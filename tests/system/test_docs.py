@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,22 +182,33 @@ def seeded_namespace(pool: FakeCognitoPool) -> dict[str, Any]:
 
 
 def run_page(path: Path, namespace: dict[str, Any]) -> int:
-    """Run the page's runnable blocks in order; return how many ran."""
+    """Run the page's runnable blocks in order; return how many ran.
+
+    The blocks run in a module registered in `sys.modules` while they run, as
+    a reader's own module would be: frameworks that resolve a handler's
+    annotations through its module (Litestar) find it.
+    """
+    module = types.ModuleType(namespace["__name__"])
+    module.__dict__.update(namespace)
+    sys.modules[module.__name__] = module
     ran = 0
-    for block in extract_blocks(path.read_text(encoding="utf-8"), path):
-        if not block.runnable:
-            continue
-        # Pad so tracebacks point at the Markdown line.
-        source = "\n" * (block.line - 1) + expand_snippets(block.code)
-        code = compile(source, str(block.path), "exec")
-        try:
-            exec(code, namespace)
-        except ModuleNotFoundError as exc:
-            missing = (exc.name or "").split(".")[0]
-            if missing and missing != "cognito_jwt":
-                pytest.skip(f"{_page_id(path)}:{block.line} needs {missing}")
-            raise
-        ran += 1
+    try:
+        for block in extract_blocks(path.read_text(encoding="utf-8"), path):
+            if not block.runnable:
+                continue
+            # Pad so tracebacks point at the Markdown line.
+            source = "\n" * (block.line - 1) + expand_snippets(block.code)
+            code = compile(source, str(block.path), "exec")
+            try:
+                exec(code, module.__dict__)
+            except ModuleNotFoundError as exc:
+                missing = (exc.name or "").split(".")[0]
+                if missing and missing != "cognito_jwt":
+                    pytest.skip(f"{_page_id(path)}:{block.line} needs {missing}")
+                raise
+            ran += 1
+    finally:
+        sys.modules.pop(module.__name__, None)
     return ran
 
 

@@ -32,6 +32,11 @@ PUBLIC_MODULES = [
     "cognito_jwt.integrations.fastapi",
     "cognito_jwt.integrations.flask",
     "cognito_jwt.integrations.drf",
+    "cognito_jwt.integrations.starlette",
+    "cognito_jwt.integrations.litestar",
+    "cognito_jwt.integrations.django",
+    "cognito_jwt.integrations.ninja",
+    "cognito_jwt.integrations.powertools",
     "cognito_jwt.testing",
     "cognito_jwt.cli",
 ]
@@ -140,6 +145,11 @@ def test_the_public_modules_are_the_ones_docs_api_lists() -> None:
 
 
 def _exported() -> list[tuple[str, str]]:
+    from django.conf import settings
+    from integration_support import configure_django
+
+    if not settings.configured:  # django-ninja reads Django's settings when imported
+        configure_django(__name__)
     found = []
     for module in PUBLIC_MODULES:
         for name in importlib.import_module(module).__all__:
