@@ -430,11 +430,23 @@ def waitress_server(app: Any) -> Iterator[int]:
 
     server: Any = create_server(app, host="127.0.0.1", port=0, threads=2)
     port = int(server.effective_port)
-    thread = threading.Thread(target=server.run, daemon=True)
+    closing = threading.Event()
+
+    def run() -> None:
+        # close() from this thread races the loop's select(): a descriptor
+        # closed under it raises EBADF there, which is the stop we asked for.
+        try:
+            server.run()
+        except OSError:
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield port
     finally:
+        closing.set()
         server.close()
         thread.join(timeout=30)
 
