@@ -111,6 +111,8 @@ def serve_litestar(world: World) -> Iterator[Served]:
     def guards(route: Route) -> list[Any]:
         if route.any_of:
             return [require_any(require(groups="admin"), require(scopes=SCOPE))]
+        if route.step_up:
+            return [require_any(requirement_of(route))]
         if route.groups:
             return [require_groups(route.groups)]
         if route.scopes:
