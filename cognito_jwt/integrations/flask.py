@@ -43,13 +43,14 @@ import functools
 import inspect
 import json
 import logging
+import sys
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any, NoReturn, ParamSpec, TypeVar, cast, overload
 
 try:
-    from flask import Flask, current_app, g, request
+    from flask import Blueprint, Flask, current_app, g, request
     from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
     from werkzeug.wrappers import Response
 except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without the extra
@@ -286,6 +287,50 @@ def _refuse_unwrapped_views() -> None:
         current_app.before_request_funcs.get(None, []).remove(_refuse_unwrapped_views)
 
 
+#: How many frames above `require_auth`'s decorator are searched for the
+#: application or blueprint that may already serve the view: the decorator's
+#: caller (``@require_auth(...)``) and, for the bare form, one more.
+_FRAMES_SEARCHED = 3
+
+
+def _registered_by(view: Callable[..., Any], frame: Any) -> str | None:
+    """The Flask app or blueprint in `frame`'s scope that already serves `view`, if any.
+
+    ``@require_auth`` written above ``@app.route(...)`` wraps a function
+    Flask has already registered, so the route would serve it unprotected.
+    Flask does not mark a registered function, but the app keeps it in
+    ``view_functions`` and a blueprint keeps it in the deferred
+    ``add_url_rule`` call it records; so the names visible where the
+    decorator is applied (the module's globals, a factory's locals) are
+    searched for an app or blueprint holding this very function.  Only at
+    definition time, never per request; an app out of sight is still caught
+    by the extension before its first request (`_refuse_unwrapped_views`).
+    """
+    for _ in range(_FRAMES_SEARCHED):
+        if frame is None:
+            return None
+        for scope in (frame.f_locals, frame.f_globals):
+            for value in list(scope.values()):
+                if isinstance(value, Flask):
+                    if any(served is view for served in value.view_functions.values()):
+                        return f"the app {value.name!r}"
+                elif isinstance(value, Blueprint):
+                    for deferred in value.deferred_functions:
+                        cells = getattr(deferred, "__closure__", None) or ()
+                        if any(_cell_holds(cell, view) for cell in cells):
+                            return f"the blueprint {value.name!r}"
+        frame = frame.f_back
+    return None
+
+
+def _cell_holds(cell: Any, view: Callable[..., Any]) -> bool:
+    """Whether a closure cell holds `view` (an empty cell holds nothing)."""
+    try:
+        return cell.cell_contents is view
+    except ValueError:
+        return False
+
+
 def _refusing(endpoint: str) -> Callable[..., NoReturn]:
     """A view answering 401 for the route `endpoint`, whose protection came too late."""
 
@@ -418,6 +463,14 @@ def require_auth(
             )
         if not callable(view):
             raise ConfigurationError(f"require_auth: expected a view function, found {view!r}")
+        registrar = _registered_by(view, sys._getframe(1))
+        if registrar is not None:
+            raise ConfigurationError(
+                f"require_auth: {getattr(view, '__name__', view)!r} is already served by "
+                f"{registrar}, so the route would serve it unprotected: @require_auth was "
+                "applied above @app.route; put @app.route(...) outermost (first), "
+                "then @require_auth(...)"
+            )
         if inspect.iscoroutinefunction(view):
             # Flask runs a view as a coroutine only if the function it gets is
             # one, so an async view needs an async wrapper.  Verification stays

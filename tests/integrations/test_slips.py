@@ -13,6 +13,7 @@ signatures at runtime, and they use ``Depends`` on local names.
 """
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
@@ -305,6 +306,64 @@ def _decorators_in_the_wrong_order(app: Flask) -> None:
         return "deleted"
 
 
+def _decorators_in_the_wrong_order_without_extension(app: Flask) -> None:
+    @require_auth(VERIFIER, groups="admin")
+    @app.delete("/news")
+    def delete_news() -> str:
+        return "deleted"
+
+
+def _bare_decorator_in_the_wrong_order(app: Flask) -> None:
+    CognitoJwt(app, verifier=VERIFIER)
+
+    @require_auth
+    @app.delete("/news")
+    def delete_news() -> str:
+        return "deleted"
+
+
+def _decorators_in_the_wrong_order_on_a_blueprint(app: Flask) -> None:
+    news = Blueprint("news", __name__)
+
+    @require_auth(VERIFIER, groups="admin")
+    @news.delete("/news")
+    def delete_news() -> str:
+        return "deleted"
+
+    app.register_blueprint(news)
+
+
+def _decorators_in_the_wrong_order_in_a_module(app: Flask) -> None:
+    """The usual shape: app and routes at a module's top level (globals, not locals)."""
+    source = (
+        "@require_auth(VERIFIER, groups='admin')\n"
+        "@app.delete('/news')\n"
+        "def delete_news():\n"
+        "    return 'deleted'\n"
+    )
+    module_globals = {"app": app, "require_auth": require_auth, "VERIFIER": VERIFIER}
+    exec(compile(source, "<a user's module>", "exec"), module_globals)
+
+
+def _wrapped_where_the_app_is_out_of_sight(app: Flask) -> None:
+    """Registered in one place, wrapped where no app or blueprint is visible."""
+    CognitoJwt(app, verifier=VERIFIER)
+
+    def delete_news() -> str:
+        return "deleted"
+
+    app.add_url_rule("/news", view_func=delete_news, methods=["DELETE"])
+    _protect_out_of_sight(SimpleNamespace(view=delete_news))
+
+
+def _protect_out_of_sight(holder: SimpleNamespace, depth: int = 3) -> None:
+    """Wrap the view a few calls down, beyond the frames the decorator searches."""
+    if depth:
+        _protect_out_of_sight(holder, depth - 1)
+    else:
+        require_auth(groups="admin")(holder.view)
+
+
 def _any_of(app: Flask) -> None:
     either = any_of(require(groups="admin"), require(scopes=SCOPE))
 
@@ -332,9 +391,26 @@ FLASK_SLIPS: list[tuple[str, Callable[[Flask], None], dict[str, int] | str]] = [
     ("scopes of an ID-token verifier", _scopes_of_id_tokens, REFUSED),
     ("@require_auth on a MethodView class", _method_view_class, REFUSED),
     ("the blueprint recipe: before_request", _blueprint_recipe, ADMINS),
+    ("@require_auth above @app.route, with the extension", _decorators_in_the_wrong_order, REFUSED),
     (
-        "@require_auth above @app.route, with the extension",
-        _decorators_in_the_wrong_order,
+        "@require_auth(verifier) above @app.route, no extension",
+        _decorators_in_the_wrong_order_without_extension,
+        REFUSED,
+    ),
+    ("bare @require_auth above @app.route", _bare_decorator_in_the_wrong_order, REFUSED),
+    (
+        "@require_auth above @blueprint.route",
+        _decorators_in_the_wrong_order_on_a_blueprint,
+        REFUSED,
+    ),
+    (
+        "@require_auth above @app.route at a module's top level",
+        _decorators_in_the_wrong_order_in_a_module,
+        REFUSED,
+    ),
+    (
+        "registered, then wrapped where no app is in sight (the extension's net)",
+        _wrapped_where_the_app_is_out_of_sight,
         {"none": 401, "garbage": 401, "reader": 401, "admin": 401, "m2m": 401, "id": 401},
     ),
     (
