@@ -12,7 +12,12 @@
    enforcing the **Cognito authorizer** with cognito_jwt, one calling the custom
    **Lambda authorizer** in ``authorizer.py`` and enforcing its policy;
 5. send the tutorial's requests to both and print a table of expected and
-   actual statuses; then stop everything it started.
+   actual statuses;
+6. sign ``reader`` and ``editor`` out everywhere (moto's ``GlobalSignOut``),
+   write the sign-outs to a revocation list as the application would, and show
+   that the old tokens still verify, and still pass API Gateway's cached
+   answer, unless the verifier has ``revocation=`` (docs/revocation.md); then
+   stop everything it started.
 
 The exit status is 0 only if every request got the expected status.  Nothing
 leaves 127.0.0.1, and no real AWS credentials are ever used.
@@ -42,6 +47,8 @@ from local_gateway import LambdaHandler, LocalGateway, Route
 from moto_server import MotoServer, dummy_aws_environment
 
 from cognito_jwt import CognitoJwtVerifier
+from cognito_jwt.authorizer import make_handler, require_groups_for
+from cognito_jwt.revocation import MemoryStore, RevocationList
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "Corr3ct-Horse-Battery!"  # a throwaway user in a throwaway emulator
@@ -89,7 +96,20 @@ CASES = (
     Case("DELETE", "editor-id", "editor's ID token (in admin)", 200, 200, "the admin may delete"),
 )
 
-#: What the table's two variants are, printed under it.
+#: The rows after both users signed out everywhere (GlobalSignOut):
+#: (authorizer, credential, label, expected status, what it shows).
+SIGN_OUT_CASES = (
+    ("Cognito", "reader-id", "reader's ID token, after GlobalSignOut", 200,
+     "a signed-out token still verifies: a JWT is self-contained"),
+    ("Cognito (revocation)", "reader-id", "reader's ID token, after GlobalSignOut", 401,
+     "refused: the app wrote the sign-out to its revocation list"),
+    ("Lambda", "editor-id", "editor's ID token, after GlobalSignOut", 200,
+     "still allowed: it verifies, and API Gateway cached the Allow (300 s)"),
+    ("Lambda (revocation)", "editor-id", "editor's ID token, after GlobalSignOut", 401,
+     "refused while nothing is cached: the cache TTL is the trade-off"),
+)  # fmt: skip
+
+#: What the table's variants are, printed under it.
 LEGEND = """\
 The Cognito rows: API Gateway's built-in Cognito authorizer, emulated by the local
   gateway with cognito_jwt (is this a valid ID token of the pool?). As in the
@@ -97,7 +117,12 @@ The Cognito rows: API Gateway's built-in Cognito authorizer, emulated by the loc
 The Lambda rows: the custom authorizer examples/reference_api/authorizer.py, called
   by the local gateway's model of API Gateway (gateway_model.py: the TOKEN or
   REQUEST event, answers cached per token for 300 s, the policy evaluated
-  against each request's ARN). Sign-up, sign-in and the JWKS are moto's."""
+  against each request's ARN). Sign-up, sign-in and the JWKS are moto's.
+The (revocation) rows: the same authorizers built with revocation= on a revocation
+  list (in process here; a fleet shares DynamoDB or Redis) that the app writes after
+  GlobalSignOut. A revoked token is refused on every check, but an answer API Gateway
+  cached before the sign-out still stands until its TTL ends: a sign-out takes effect
+  within the authorizer cache TTL plus the list's cache_ttl (5 s)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +209,7 @@ def create_users(clients: deploy.Clients, deployment: deploy.Deployment) -> dict
         "reader-id": tokens["reader"].id_token,
         "reader-access": tokens["reader"].access_token,
         "editor-id": tokens["editor"].id_token,
+        "editor-access": tokens["editor"].access_token,
         "tampered": forge_groups(tokens["reader"].id_token, [deploy.ADMIN_GROUP]),
     }
 
@@ -302,9 +328,71 @@ def run(out: IO[str] = sys.stdout, event_type: Literal["TOKEN", "REQUEST"] = "TO
                     Row(check.variant, f"{check.method} /news", f"smoke: {check.who}",
                         check.expected, check.got, "smoke", "a cached answer went wrong")
                 )  # fmt: skip
+            rows.extend(
+                sign_out_rows(clients, deployment, credentials, cognito_gateway, lambda_gateway)
+            )
+            step("signed 'reader' and 'editor' out everywhere; the app wrote its revocation list")
         removed = deploy.teardown(clients)
         step(f"torn down: {', '.join(removed)}")
     step("stopped the gateways and moto")
+    return rows
+
+
+def sign_out_rows(
+    clients: deploy.Clients,
+    deployment: deploy.Deployment,
+    credentials: dict[str, str],
+    cognito_gateway: LocalGateway,
+    lambda_gateway: LocalGateway,
+) -> list[Row]:
+    """Both users sign out everywhere; the old tokens against gateways with and without revocation.
+
+    The application's side of a sign-out: `GlobalSignOut`, then the entry in
+    the revocation list its verifiers read (examples/revocation_signout.py).
+    """
+    revocations = RevocationList(MemoryStore())
+    revoking = CognitoJwtVerifier(
+        user_pool_id=deployment.user_pool_id,
+        token_use="id",
+        client_id=deployment.client_id,
+        jwks_uri=deployment.jwks_uri,
+        allow_http=True,
+        revocation=revocations,
+    )
+    for user in ("reader", "editor"):
+        claims = revoking.verify(credentials[f"{user}-id"])  # before: the session stands
+        clients.cognito.global_sign_out(AccessToken=credentials[f"{user}-access"])
+        revocations.revoke_user(iss=claims["iss"], sub=claims["sub"])
+    routes = [Route("DELETE", "/news", protected=True, body=deploy.DELETE_RESPONSE)]
+    arn_prefix = (
+        f"arn:aws:execute-api:{deployment.region}:{deployment.account_id}:{deployment.api_id}"
+    )
+    revoking_cognito = LocalGateway(
+        mode="cognito", arn_prefix=arn_prefix, stage=deployment.stage, routes=routes,
+        verifier=revoking,
+    )  # fmt: skip
+    revoking_lambda = LocalGateway(
+        mode="lambda",
+        arn_prefix=arn_prefix,
+        stage=deployment.stage,
+        routes=routes,
+        # authorizer.py's handler, built on the revoking verifier.
+        authorizer=make_handler(revoking, rule=require_groups_for({"DELETE": deploy.ADMIN_GROUP})),
+        authorizer_type=lambda_gateway.authorizer_type,
+    )
+    gateways = {
+        "Cognito": cognito_gateway,
+        "Cognito (revocation)": revoking_cognito,
+        "Lambda": lambda_gateway,
+        "Lambda (revocation)": revoking_lambda,
+    }
+    rows = []
+    with revoking_cognito, revoking_lambda:
+        for name, credential, label, expected, shows in SIGN_OUT_CASES:
+            status, reason = request(
+                f"{gateways[name].url}/news", "DELETE", credentials[credential]
+            )
+            rows.append(Row(name, "DELETE /news", label, expected, status, reason, shows))
     return rows
 
 

@@ -655,6 +655,10 @@ EXPECTED_TABLE = [
     ("Lambda", "DELETE /news", "reader's access token (ID token required)", 401),
     ("Lambda", "DELETE /news", "reader's ID token (not in admin)", 403),
     ("Lambda", "DELETE /news", "editor's ID token (in admin)", 200),
+    ("Cognito", "DELETE /news", "reader's ID token, after GlobalSignOut", 200),
+    ("Cognito (revocation)", "DELETE /news", "reader's ID token, after GlobalSignOut", 401),
+    ("Lambda", "DELETE /news", "editor's ID token, after GlobalSignOut", 200),
+    ("Lambda (revocation)", "DELETE /news", "editor's ID token, after GlobalSignOut", 401),
 ]
 
 
@@ -681,7 +685,10 @@ def test_demo_prints_the_expected_table(event_type: str) -> None:
     table = [(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5]) for r in rows]
     assert [(a, b, c, d) for a, b, c, d, _, _ in table] == EXPECTED_TABLE
     assert all(got == expected and ok == "ok" for _, _, _, expected, got, ok in table)
-    assert "12/12 requests got the expected status" in result.stdout
+    assert "16/16 requests got the expected status" in result.stdout
+    revoked = [r for r in table if r[0].endswith("(revocation)")]
+    assert [r[5] for r in revoked] == ["ok", "ok"]
+    assert result.stdout.count("token_revoked") == 2
     assert "smoke.py against both gateways: 40/40 calls as expected" in result.stdout
     assert "checks authentication only, so the reader's DELETE gets 200" in result.stdout
     assert f"Lambda authorizer, {event_type} events" in result.stdout
