@@ -387,3 +387,20 @@ def test_a_real_document_with_an_http_jwks_uri_is_refused_without_the_opt_in() -
     )
     with pytest.raises(ConfigurationError, match="https"):
         JwtVerifier.from_discovery(issuer, audience="client", fetcher=fetcher)
+
+
+def test_a_discovered_verifier_takes_a_revocation_list(provider: Provider) -> None:
+    from cognito_jwt import TokenRevokedError, decode_unverified
+    from cognito_jwt.revocation import MemoryStore, RevocationList
+
+    revocations = RevocationList(MemoryStore())
+    with pytest.raises(ConfigurationError, match="must declare max_token_lifetime"):
+        discovered(provider, revocation=revocations)
+    verifier = discovered(provider, revocation=revocations, max_token_lifetime=3600)
+    token = provider.token()
+    assert verifier.verify(token)
+    claims = decode_unverified(token)[1]
+    revocations.revoke_user(iss=claims["iss"], sub=claims["sub"], at=claims["iat"] + 1)
+    with pytest.raises(TokenRevokedError) as info:
+        verifier.verify(token)
+    assert info.value.reason == "token_revoked"
