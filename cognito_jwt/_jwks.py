@@ -116,6 +116,12 @@ class JwksCache:
             while fetches fail.
         max_backoff: upper bound of the back-off between failing attempts.
         clock: monotonic seconds; replaceable for tests.
+        jwks_parser: ``f(body) -> JWKS``, for an issuer whose key document is
+            not a JWKS (a map of PEM certificates, a wrapped set): it turns the
+            fetched body into a JWKS (a mapping, or JSON text or bytes).  Its
+            output is parsed like any fetched set, so the key-hygiene rules
+            hold (an RSA key under 2048 bits, a small-order or unsupported key
+            is unusable); what it raises is a failed fetch (`jwks_invalid`).
         on_report: ``f(report)``, told of each fetch, refresh, failed fetch,
             back-off and stale serve (URI, duration, outcome; see `Report`).
             What it raises is logged once and swallowed.
@@ -135,10 +141,17 @@ class JwksCache:
         stale_if_error: float = DEFAULT_STALE_IF_ERROR,
         max_backoff: float = DEFAULT_MAX_BACKOFF,
         clock: Callable[[], float] = time.monotonic,
+        jwks_parser: JwksParser | None = None,
         on_report: _reports.ReportHook | None = None,
         on_event: _reports.ReportHook | None = None,
     ) -> None:
         self._on_report = _reports.make_hook(_reports.renamed(on_report, on_event))
+        if jwks_parser is not None and not callable(jwks_parser):
+            raise ConfigurationError(
+                "jwks_parser: expected a callable(body: bytes) returning a JWKS, "
+                f"found {type(jwks_parser).__name__}"
+            )
+        self.jwks_parser = jwks_parser
         if fetcher is not None and not isinstance(fetcher, Fetcher):
             raise ConfigurationError("fetcher: expected an object with a fetch(uri) method")
         self.fetcher: Fetcher = fetcher if fetcher is not None else RequestsFetcher()
@@ -362,7 +375,8 @@ class JwksCache:
             first = entry.keyset is None
             started = time.perf_counter() if self._on_report is not None else 0.0
             try:
-                keyset = parse_jwks(fetch_body(self.fetcher, uri), source=f"JWKS at {uri}")
+                body = self._parsed(uri, fetch_body(self.fetcher, uri))
+                keyset = parse_jwks(body, source=f"JWKS at {uri}")
                 if not keyset.keys:
                     # A set with no usable key is a broken endpoint, not a rotation
                     # (Cognito always publishes its keys): it fails like any bad
@@ -395,6 +409,30 @@ class JwksCache:
         finally:
             entry.lock.release()
 
+    def _parsed(self, uri: str, body: bytes) -> bytes | str | Mapping[str, Any]:
+        """The body, or what `jwks_parser` makes of it (still to be parsed as a JWKS)."""
+        parser = self.jwks_parser
+        if parser is None:
+            return body
+        try:
+            document = parser(body)
+        except Exception as exc:
+            raise JwksUnavailableError(
+                f"JWKS at {uri}: expected jwks_parser to return a JWKS, "
+                f"found it raised {type(exc).__name__}",
+                reason="jwks_invalid",
+            ) from exc
+        if not isinstance(document, Mapping | str | bytes):
+            raise JwksUnavailableError(
+                f"JWKS at {uri}: expected jwks_parser to return a JWKS (a mapping, str or "
+                f"bytes), found {type(document).__name__}",
+                reason="jwks_invalid",
+            )
+        return document
+
+
+#: `jwks_parser(body)`: an issuer's key document (the fetched bytes) as a JWKS.
+JwksParser = Callable[[bytes], "Mapping[str, Any] | str | bytes"]
 
 #: The process-wide cache every verifier uses unless given ``jwks_cache=``.
 DEFAULT_JWKS_CACHE = JwksCache()
