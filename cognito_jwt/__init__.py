@@ -26,6 +26,7 @@ from cognito_jwt._fetch import (
     Fetcher,
     RequestsFetcher,
 )
+from cognito_jwt._identity_pool import IDENTITY_POOL_ISSUER, identity_pool_verifier
 from cognito_jwt._jwks import (
     DEFAULT_COOLDOWN,
     DEFAULT_JWKS_CACHE,
@@ -74,6 +75,7 @@ __all__ = [
     "DEFAULT_READ_TIMEOUT",
     "DEFAULT_STALE_IF_ERROR",
     "DEFAULT_TOTAL_TIMEOUT",
+    "IDENTITY_POOL_ISSUER",
     "AccessDeniedError",
     "AlbJwtVerifier",
     "AlbKeyCache",
@@ -110,6 +112,7 @@ __all__ = [
     "__version__",
     "cognito_issuers",
     "decode_unverified",
+    "identity_pool_verifier",
     "strip_bearer",
 ]
 

@@ -48,6 +48,7 @@ __all__ = [
     "ManualClock",
     "alb_segment",
     "b64url",
+    "identity_pool_token",
     "okp_jwk",
     "resource_bound_access_token",
     "rsa_jwk",
@@ -436,6 +437,47 @@ class JwksServer:
         """Stop serving and release the port."""
         self._server.shutdown()
         self._server.server_close()
+
+
+# -- Identity-pool OpenID tokens ------------------------------------------------
+
+
+def identity_pool_token(
+    pool: FakeCognitoPool,
+    identity_pool_id: str,
+    *,
+    authenticated: bool = True,
+    providers: Sequence[str] = (),
+    issuer: str | None = None,
+    now: int | None = None,
+    expires_in: int = 600,
+    alg: str = "RS512",
+    **overrides: Any,
+) -> str:
+    """An identity-pool OpenID token (`GetOpenIdToken`'s shape), signed by `pool`'s ID key.
+
+    `aud` is the identity pool id, `sub` an identity id in its region, `amr`
+    `["unauthenticated"]` for a guest or `["authenticated", *providers]`, and
+    it lives 10 minutes, as AWS documents.  `issuer` defaults to `pool.issuer`,
+    so the pool's JWKS server verifies it; other keyword arguments override
+    claims (`None` removes one).
+    """
+    now = int(time.time()) if now is None else now
+    region = identity_pool_id.split(":", 1)[0]
+    claims: dict[str, Any] = {
+        "sub": f"{region}:{uuid.uuid5(uuid.NAMESPACE_URL, identity_pool_id + '/identity')}",
+        "aud": identity_pool_id,
+        "amr": ["authenticated", *providers] if authenticated else ["unauthenticated"],
+        "iss": issuer or pool.issuer,
+        "iat": now,
+        "exp": now + expires_in,
+    }
+    for name, value in overrides.items():
+        if value is None:
+            claims.pop(name, None)
+        else:
+            claims[name] = value
+    return pool.sign(claims, {"kid": pool.id_kid, "alg": alg})
 
 
 # -- Resource-bound access tokens -----------------------------------------------

@@ -41,6 +41,7 @@ CORE_LAYERS = [
     "cognito_jwt._partitions",
     "cognito_jwt._cognito",
     "cognito_jwt._multi_issuer",
+    "cognito_jwt._identity_pool",
     "cognito_jwt._alb_keys",
     "cognito_jwt._alb_rules",
     "cognito_jwt._alb",

@@ -59,6 +59,7 @@ EXPECTED = {
     "DEFAULT_READ_TIMEOUT",
     "DEFAULT_STALE_IF_ERROR",
     "DEFAULT_TOTAL_TIMEOUT",
+    "IDENTITY_POOL_ISSUER",
     "Report",
     "Fetcher",
     "InsufficientUserAuthenticationError",
@@ -87,6 +88,7 @@ EXPECTED = {
     "__version__",
     "cognito_issuers",
     "decode_unverified",
+    "identity_pool_verifier",
     "strip_bearer",
 }
 
