@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 
 from cognito_jwt._fetch import Fetcher, check_jwks_uri
 from cognito_jwt._jwks import JwksCache
+from cognito_jwt._key_source import Backoff, fetch_body
 from cognito_jwt._keys import VerificationKey
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError
 
@@ -188,8 +189,8 @@ class DiscoveryKeySource:
         self._lock = threading.Lock()
         self._metadata: ProviderMetadata | None = None
         self._fetched_at = float("-inf")
-        self._next_retry = float("-inf")
-        self._failures = 0
+        # The key cache's back-off rule (cooldown doubling up to max_backoff).
+        self._backoff = Backoff(keys.cooldown, keys.max_backoff)
 
     @property
     def fetcher(self) -> Fetcher:
@@ -250,7 +251,7 @@ class DiscoveryKeySource:
         keys = self.keys
         if metadata is not None and now < self._fetched_at + keys.max_age:
             return metadata.jwks_uri
-        if metadata is not None and (now < self._next_retry or self._lock.locked()):
+        if metadata is not None and (self._backoff.waiting(now) or self._lock.locked()):
             return self._still_usable(metadata, now, None)
         with self._lock:
             if self._metadata is not metadata:  # refreshed while we waited
@@ -279,22 +280,12 @@ class DiscoveryKeySource:
     def _fetch(self, now: float) -> ProviderMetadata:
         """Fetch and check the document; call with the lock held."""
         try:
-            body = self.fetcher.fetch(self.uri)
+            body = fetch_body(self.fetcher, self.uri)
             metadata = parse_metadata(body, issuer=self.issuer, allow_http=self._allow_http)
-        except Exception as exc:
-            self._failures += 1
-            keys = self.keys
-            self._next_retry = now + min(
-                keys.cooldown * 2 ** (self._failures - 1), keys.max_backoff
-            )
-            if isinstance(exc, JwksUnavailableError):
-                raise
-            raise JwksUnavailableError(
-                f"discovery fetch from {self.uri}: fetcher raised {type(exc).__name__}",
-                reason="jwks_fetch_failed",
-            ) from exc
+        except JwksUnavailableError as exc:
+            self._backoff.failed(exc, now)
+            raise
         self._metadata = metadata
         self._fetched_at = now
-        self._failures = 0
-        self._next_retry = float("-inf")
+        self._backoff.succeeded()
         return metadata
