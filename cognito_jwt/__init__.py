@@ -23,6 +23,7 @@ from cognito_jwt._fetch import (
     DEFAULT_MAX_BYTES,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
+    FetchedBody,
     Fetcher,
     RequestsFetcher,
 )
@@ -33,6 +34,7 @@ from cognito_jwt._jwks import (
     DEFAULT_MAX_AGE,
     DEFAULT_MAX_BACKOFF,
     DEFAULT_STALE_IF_ERROR,
+    MIN_CACHE_CONTROL_MAX_AGE,
     JwksCache,
 )
 from cognito_jwt._multi_issuer import MultiIssuerVerifier
@@ -76,6 +78,7 @@ __all__ = [
     "DEFAULT_STALE_IF_ERROR",
     "DEFAULT_TOTAL_TIMEOUT",
     "IDENTITY_POOL_ISSUER",
+    "MIN_CACHE_CONTROL_MAX_AGE",
     "AccessDeniedError",
     "AlbJwtVerifier",
     "AlbKeyCache",
@@ -84,6 +87,7 @@ __all__ = [
     "CognitoJwtError",
     "CognitoJwtVerifier",
     "ConfigurationError",
+    "FetchedBody",
     "Fetcher",
     "InsufficientUserAuthenticationError",
     "InvalidAudienceError",

@@ -21,8 +21,9 @@ takes its `jwks_uri`.  The rules, and why:
   ID tokens only, so it is read only for a verifier of ID tokens
   (`id_tokens=True`), and then only intersected with the caller's allow-list.
 * **Cached and refreshed like keys.** The document is kept for the key
-  cache's `max_age`; a failed refresh keeps the document it has (for
-  `stale_if_error` more seconds) and backs off as the key cache does.
+  cache's `max_age` (sooner if its `Cache-Control` says so, as for keys); a
+  failed refresh keeps the document it has (for `stale_if_error` more
+  seconds) and backs off as the key cache does.
 """
 
 from __future__ import annotations
@@ -189,6 +190,7 @@ class DiscoveryKeySource:
         self._lock = threading.Lock()
         self._metadata: ProviderMetadata | None = None
         self._fetched_at = float("-inf")
+        self._fresh_until = float("-inf")
         # The key cache's back-off rule (cooldown doubling up to max_backoff).
         self._backoff = Backoff(keys.cooldown, keys.max_backoff)
 
@@ -216,7 +218,7 @@ class DiscoveryKeySource:
     def peek(self, uri: str, kid: str) -> VerificationKey | None:  # noqa: ARG002
         """A fresh cached key under the current document, or `None`; never blocks."""
         metadata = self._metadata
-        if metadata is None or self._clock() >= self._fetched_at + self.keys.max_age:
+        if metadata is None or self._clock() >= self._fresh_until:
             return None
         return self.keys.peek(metadata.jwks_uri, kid)
 
@@ -248,8 +250,7 @@ class DiscoveryKeySource:
         """
         now = self._clock()
         metadata = self._metadata
-        keys = self.keys
-        if metadata is not None and now < self._fetched_at + keys.max_age:
+        if metadata is not None and now < self._fresh_until:
             return metadata.jwks_uri
         if metadata is not None and (self._backoff.waiting(now) or self._lock.locked()):
             return self._still_usable(metadata, now, None)
@@ -267,7 +268,8 @@ class DiscoveryKeySource:
     def _still_usable(
         self, metadata: ProviderMetadata, now: float, error: JwksUnavailableError | None
     ) -> str:
-        if now < self._fetched_at + self.keys.max_age + self.keys.stale_if_error:
+        horizon = max(self._fresh_until, self._fetched_at + self.keys.max_age)
+        if now < horizon + self.keys.stale_if_error:
             return metadata.jwks_uri
         if error is not None:
             raise error
@@ -287,5 +289,6 @@ class DiscoveryKeySource:
             raise
         self._metadata = metadata
         self._fetched_at = now
+        self._fresh_until = now + self.keys.lifetime(body)  # Cache-Control, as for keys
         self._backoff.succeeded()
         return metadata

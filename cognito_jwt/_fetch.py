@@ -51,12 +51,65 @@ KEY_NOT_FOUND = "alb_key_not_found"
 _JSON_TYPES = ("application/json", "application/jwk-set+json")
 
 
+class FetchedBody(bytes):
+    """A response body that also carries the lifetime its `Cache-Control` header gave it.
+
+    Still `bytes` (the `Fetcher` protocol is unchanged, and a fetcher of your
+    own may keep returning plain bytes); the key cache reads `cache_max_age`
+    when it is there.
+
+    Attributes:
+        cache_max_age: seconds from `Cache-Control` (`max-age`; `0` for
+            `no-store`, `no-cache` or an invalid `max-age`), or `None` when the
+            response said nothing about its lifetime.
+    """
+
+    cache_max_age: float | None
+
+    def __new__(cls, body: bytes, *, cache_max_age: float | None = None) -> FetchedBody:
+        self = super().__new__(cls, body)
+        self.cache_max_age = cache_max_age
+        return self
+
+
+def parse_cache_control(header: str | None) -> float | None:
+    """The lifetime a `Cache-Control` response header gives, in seconds (RFC 9111 §5.2.2).
+
+    `max-age=N` gives N (quoted or not; the smallest when repeated); `no-store`
+    and `no-cache` (qualified or not) give 0, as does an invalid `max-age`
+    (RFC 9111 §4.2.1: treat as stale); directive names are case-insensitive,
+    and directives for shared caches (`s-maxage`) or none at all give `None`.
+    The caller decides what to do with the number (the key cache only ever
+    refreshes *sooner* unless told otherwise, with a floor).
+
+    Examples:
+        >>> parse_cache_control("public, max-age=300")
+        300.0
+        >>> parse_cache_control("no-store") is None
+        False
+    """
+    if not header:
+        return None
+    found: list[float] = []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        name = name.strip().lower()
+        if name in ("no-store", "no-cache"):
+            found.append(0.0)
+        elif name == "max-age":
+            value = value.strip().strip('"')
+            found.append(float(value) if value.isascii() and value.isdigit() else 0.0)
+    return min(found) if found else None
+
+
 @runtime_checkable
 class Fetcher(Protocol):
     """Anything that turns a JWKS URI into the response body.
 
     Implementations must raise `JwksUnavailableError` for
     every failure (never another exception type) and must bound their own time.
+    Returning a `FetchedBody` passes the response's `Cache-Control` lifetime
+    to the key cache; plain bytes say nothing about it.
     """
 
     def fetch(self, uri: str) -> bytes:
@@ -241,7 +294,9 @@ class RequestsFetcher:
                     f"found Content-Length {declared}",
                     reason="jwks_too_large",
                 )
-            return self._read_body(response, uri, started)
+            body = self._read_body(response, uri, started)
+            lifetime = parse_cache_control(response.headers.get("Cache-Control"))
+            return FetchedBody(body, cache_max_age=lifetime)
         except transport_errors as exc:
             raise JwksUnavailableError(
                 f"JWKS fetch from {uri}: expected a complete body, found {type(exc).__name__}",

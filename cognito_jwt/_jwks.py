@@ -61,10 +61,14 @@ __all__ = [
     "DEFAULT_MAX_AGE",
     "DEFAULT_MAX_BACKOFF",
     "DEFAULT_STALE_IF_ERROR",
+    "MIN_CACHE_CONTROL_MAX_AGE",
     "JwksCache",
 ]
 
 
+#: The shortest life a `Cache-Control` header may give keys: a `max-age=0`,
+#: `no-store` or `no-cache` endpoint is asked again after a minute, not per request.
+MIN_CACHE_CONTROL_MAX_AGE = 60.0
 #: Seconds after a fetch before keys are refreshed.  Cognito rotates keys
 #: rarely; an hour bounds how long a *removed* key keeps verifying.
 DEFAULT_MAX_AGE = 3600.0
@@ -122,6 +126,10 @@ class JwksCache:
             output is parsed like any fetched set, so the key-hygiene rules
             hold (an RSA key under 2048 bits, a small-order or unsupported key
             is unusable); what it raises is a failed fetch (`jwks_invalid`).
+        cache_control_extends: let a response's `Cache-Control: max-age`
+            keep keys *longer* than ``max_age``.  Off by default: a longer
+            life delays dropping a key the issuer removed.  (A shorter one is
+            always honoured, down to `MIN_CACHE_CONTROL_MAX_AGE`.)
         on_report: ``f(report)``, told of each fetch, refresh, failed fetch,
             back-off and stale serve (URI, duration, outcome; see `Report`).
             What it raises is logged once and swallowed.
@@ -142,6 +150,7 @@ class JwksCache:
         max_backoff: float = DEFAULT_MAX_BACKOFF,
         clock: Callable[[], float] = time.monotonic,
         jwks_parser: JwksParser | None = None,
+        cache_control_extends: bool = False,
         on_report: _reports.ReportHook | None = None,
         on_event: _reports.ReportHook | None = None,
     ) -> None:
@@ -152,6 +161,11 @@ class JwksCache:
                 f"found {type(jwks_parser).__name__}"
             )
         self.jwks_parser = jwks_parser
+        if not isinstance(cache_control_extends, bool):
+            raise ConfigurationError(
+                f"cache_control_extends: expected True or False, found {cache_control_extends!r}"
+            )
+        self.cache_control_extends = cache_control_extends
         if fetcher is not None and not isinstance(fetcher, Fetcher):
             raise ConfigurationError("fetcher: expected an object with a fetch(uri) method")
         self.fetcher: Fetcher = fetcher if fetcher is not None else RequestsFetcher()
@@ -298,9 +312,10 @@ class JwksCache:
 
     def _usable_stale(self, entry: _Entry, now: float) -> bool:
         """Keys past ``max_age`` may still serve, for ``stale_if_error`` more seconds."""
-        return entry.keyset is not None and now < (
-            entry.fetched_at + self.max_age + self.stale_if_error
-        )
+        # Measured from max_age (or a longer Cache-Control life): a shorter
+        # Cache-Control refreshes sooner without shortening stale-if-error.
+        horizon = max(entry.fresh_until, entry.fetched_at + self.max_age)
+        return entry.keyset is not None and now < horizon + self.stale_if_error
 
     def _lookup_after_fetch(self, uri: str, kid: str, entry: _Entry) -> VerificationKey:
         keyset = entry.keyset
@@ -311,10 +326,27 @@ class JwksCache:
             raise unknown_kid(uri, kid, keyset)
         return key
 
-    def _install(self, entry: _Entry, keyset: KeySet, now: float) -> None:
+    def lifetime(self, body: bytes) -> float:
+        """Seconds a document fetched as `body` stays fresh.
+
+        ``max_age``, or sooner when the response's `Cache-Control` says so
+        (`max-age`, `no-store`, `no-cache`), never below
+        `MIN_CACHE_CONTROL_MAX_AGE`; later only with `cache_control_extends`.
+        """
+        said = getattr(body, "cache_max_age", None)
+        if not isinstance(said, int | float):
+            return self.max_age
+        wanted = max(float(said), MIN_CACHE_CONTROL_MAX_AGE)
+        if wanted < self.max_age or self.cache_control_extends:
+            return wanted
+        return self.max_age
+
+    def _install(
+        self, entry: _Entry, keyset: KeySet, now: float, lifetime: float | None = None
+    ) -> None:
         entry.keyset = keyset
         entry.fetched_at = now
-        entry.fresh_until = now + self.max_age
+        entry.fresh_until = now + (self.max_age if lifetime is None else lifetime)
         entry.backoff.succeeded()
         entry.generation += 1
 
@@ -375,8 +407,8 @@ class JwksCache:
             first = entry.keyset is None
             started = time.perf_counter() if self._on_report is not None else 0.0
             try:
-                body = self._parsed(uri, fetch_body(self.fetcher, uri))
-                keyset = parse_jwks(body, source=f"JWKS at {uri}")
+                fetched = fetch_body(self.fetcher, uri)
+                keyset = parse_jwks(self._parsed(uri, fetched), source=f"JWKS at {uri}")
                 if not keyset.keys:
                     # A set with no usable key is a broken endpoint, not a rotation
                     # (Cognito always publishes its keys): it fails like any bad
@@ -401,7 +433,7 @@ class JwksCache:
                     status=503,
                 )
                 raise
-            self._install(entry, keyset, now)
+            self._install(entry, keyset, now, self.lifetime(fetched))
             self._note_missing_kid(entry, kid)
             logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
             kind: _reports.ReportKind = "fetch" if first else "refresh"

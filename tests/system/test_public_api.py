@@ -60,6 +60,8 @@ EXPECTED = {
     "DEFAULT_STALE_IF_ERROR",
     "DEFAULT_TOTAL_TIMEOUT",
     "IDENTITY_POOL_ISSUER",
+    "MIN_CACHE_CONTROL_MAX_AGE",
+    "FetchedBody",
     "Report",
     "Fetcher",
     "InsufficientUserAuthenticationError",
