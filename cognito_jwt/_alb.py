@@ -273,15 +273,17 @@ class AlbJwtVerifier(_VerifierBase):
             parse_token(token, max_length=max_length)  # raises, worded as usual
         parts = token.split(".")
         if len(parts) == 3:
-            unpadded = ".".join(
-                _unpad(segment, what)
-                for segment, what in zip(parts, ("header", "payload", "signature"), strict=True)
+            header, payload, signature = parts
+            unpadded = (
+                f"{_unpad(header, 'header')}.{_unpad(payload, 'payload')}."
+                f"{_unpad(signature, 'signature')}"
             )
         else:
+            header, payload = token, ""
             unpadded = token  # parse_token words the error
         parsed = parse_token(unpadded, max_length=max_length)
-        signing_input = token[: len(parts[0]) + 1 + len(parts[1])].encode("ascii")
-        return parsed._replace(signing_input=signing_input)
+        signing_input = token[: len(header) + 1 + len(payload)].encode("ascii")
+        return ParsedToken(parsed.header, parsed.claims, signing_input, parsed.signature)
 
     def _issuer_for(self, parsed: ParsedToken) -> tuple[_Issuer, str]:
         """The ALB the header's `signer` names, once the header rules pass; nothing fetched yet."""
