@@ -273,6 +273,55 @@ class FakeCognitoPool:
             claims, claim_overrides, self.access_key, self.access_kid, header_overrides
         )
 
+    def client_credentials_token(
+        self,
+        *,
+        scopes: Sequence[str] = ("api/read",),
+        client_id: str | None = None,
+        expires_in: int = 3600,
+        now: int | None = None,
+        header_overrides: Mapping[str, Any] | None = None,
+        **claim_overrides: Any,
+    ) -> str:
+        """A signed machine-to-machine access token (the client-credentials grant).
+
+        Cognito issues these to an app client, not a user, so the claim set is
+        smaller than `access_token`'s: exactly ``auth_time`` (equal to
+        ``iat``), ``client_id``, ``exp``, ``iat``, ``iss``, ``jti``,
+        ``scope``, ``sub`` (equal to ``client_id``), ``token_use`` and
+        ``version`` — no ``username``, no ``cognito:groups``, no
+        ``origin_jti`` or ``event_id``.  Testing against this shape catches
+        code that assumes every caller is a user (``claims["username"]``).
+
+        ``client_id`` (default: the pool's) sets both ``client_id`` and
+        ``sub``; ``scopes`` are the resource-server scopes granted;
+        ``claim=None`` removes a claim, other values set it.
+
+        Examples:
+            >>> pool = FakeCognitoPool()
+            >>> claims = pool.verifier(token_use="access").verify(
+            ...     pool.client_credentials_token(scopes=["orders/read"]))
+            >>> claims["sub"] == claims["client_id"], "username" in claims
+            (True, False)
+        """
+        issued = int(time.time()) if now is None else now
+        client = self.client_id if client_id is None else client_id
+        claims: dict[str, Any] = {
+            "sub": client,
+            "token_use": "access",
+            "scope": " ".join(scopes),
+            "auth_time": issued,
+            "iss": self.issuer,
+            "exp": issued + expires_in,
+            "iat": issued,
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client,
+        }
+        return self._finish(
+            claims, claim_overrides, self.access_key, self.access_kid, header_overrides
+        )
+
     def sign(
         self,
         claims: Mapping[str, Any],
