@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from cognito_jwt._fetch import Fetcher
 
 __all__ = [
+    "STATIC_JWKS_ORIGIN",
     "Backoff",
     "Flight",
     "KeySource",
@@ -126,16 +127,30 @@ def hydrate_first(source: KeySource, uris: Sequence[str]) -> None:
         raise first
 
 
-def unknown_kid(uri: str, kid: str, keyset: KeySet | None) -> UnknownKeyError:
-    """The 401 for a `kid` a loaded key set lacks, or holds but cannot use."""
+#: How an `UnknownKeyError` names keys given up front: no URI was involved,
+#: so naming the one derived from the issuer would send the reader to the
+#: wrong place.  The command line swaps it for the ``--jwks-file`` it read.
+STATIC_JWKS_ORIGIN = "the JWKS given as jwks="
+
+
+def unknown_kid(
+    uri: str, kid: str, keyset: KeySet | None, *, origin: str | None = None
+) -> UnknownKeyError:
+    """The 401 for a `kid` a loaded key set lacks, or holds but cannot use.
+
+    `origin` names where the keys came from when they were not fetched from
+    `uri` (static keys); the message then names it instead of the URI.
+    """
+    where = f"the JWKS at {uri}" if origin is None else origin
     if keyset is not None and kid in keyset.unusable:
         return UnknownKeyError(
-            f"kid {kid!r:.60}: expected a usable key, found one the JWKS at {uri} lists but "
+            f"kid {kid!r:.60}: expected a usable key, found one {where} lists but "
             f"cannot be used ({keyset.unusable[kid]})",
             reason="unusable_key",
         )
+    published = f"published at {uri}" if origin is None else f"in {origin}"
     return UnknownKeyError(
-        f"kid {kid!r:.60}: expected one of the keys published at {uri}, found none matching",
+        f"kid {kid!r:.60}: expected one of the keys {published}, found none matching",
         reason="unknown_kid",
     )
 
@@ -305,7 +320,7 @@ class StaticKeySource:
         """
         key = self.keyset.keys.get(kid)
         if key is None:
-            raise unknown_kid(uri, kid, self.keyset)
+            raise unknown_kid(uri, kid, self.keyset, origin=STATIC_JWKS_ORIGIN)
         return key
 
     def hydrate(self, uri: str) -> None:

@@ -153,6 +153,14 @@ def b64url_decode(segment: str, what: str) -> bytes:
             )
     except (UnicodeEncodeError, binascii.Error):
         pass
+    if segment != segment.strip():
+        # Checked only here, on the way out: a token pasted with its newline
+        # (or read from a file) is the common case, and worth naming.
+        raise MalformedTokenError(
+            f"{what}: expected unpadded base64url, found whitespace at its start or end; "
+            "strip the whitespace around the token before verifying it",
+            reason="invalid_base64url",
+        )
     raise MalformedTokenError(
         f"{what}: expected unpadded base64url, found invalid characters or length",
         reason="invalid_base64url",

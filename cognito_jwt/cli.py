@@ -54,6 +54,7 @@ from cognito_jwt.errors import (
     JwksUnavailableError,
     TokenExpiredError,
     TokenNotYetValidError,
+    UnknownKeyError,
 )
 
 __all__ = [
@@ -115,6 +116,14 @@ exit codes:
 The token is read from the TOKEN argument, from stdin ('-', or no argument
 with piped input), and may be given as an 'Authorization: Bearer ...' line.
 It is never printed back.
+"""
+
+#: ``jwks`` reads no token and checks no claim: only three outcomes apply.
+_JWKS_EPILOG = f"""\
+exit codes:
+  {EXIT_OK}  success (JWKS fetched and printed)
+  {EXIT_USAGE}  usage or configuration error (bad options, http:// without --allow-http)
+  {EXIT_KEYS_UNAVAILABLE}  keys unavailable: the JWKS could not be fetched or holds no usable key
 """
 
 
@@ -474,6 +483,8 @@ def _cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str], now: float
         with _quiet_library_logs():
             claims = verifier.verify(token)
     except CognitoJwtError as exc:
+        if args.jwks_file is not None:
+            exc = _name_the_jwks_file(exc, args.jwks_file)
         _say(err, _describe(exc))
         for line in _diagnosis(exc, now):
             _say(err, line)
@@ -489,6 +500,20 @@ def _cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str], now: float
     _say(err, f"verified ({', '.join(summary)})")
     _dump(claims, out)
     return EXIT_OK
+
+
+def _name_the_jwks_file(error: CognitoJwtError, path: str) -> CognitoJwtError:
+    """``error`` naming the ``--jwks-file`` its keys came from, not "jwks=".
+
+    The library names static keys by the argument they were given as; here
+    the reader gave a file, and looking for a Cognito URL would mislead them.
+    """
+    from cognito_jwt._key_source import STATIC_JWKS_ORIGIN
+
+    if not isinstance(error, UnknownKeyError) or STATIC_JWKS_ORIGIN not in error.message:
+        return error
+    message = error.message.replace(STATIC_JWKS_ORIGIN, f"--jwks-file {path}")
+    return UnknownKeyError(message, reason=error.reason)
 
 
 def _uri_option(args: argparse.Namespace) -> str:
@@ -683,7 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
             "and print it, e.g. 'cognito-jwt jwks --user-pool-id ID > jwks.json', then "
             "'cognito-jwt verify --jwks-file jwks.json ...' or CognitoJwtVerifier(jwks=...)."
         ),
-        epilog=_EPILOG,
+        epilog=_JWKS_EPILOG,
         formatter_class=formatter,
     )
     source = jwks.add_mutually_exclusive_group(required=True)

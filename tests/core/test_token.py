@@ -108,6 +108,36 @@ def test_structure_is_checked_strictly(pool: FakeCognitoPool, mangle: Any, reaso
     expect(id_verifier(pool), mangle(pool.id_token(now=NOW)), MalformedTokenError, reason)
 
 
+@pytest.mark.parametrize(
+    ("mangle", "segment"),
+    [
+        (lambda t: " " + t, "header"),
+        (lambda t: t + " ", "signature"),
+        (lambda t: t + "\n", "signature"),
+        (lambda t: "\r\n" + t + "\r\n", "header"),
+        (lambda t: "\t" + t, "header"),
+    ],
+    ids=["leading-space", "trailing-space", "trailing-newline", "crlf-around", "leading-tab"],
+)
+def test_a_token_with_surrounding_whitespace_is_told_so(
+    pool: FakeCognitoPool, mangle: Any, segment: str
+) -> None:
+    """A token pasted with its newline gets a message naming whitespace, not only base64."""
+    verifier = id_verifier(pool)
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)  # its header is now cached: the fast path must say the same
+    for attempt in (verifier, id_verifier(pool)):
+        error = expect(attempt, mangle(token), MalformedTokenError, "invalid_base64url")
+        assert error.message.startswith(f"{segment}: expected unpadded base64url, found whitespace")
+        assert "strip the whitespace around the token" in error.message
+
+
+def test_a_bad_character_inside_a_segment_is_not_called_whitespace(pool: FakeCognitoPool) -> None:
+    token = pool.id_token(now=NOW).replace(".", ".+", 1)
+    error = expect(id_verifier(pool), token, MalformedTokenError, "invalid_base64url")
+    assert "whitespace" not in error.message
+
+
 def test_non_string_token(pool: FakeCognitoPool) -> None:
     expect(id_verifier(pool), b"abc.def.ghi", MalformedTokenError, "malformed_token")  # type: ignore[arg-type]
 

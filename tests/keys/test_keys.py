@@ -283,3 +283,17 @@ def test_a_secp256k1_key_is_unusable() -> None:
     key = ec.generate_private_key(ec.SECP256K1())
     keyset = parse_jwks({"keys": [_ec_jwk(key, "k1", "secp256k1")]})
     assert "unsupported curve" in keyset.unusable["k1"]
+
+
+def test_an_unknown_kid_among_static_keys_names_the_jwks_argument_not_a_url(
+    pool: FakeCognitoPool,
+) -> None:
+    """Static keys were never fetched: sending the reader to the pool's URL would mislead."""
+    verifier = pool.verifier(token_use="id", clock=clock)
+    with pytest.raises(UnknownKeyError) as info:
+        verifier.verify(pool.id_token(now=NOW, header_overrides={"kid": "rotated-away"}))
+    assert info.value.reason == "unknown_kid"
+    assert info.value.message == (
+        "kid 'rotated-away': expected one of the keys in the JWKS given as jwks=, "
+        "found none matching"
+    )

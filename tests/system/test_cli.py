@@ -339,6 +339,28 @@ def test_verify_leeway_accepts_a_just_expired_token(
     assert result.code == EXIT_OK, result.err
 
 
+def test_an_unknown_kid_names_the_jwks_file_not_a_cognito_url(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path
+) -> None:
+    token = pool.id_token(header_overrides={"kid": "rotated-away"})
+    result = run(*verify_args(pool, jwks_file), token)
+    assert result.code == EXIT_INVALID_TOKEN
+    assert result.err == (
+        "cognito-jwt: UnknownKeyError (reason: unknown_kid): kid 'rotated-away': expected one "
+        f"of the keys in --jwks-file {jwks_file}, found none matching\n"
+    )
+
+
+def test_an_unknown_kid_fetched_names_the_jwks_uri(
+    run: Cli, pool: FakeCognitoPool, jwks_server: Any
+) -> None:
+    token = pool.id_token(header_overrides={"kid": "rotated-away"})
+    uri = jwks_server.url
+    result = run(*pool_args(pool), "--jwks-uri", uri, "--allow-http", token)
+    assert result.code == EXIT_INVALID_TOKEN
+    assert f"expected one of the keys published at {uri}, found none matching" in result.err
+
+
 def test_verify_missing_group_exits_4(run: Cli, pool: FakeCognitoPool, jwks_file: Path) -> None:
     token = pool.id_token(groups=["staff"])
     result = run(*verify_args(pool, jwks_file), "--group", "admin", token)
@@ -561,6 +583,27 @@ def test_help_documents_every_exit_code(run: Cli) -> None:
     for code in ("0", "2", "3", "4", "5"):
         assert f"\n  {code}  " in result.out
     assert run("verify", "--help").code == EXIT_OK
+
+
+def test_jwks_help_lists_only_the_exit_codes_jwks_can_return(run: Cli) -> None:
+    result = run("jwks", "--help")
+    assert result.code == EXIT_OK
+    epilog = result.out[result.out.index("exit codes:") :]
+    assert epilog == (
+        "exit codes:\n"
+        "  0  success (JWKS fetched and printed)\n"
+        "  2  usage or configuration error (bad options, http:// without --allow-http)\n"
+        "  5  keys unavailable: the JWKS could not be fetched or holds no usable key\n"
+    )
+    assert "TOKEN" not in result.out
+    assert "never printed back" not in result.out
+
+
+def test_verify_help_keeps_the_token_epilog(run: Cli) -> None:
+    result = run("verify", "--help")
+    for code in ("0", "2", "3", "4", "5"):
+        assert f"\n  {code}  " in result.out
+    assert "It is never printed back." in result.out
 
 
 def test_version(run: Cli) -> None:
