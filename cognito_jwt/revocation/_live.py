@@ -353,7 +353,10 @@ class UserInfoCheck(_LiveCheck):
             address, for tests).
         session: a `requests.Session` (default: a new one).
         timeout: seconds for the whole call; default 2.
-        cache_ttl, max_calls_per_second, fail_open, clock: as for `GetUserCheck`.
+        cache_ttl: as for `GetUserCheck`.
+        max_calls_per_second: as for `GetUserCheck`.
+        fail_open: as for `GetUserCheck`.
+        clock: as for `GetUserCheck`.
 
     Raises:
         ConfigurationError: a setting is invalid.
