@@ -307,6 +307,21 @@ def fuzz(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def mutate(session: nox.Session) -> None:
+    """Mutation testing of the security-critical modules (``mutation/mutate.py``).
+
+    Each small change to a rule (``<`` for ``<=``, a ``raise`` removed, ...) must
+    fail a test, or be listed as equivalent, with its reason, in
+    docs/security.md; the session fails otherwise.  Slow (most of an hour on
+    two cores): run before a release, not in ``.ci/run``.  ``-- --module claims``
+    for one module, ``-- --limit 20`` for a sample; the report lands in
+    ``build/mutation/``.
+    """
+    session.install(NO_COMPILE, "-e", ".", *TEST_DEPS)
+    session.run("python", "mutation/mutate.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def soak(session: nox.Session) -> None:
     """Load tests with a long soak (``COGNITO_JWT_SOAK_SECONDS``, default 60) and the
     JWKS failure matrix; prints the figures (fetches, memory, worst-case latency)."""

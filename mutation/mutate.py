@@ -1,0 +1,958 @@
+"""Mutation testing of the security-critical modules: does the suite notice a wrong rule?
+
+Coverage says a line ran; it does not say a test would fail if the line were
+wrong.  This tool makes one small change at a time to a module (a mutant:
+`<` for `<=`, `or` for `and`, a `raise` removed, ...), runs the tests that
+cover the module against it, and counts the mutant *killed* when a test fails
+(or the run exceeds its time limit), *survived* when every test passes.  A
+survivor is a rule the tests do not pin: it gets a new test, or, when no input
+can tell the mutant from the original (a fast path that the full rules behind
+it would decide the same way), a row in the table of equivalent mutants in
+`docs/security.md` with the reason.
+
+Usage (``nox -s mutate`` runs it with the test dependencies installed)::
+
+    python mutation/mutate.py                        # every module, 2 jobs
+    python mutation/mutate.py --module claims        # one module
+    python mutation/mutate.py --module token --limit 20   # 20 mutants, evenly spread
+    python mutation/mutate.py --module claims --match check_time   # some mutants
+    python mutation/mutate.py --list --module keys   # the mutants, without running
+
+Each mutant runs in a process forked from one that has already imported the
+test dependencies (pytest, hypothesis, cryptography, ...), and is served to
+the tests by an import hook: the checkout is never written to.  The tests run
+with ``-x`` (the first failure kills the mutant), the module's own tests first,
+Hypothesis derandomized, as the suite runs them.
+
+The exit status is 1 when a mutant survived that the docs do not list as
+equivalent, or when a listed equivalent was killed (the listing is stale); the
+report (``build/mutation/report.md`` and ``report.json``) says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import copy
+import importlib
+import importlib.abc
+import importlib.util
+import io
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import CodeType, FrameType, ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Where the equivalent mutants are listed, each with its reason.
+EQUIVALENTS_DOC = ROOT / "docs" / "security.md"
+EQUIVALENTS_HEADING = "### Equivalent mutants"
+
+#: The suites that attack every module: each mutant's run ends with them.
+CROSS_CUTTING = ("tests/test_attacks.py", "tests/test_properties.py")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module under mutation and the tests that judge it (its own first)."""
+
+    name: str
+    path: str
+    tests: tuple[str, ...]
+
+    @property
+    def module(self) -> str:
+        return self.path.removesuffix(".py").replace("/", ".")
+
+
+#: The security-critical modules, each with the tests that cover it: its own
+#: test file first, then the suites that exercise it through the verifier,
+#: then the attack table and the properties.  Kept tight: every mutant runs
+#: this selection, on a machine other work shares.
+TARGETS: dict[str, Target] = {
+    t.name: t
+    for t in (
+        Target(
+            "claims",
+            "cognito_jwt/claims.py",
+            ("tests/test_claims.py", "tests/test_verifier.py", *CROSS_CUTTING),
+        ),
+        Target(
+            "token",
+            "cognito_jwt/token.py",
+            (
+                "tests/test_token.py",
+                "tests/test_fast_paths.py",
+                "tests/test_verifier.py",
+                *CROSS_CUTTING,
+            ),
+        ),
+        Target(
+            "keys",
+            "cognito_jwt/keys.py",
+            ("tests/test_keys.py", "tests/test_jwks.py", "tests/test_eddsa.py", *CROSS_CUTTING),
+        ),
+        Target(
+            "issuer",
+            "cognito_jwt/_issuer.py",
+            ("tests/test_verifier.py", "tests/test_partitions.py", *CROSS_CUTTING),
+        ),
+        Target(
+            "token_cache",
+            "cognito_jwt/_token_cache.py",
+            ("tests/test_token_cache.py", "tests/test_token_cache_cold.py", *CROSS_CUTTING),
+        ),
+        Target(
+            "rules",
+            "cognito_jwt/authorizer/_rules.py",
+            ("tests/test_authorizer.py", "tests/test_authorizer_cache_safety.py"),
+        ),
+        Target(
+            "policy",
+            "cognito_jwt/authorizer/_policy.py",
+            ("tests/test_authorizer.py", "tests/test_authorizer_cache_safety.py"),
+        ),
+    )
+}
+
+
+# --------------------------------------------------------------------------
+# Mutants
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One change to one module: the `index`-th site of the walk, `variant` of it."""
+
+    target: str
+    index: int
+    line: int
+    function: str
+    before: str
+    after: str
+    #: The lines of the changed code (an `if`'s condition, not its body): the
+    #: tests that run any of them are the mutant's tests.
+    last_line: int = 0
+    occurrence: int = 1
+
+    @property
+    def key(self) -> str:
+        """Names the mutant without a line number, so a listing survives edits elsewhere."""
+        text = f"{self.function}: {self.before} -> {self.after}"
+        return text if self.occurrence == 1 else f"{text} (#{self.occurrence})"
+
+
+_SWAPPED_COMPARISONS: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+#: Calls whose positional arguments are prose (messages, log lines): the
+#: docs promise reasons, not wording, so mutating them tests nothing.
+_PROSE_CALLS = re.compile(r"(.*Error|.*Exception|expected_found|shown|warn|debug|info|warning)$")
+_SHOWN_MAX = 72
+#: Functions that only word messages (which the docs let change between releases).
+_PROSE_FUNCTIONS = frozenset({"__repr__", "__str__", "_one_of"})
+
+
+def _short(node: ast.AST) -> str:
+    text = " ".join(ast.unparse(node).split())
+    return text if len(text) <= _SHOWN_MAX else text[: _SHOWN_MAX - 3] + "..."
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _skipped(tree: ast.Module) -> set[int]:
+    """Ids of the nodes never mutated: prose, annotations, docstrings, `__all__`, reprs."""
+    skipped: set[int] = set()
+
+    def skip(node: ast.AST | None) -> None:
+        if node is not None:
+            skipped.update(id(n) for n in ast.walk(node))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                skip(body[0])  # the docstring
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            skip(node.returns)
+            if node.name in _PROSE_FUNCTIONS:
+                skip(node)
+        elif isinstance(node, ast.arg | ast.AnnAssign):
+            skip(node.annotation)
+        elif isinstance(node, ast.JoinedStr | ast.Assert):
+            skip(node)
+        elif isinstance(node, ast.Call) and _PROSE_CALLS.match(_call_name(node)):
+            for arg in node.args:
+                skip(arg)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                skip(node)
+            if isinstance(node.value, ast.Call) and _call_name(node.value) in ("TypeVar",):
+                skip(node)
+        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip(node)
+        if isinstance(node, ast.ClassDef):
+            for keyword in node.keywords:  # total=False, metaclass=...: typing, not rules
+                skip(keyword)
+    return skipped
+
+
+def _parents(tree: ast.AST) -> dict[int, ast.AST]:
+    return {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+
+def _function_of(node: ast.AST, parents: dict[int, ast.AST]) -> str:
+    names = []
+    current: ast.AST | None = node
+    while current is not None:
+        if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(current.name)
+        current = parents.get(id(current))
+    return ".".join(reversed(names)) or "<module>"
+
+
+def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
+    """Put `new` where `old` is among `parent`'s fields."""
+    for name, value in ast.iter_fields(parent):
+        if value is old:
+            setattr(parent, name, new)
+            return
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if item is old:
+                    value[i] = new
+                    return
+    raise LookupError(f"{old!r} is not a child of {parent!r}")
+
+
+def _plus_one(node: ast.expr) -> ast.expr:
+    return ast.BinOp(left=node, op=ast.Add(), right=ast.Constant(1))
+
+
+def _edits(  # noqa: PLR0915 (one branch per operator reads better than a table)
+    node: ast.AST, parents: dict[int, ast.AST]
+) -> list[tuple[ast.AST, ast.AST, Any]]:
+    """The mutations of `node`: (the code shown before, shown after, a function applying it).
+
+    `mutants` lists them; `mutated_tree` walks a fresh parse the same way and
+    calls the chosen one's function, which changes that tree in place.
+    """
+    edits: list[tuple[ast.AST, ast.AST, Any]] = []
+    parent = parents.get(id(node))
+    after: Any  # a copy of the node, changed as the mutant changes it (for display)
+
+    if isinstance(node, ast.Compare):
+        for i, op in enumerate(node.ops):
+            swapped = _SWAPPED_COMPARISONS.get(type(op))
+            if swapped is not None:
+                after = copy.deepcopy(node)
+                after.ops[i] = swapped()
+
+                def apply(n: ast.Compare = node, i: int = i, s: Any = swapped) -> None:
+                    n.ops[i] = s()
+
+                edits.append((node, after, apply))
+    elif isinstance(node, ast.BoolOp):
+        after = copy.deepcopy(node)
+        after.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+
+        def apply_bool(n: ast.BoolOp = node) -> None:
+            n.op = ast.Or() if isinstance(n.op, ast.And) else ast.And()
+
+        edits.append((node, after, apply_bool))
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and parent is not None:
+
+        def apply_not(n: ast.UnaryOp = node, p: ast.AST = parent) -> None:
+            _replace(p, n, n.operand)
+
+        edits.append((node, node.operand, apply_not))
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        after = copy.deepcopy(node)
+        after.op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
+
+        def apply_arith(n: ast.BinOp = node) -> None:
+            n.op = ast.Sub() if isinstance(n.op, ast.Add) else ast.Add()
+
+        edits.append((node, after, apply_arith))
+    elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add | ast.Sub):
+        after = copy.deepcopy(node)
+        after.op = ast.Sub() if isinstance(node.op, ast.Add) else ast.Add()
+
+        def apply_aug(n: ast.AugAssign = node) -> None:
+            n.op = ast.Sub() if isinstance(n.op, ast.Add) else ast.Add()
+
+        edits.append((node, after, apply_aug))
+    elif isinstance(node, ast.Constant) and parent is not None:
+        new = _mutated_constant(node.value)
+        if isinstance(parent, ast.keyword) and parent.arg == "reason" and new == "":
+            new = "mutant"  # an empty reason falls back to the class default: test another
+        if new is not _NO_MUTATION:
+            shown, after = _constant_in_context(node, parent, new)
+
+            def apply_const(n: ast.Constant = node, v: Any = new) -> None:
+                n.value = v
+
+            edits.append((shown, after, apply_const))
+    elif isinstance(node, ast.Raise) and parent is not None:
+
+        def apply_raise(n: ast.Raise = node, p: ast.AST = parent) -> None:
+            _replace(p, n, ast.Pass())
+
+        edits.append((_raise_summary(node), ast.Pass(), apply_raise))
+    elif (
+        isinstance(node, ast.Return)
+        and node.value is not None
+        and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+    ):
+
+        def apply_return(n: ast.Return = node) -> None:
+            n.value = ast.Constant(None)
+
+        edits.append((node, ast.Return(ast.Constant(None)), apply_return))
+    elif isinstance(node, ast.If | ast.IfExp):
+        for forced in (True, False):
+
+            def apply_if(n: ast.If | ast.IfExp = node, f: bool = forced) -> None:
+                n.test = ast.Constant(f)
+
+            edits.append((node.test, ast.Constant(forced), apply_if))
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id in ("any", "all"):
+            other = "all" if node.func.id == "any" else "any"
+            after = copy.deepcopy(node)
+            assert isinstance(after.func, ast.Name)
+            after.func.id = other
+
+            def apply_call(n: ast.Call = node, o: str = other) -> None:
+                assert isinstance(n.func, ast.Name)
+                n.func = ast.Name(o, ast.Load())
+
+            edits.append((node, after, apply_call))
+    elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        index = node.slice
+        if isinstance(index, ast.Slice):
+            for bound in ("lower", "upper"):
+                value = getattr(index, bound)
+                if value is not None:
+                    after = copy.deepcopy(node)
+                    assert isinstance(after.slice, ast.Slice)
+                    setattr(after.slice, bound, _plus_one(getattr(after.slice, bound)))
+
+                    def apply_slice(s: ast.Slice = index, b: str = bound) -> None:
+                        setattr(s, b, _plus_one(getattr(s, b)))
+
+                    edits.append((node, after, apply_slice))
+        elif isinstance(index, ast.Constant) and type(index.value) is int:
+            after = copy.deepcopy(node)
+            after.slice = ast.Constant(index.value + 1)
+
+            def apply_index(n: ast.Subscript = node, i: int = index.value) -> None:
+                n.slice = ast.Constant(i + 1)
+
+            edits.append((node, after, apply_index))
+    return edits
+
+
+_NO_MUTATION = object()
+
+
+def _constant_in_context(
+    node: ast.Constant, parent: ast.AST, new: object
+) -> tuple[ast.AST, ast.AST]:
+    """A constant is shown with its parent (`claims.get('exp')`, not `'exp'`), when short."""
+    if len(ast.unparse(parent)) > _SHOWN_MAX or not isinstance(
+        parent, ast.stmt | ast.expr | ast.keyword
+    ):
+        return node, ast.Constant(new)  # type: ignore[arg-type]
+    position = [id(n) for n in ast.walk(parent)].index(id(node))
+    after = copy.deepcopy(parent)
+    changed = list(ast.walk(after))[position]
+    assert isinstance(changed, ast.Constant)
+    changed.value = new  # type: ignore[assignment]
+    return parent, after
+
+
+def _raise_summary(node: ast.Raise) -> ast.AST:
+    """`raise InvalidClaimError(..., reason='invalid_claim_type')`: the class and reason only."""
+    exc = node.exc
+    if not isinstance(exc, ast.Call):
+        return node
+    reason = [k for k in exc.keywords if k.arg == "reason"]
+    summary = ast.Call(exc.func, [ast.Constant(Ellipsis)] if exc.args else [], reason)
+    return ast.Raise(summary, None)
+
+
+def _mutated_constant(value: object) -> object:
+    if value is True or value is False:
+        return not value
+    if type(value) is int:
+        return {0: 1, 1: 0}.get(value, value + 1)
+    if type(value) is float:
+        return value + 1.0
+    if type(value) is str:
+        return "" if value else "mutant"
+    if type(value) is bytes:
+        return b"" if value else b"mutant"
+    return _NO_MUTATION
+
+
+def _sites(tree: ast.Module) -> Iterator[tuple[int, ast.AST]]:
+    """Every node in a fixed order, numbered: the same numbers on every parse."""
+    yield from enumerate(ast.walk(tree))
+
+
+def mutants(target: Target, source: str | None = None) -> list[Mutant]:
+    """Every mutant of `target` (of `source`, when given, instead of the file)."""
+    text = source if source is not None else (ROOT / target.path).read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    skipped = _skipped(tree)
+    parents = _parents(tree)
+    found: list[Mutant] = []
+    seen: dict[str, int] = {}
+    index = 0
+    for _, node in _sites(tree):
+        if id(node) in skipped:
+            continue
+        changed = node.test if isinstance(node, ast.If | ast.IfExp) else node
+        for before, after, _apply in _edits(node, parents):
+            mutant = Mutant(
+                target=target.name,
+                index=index,
+                line=getattr(changed, "lineno", 0),
+                function=_function_of(node, parents),
+                before=_short(before),
+                after=_short(after),
+                last_line=getattr(changed, "end_lineno", 0) or getattr(changed, "lineno", 0),
+            )
+            index += 1
+            seen[mutant.key] = seen.get(mutant.key, 0) + 1
+            if seen[mutant.key] > 1:
+                mutant = Mutant(**{**asdict(mutant), "occurrence": seen[mutant.key]})
+            found.append(mutant)
+    return found
+
+
+def mutated_tree(target: Target, index: int, source: str | None = None) -> ast.Module:
+    """The module's tree with mutant number `index` applied."""
+    text = source if source is not None else (ROOT / target.path).read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    skipped = _skipped(tree)
+    parents = _parents(tree)
+    count = 0
+    for _, node in list(_sites(tree)):
+        if id(node) in skipped:
+            continue
+        for _before, _after, apply in _edits(node, parents):
+            if count == index:
+                apply()
+                return ast.fix_missing_locations(tree)
+            count += 1
+    raise IndexError(f"{target.name} has {count} mutants, not {index + 1}")
+
+
+# --------------------------------------------------------------------------
+# Running
+
+
+class _MutantFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves the mutated code for one module name; every other import is untouched."""
+
+    def __init__(self, name: str, path: str, code: CodeType) -> None:
+        self.name, self.path, self.code = name, path, code
+
+    def find_spec(self, fullname: str, _path: Any = None, _target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, origin=self.path)
+
+    def create_module(self, _spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__file__ = self.path
+        exec(self.code, module.__dict__)  # noqa: S102 (the mutant is our own module, changed)
+
+
+class _Recorder:
+    """A pytest plugin: the first failed test (a mutant's killer) and, on the
+    baseline run, which tests run which lines of the module under mutation.
+
+    Lines run while no test runs (the import, during collection) belong to
+    every test: a mutant there changes what every test imports.
+    """
+
+    def __init__(self, path: str | None, keep: frozenset[str] | None) -> None:
+        self.killer = ""
+        self.path = path
+        self.keep = keep
+        self.current = IMPORT_TIME
+        self.lines: dict[int, dict[str, None]] = {}
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        if self.keep is not None:
+            items[:] = [item for item in items if item.nodeid in self.keep]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: Any) -> Iterator[None]:
+        self.current = item.nodeid
+        yield
+        self.current = IMPORT_TIME
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.failed and not self.killer:
+            self.killer = report.nodeid
+
+    def pytest_collectreport(self, report: Any) -> None:
+        if report.failed and not self.killer:
+            self.killer = f"{report.nodeid} (collection)"
+
+    def trace(self, frame: FrameType, _event: str, _arg: Any) -> Any:
+        """`sys.settrace`'s function: line events in the module's own frames only."""
+        if frame.f_code.co_filename != self.path:
+            return None
+        self._record(frame.f_lineno)
+        return self._line
+
+    def _line(self, frame: FrameType, event: str, _arg: Any) -> Any:
+        if event == "line":
+            self._record(frame.f_lineno)
+        return self._line
+
+    def _record(self, line: int) -> None:
+        self.lines.setdefault(line, {})[self.current] = None
+
+
+#: The context of lines run outside any test: at import, during collection.
+IMPORT_TIME = "<import>"
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    status: str  # killed, timeout, survived, uncovered, equivalent, equivalent-killed
+    seconds: float
+    killer: str = ""
+    reason: str = ""
+
+
+@dataclass
+class Run:
+    target: Target
+    baseline_seconds: float
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _pytest_args(files: Sequence[str], extra: Sequence[str]) -> list[str]:
+    # A module preloaded by the parent cannot be assertion-rewritten; pytest
+    # warns about the plugins' own modules, which hold no test of ours.
+    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return ["-x", "-q", "-p", "no:cacheprovider", *quiet, *extra, *files]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one child runs: the mutant's tree (none for the baseline) and its tests."""
+
+    target: Target
+    tree: ast.Module | None
+    files: tuple[str, ...]
+    keep: frozenset[str] | None  # node ids; None: every test of the files
+    trace: bool
+
+
+def _child(plan: _Plan, result_path: str, extra: Sequence[str]) -> None:
+    """In the forked process: serve the mutant (if any), run the tests, exit with pytest's code."""
+    code = 4
+    try:
+        os.setpgid(0, 0)
+        log = os.open(result_path + ".log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.chdir(ROOT)
+        sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
+        path = str(ROOT / plan.target.path)
+        _forget_ours()
+        if plan.tree is not None:
+            code_object = compile(plan.tree, path, "exec")
+            sys.meta_path.insert(0, _MutantFinder(plan.target.module, path, code_object))
+        recorder = _Recorder(path if plan.trace else None, plan.keep)
+        if plan.trace:
+            threading.settrace(recorder.trace)
+            sys.settrace(recorder.trace)
+        code = int(pytest.main(_pytest_args(plan.files, extra), plugins=[recorder]))
+        sys.settrace(None)
+        result = {
+            "killer": recorder.killer,
+            "modules": sorted(sys.modules),
+            "lines": {line: list(tests) for line, tests in recorder.lines.items()},
+        }
+        with open(result_path, "w", encoding="utf-8") as f:
+            json.dump(result, f)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+#: Where the code under test lives: a fork must import all of it afresh.
+_FRESH = tuple(ROOT / d for d in ("cognito_jwt", "tests", "examples"))
+
+
+def _ours(name: str, module: ModuleType | None) -> bool:
+    """True for the package, the tests and the examples: never kept across forks."""
+    if name.split(".", maxsplit=1)[0] in ("cognito_jwt", "conftest"):
+        return True
+    file = getattr(module, "__file__", None)
+    return file is not None and any(Path(file).resolve().is_relative_to(d) for d in _FRESH)
+
+
+def _forget_ours() -> None:
+    """Drop the package and the tests' helpers from `sys.modules` (a mutant must be imported)."""
+    for name, module in list(sys.modules.items()):
+        if _ours(name, module):
+            del sys.modules[name]
+
+
+def _preload(names: Sequence[str]) -> None:
+    """Import, in the parent, the third-party modules a test run imported: each fork inherits them.
+
+    Never the package or the tests: each mutant imports those afresh.
+    """
+    for name in names:
+        top = name.split(".")[0]
+        if name in sys.modules or top in ("cognito_jwt", "conftest") or top.startswith("test"):
+            continue
+        with contextlib.suppress(Exception), contextlib.redirect_stderr(io.StringIO()):
+            importlib.import_module(name)
+    _forget_ours()  # a third-party module that imported the package, or a helper of the tests
+
+
+@dataclass
+class _Job:
+    pid: int
+    mutant: Mutant | None
+    started: float
+    result_path: Path
+
+
+def _start(plan: _Plan, mutant: Mutant | None, workdir: Path, extra: Sequence[str]) -> _Job:
+    name = mutant.index if mutant is not None else "baseline"
+    result_path = workdir / f"{plan.target.name}-{name}.json"
+    result_path.unlink(missing_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        _child(plan, str(result_path), extra)
+    return _Job(pid, mutant, time.monotonic(), result_path)
+
+
+def _result(job: _Job) -> dict[str, Any]:
+    try:
+        value = json.loads(job.result_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+@dataclass
+class _Coverage:
+    """Which tests run which lines, from the baseline run, in the order pytest ran them."""
+
+    order: dict[str, int]
+    lines: dict[int, list[str]]
+
+    def tests_for(self, mutant: Mutant, target: Target) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The mutant's test files and node ids; every test when its lines run at import."""
+        found: set[str] = set()
+        for line in range(mutant.line, max(mutant.line, mutant.last_line) + 1):
+            found.update(self.lines.get(line, ()))
+        if IMPORT_TIME in found:
+            return target.tests, frozenset(self.order)
+        files = tuple(f for f in target.tests if any(t.split("::")[0] == f for t in found))
+        return files, frozenset(found)
+
+
+def run_baseline(target: Target, workdir: Path, extra: Sequence[str]) -> tuple[float, _Coverage]:
+    """Run the unmutated selection, tracing the module's lines: it must pass.
+
+    Its time sets the mutants' limit; its trace, each mutant's tests.
+    """
+    plan = _Plan(target, None, target.tests, None, trace=True)
+    job = _start(plan, None, workdir, extra)
+    _, status = os.waitpid(job.pid, 0)
+    seconds = time.monotonic() - job.started
+    code = os.waitstatus_to_exitcode(status)
+    result = _result(job)
+    if code != 0 or not result:
+        raise SystemExit(
+            f"{target.name}: the tests fail without any mutant (pytest exit {code}, "
+            f"see {job.result_path}.log): "
+            f"python -m pytest {' '.join(_pytest_args(target.tests, extra))}"
+        )
+    _preload(result["modules"])
+    lines = {int(line): tests for line, tests in result["lines"].items()}
+    order: dict[str, int] = {}
+    for tests in lines.values():
+        for test in tests:
+            order.setdefault(test, len(order))
+    return seconds, _Coverage(order, lines)
+
+
+def run_target(  # noqa: PLR0915 (the scheduler's loop, in one place)
+    target: Target,
+    selected: Sequence[Mutant],
+    equivalents: dict[tuple[str, str], str],
+    *,
+    jobs: int,
+    workdir: Path,
+    extra: Sequence[str],
+    progress: bool,
+) -> Run:
+    started = time.monotonic()
+    baseline, coverage = run_baseline(target, workdir, extra)
+    # The trace slows the baseline down; an untraced mutant run of all the
+    # tests takes well under this.
+    limit = max(30.0, 3 * baseline)
+    run = Run(target, baseline)
+    pending = list(selected)
+    running: dict[int, _Job] = {}
+    marks = {"killed": ".", "timeout": "T", "survived": "S", "uncovered": "U", "equivalent": "e"}
+
+    def finish(mutant: Mutant, status: str, seconds: float, killer: str) -> None:
+        reason = equivalents.get((target.path, mutant.key), "")
+        if reason:
+            status = "equivalent" if status in ("survived", "uncovered") else "equivalent-killed"
+        run.outcomes.append(Outcome(mutant, status, round(seconds, 2), killer, reason))
+        if progress:
+            print(marks.get(status, "!"), end="", flush=True)
+
+    while pending or running:
+        while pending and len(running) < jobs:
+            mutant = pending.pop(0)
+            files, keep = coverage.tests_for(mutant, target)
+            if not files:
+                finish(mutant, "uncovered", 0.0, "")
+                continue
+            plan = _Plan(target, mutated_tree(target, mutant.index), files, keep, trace=False)
+            job = _start(plan, mutant, workdir, extra)
+            running[job.pid] = job
+        if not running:
+            continue
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        now = time.monotonic()
+        finished: list[tuple[_Job, str]] = []
+        if pid in running:
+            job = running.pop(pid)
+            code = os.waitstatus_to_exitcode(status)
+            # pytest: 0 all passed, 1 a test failed, 2 collection failed (the
+            # mutant broke an import); anything else is this tool's failure.
+            finished.append((job, {0: "survived", 1: "killed", 2: "killed"}.get(code, "error")))
+        for job in list(running.values()):
+            if now - job.started > limit:
+                _kill(job.pid)
+                os.waitpid(job.pid, 0)
+                del running[job.pid]
+                finished.append((job, "timeout"))
+        for job, verdict in finished:
+            assert job.mutant is not None
+            killer = str(_result(job).get("killer", ""))
+            if verdict == "error" or (verdict == "killed" and not killer):
+                raise SystemExit(f"{job.mutant.key}: pytest did not run, see {job.result_path}.log")
+            finish(job.mutant, verdict, now - job.started, killer)
+            job.result_path.unlink(missing_ok=True)
+            Path(f"{job.result_path}.log").unlink(missing_ok=True)
+        if not finished:
+            time.sleep(0.02)
+    run.seconds = time.monotonic() - started
+    run.outcomes.sort(key=lambda o: o.mutant.index)
+    if progress:
+        print()
+    return run
+
+
+# --------------------------------------------------------------------------
+# The equivalents table and the report
+
+
+def read_equivalents(doc: Path = EQUIVALENTS_DOC) -> dict[tuple[str, str], str]:
+    """`(file, mutant key) -> reason`, from the table under `EQUIVALENTS_HEADING`.
+
+    Rows read ``| `file` | `key` | reason |``; a ``|`` inside a cell is written ``\\|``.
+    """
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    try:
+        start = lines.index(EQUIVALENTS_HEADING)
+    except ValueError:
+        return {}
+    found: dict[tuple[str, str], str] = {}
+    for line in lines[start + 1 :]:
+        if line.startswith("#"):
+            break
+        if not line.startswith("| `"):
+            continue
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        if len(cells) != 3:
+            raise ValueError(f"{doc}: an equivalent mutant's row has 3 cells: {line!r}")
+        path, key, reason = cells[0].strip("`"), cells[1].strip("`"), cells[2]
+        found[(path, key)] = reason
+    return found
+
+
+def _figures(run: Run) -> dict[str, Any]:
+    statuses = ("killed", "timeout", "survived", "uncovered", "equivalent", "equivalent-killed")
+    counts = dict.fromkeys(statuses, 0)
+    for outcome in run.outcomes:
+        counts[outcome.status] += 1
+    return {
+        "module": run.target.path,
+        "mutants": len(run.outcomes),
+        **counts,
+        "baseline_seconds": round(run.baseline_seconds, 1),
+        "seconds": round(run.seconds, 1),
+    }
+
+
+def write_report(runs: Sequence[Run], directory: Path, sampled: bool) -> bool:
+    """Write report.json and report.md; True when every mutant is killed or listed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = {
+        "sampled": sampled,
+        "modules": [
+            {
+                **_figures(run),
+                "outcomes": [
+                    {
+                        "line": o.mutant.line,
+                        "key": o.mutant.key,
+                        "status": o.status,
+                        "seconds": o.seconds,
+                        "killer": o.killer,
+                        "reason": o.reason,
+                    }
+                    for o in run.outcomes
+                ],
+            }
+            for run in runs
+        ],
+    }
+    (directory / "report.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    out = [
+        "| module | mutants | killed | timeout | equivalent | survived | time |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    clean = True
+    problems: list[str] = []
+    for run in runs:
+        f = _figures(run)
+        out.append(
+            f"| `{f['module']}` | {f['mutants']} | {f['killed']} | {f['timeout']} | "
+            f"{f['equivalent']} | {f['survived']} | {f['seconds']:.0f} s |"
+        )
+        for o in run.outcomes:
+            where = f"{run.target.path}:{o.mutant.line}"
+            if o.status in ("survived", "uncovered"):
+                problems.append(f"- {o.status}: `{where}` `{o.mutant.key}`")
+            elif o.status == "equivalent-killed":
+                problems.append(
+                    f"- listed as equivalent but killed by {o.killer or 'a timeout'}: "
+                    f"`{where}` `{o.mutant.key}`"
+                )
+    if problems:
+        clean = False
+        out += ["", *problems]
+    if sampled:
+        out += ["", "(a sample: `--limit` or `--match` chose the mutants)"]
+    (directory / "report.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+    print("\n".join(out))
+    return clean
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--module", action="append", choices=sorted(TARGETS), help="repeatable; default: all"
+    )
+    parser.add_argument("--limit", type=int, help="at most N mutants per module, evenly spread")
+    parser.add_argument("--match", help="only mutants whose key contains this text")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
+    parser.add_argument("--report", type=Path, default=ROOT / "build" / "mutation")
+    parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    args = parser.parse_args(argv)
+    equivalents = read_equivalents()
+    runs: list[Run] = []
+    sampled = bool(args.limit or args.match)
+    workdir = args.report / "tmp"
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in args.module or list(TARGETS):
+        target = TARGETS[name]
+        selected = mutants(target)
+        if args.match:
+            selected = [m for m in selected if args.match in m.key]
+        if args.limit and len(selected) > args.limit:
+            step = len(selected) / args.limit
+            selected = [selected[int(i * step)] for i in range(args.limit)]
+        if args.list:
+            for m in sorted(selected, key=lambda m: m.line):
+                listed = " [equivalent]" if (target.path, m.key) in equivalents else ""
+                print(f"{target.path}:{m.line}: {m.key}{listed}")
+            continue
+        print(f"{target.path}: {len(selected)} mutants, tests {' '.join(target.tests)}")
+        runs.append(
+            run_target(
+                target,
+                selected,
+                equivalents,
+                jobs=args.jobs,
+                workdir=workdir,
+                extra=args.pytest_args,
+                progress=True,
+            )
+        )
+        write_report(runs, args.report, sampled)  # after each module: a partial run is kept
+    if args.list:
+        return 0
+    return 0 if write_report(runs, args.report, sampled) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
