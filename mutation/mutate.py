@@ -76,6 +76,16 @@ class Target:
         return self.path.removesuffix(".py").replace("/", ".")
 
 
+_CLAIMS_TESTS = ("tests/core/test_claims.py", "tests/core/test_verifier.py")
+_ISSUER_TESTS = (
+    "tests/core/test_verifier.py",
+    "tests/core/test_partitions.py",
+    "tests/core/test_resource.py",
+)
+_AUTHORIZER_TESTS = (
+    "tests/authorizer/test_authorizer.py",
+    "tests/authorizer/test_authorizer_cache_safety.py",
+)
 #: The security-critical modules, each with the tests that cover it: its own
 #: test file first, then the suites that exercise it through the verifier,
 #: then the attack table and the properties.  Kept tight: every mutant runs
@@ -83,46 +93,43 @@ class Target:
 TARGETS: dict[str, Target] = {
     t.name: t
     for t in (
-        Target(
-            "claims",
-            "cognito_jwt/claims.py",
-            ("tests/test_claims.py", "tests/test_verifier.py", *CROSS_CUTTING),
-        ),
+        Target("claims", "cognito_jwt/_claims.py", (*_CLAIMS_TESTS, *CROSS_CUTTING)),
+        Target("claim_types", "cognito_jwt/_claim_types.py", (*_CLAIMS_TESTS, *CROSS_CUTTING)),
         Target(
             "token",
-            "cognito_jwt/token.py",
+            "cognito_jwt/_token.py",
             (
-                "tests/test_token.py",
+                "tests/core/test_token.py",
                 "tests/test_fast_paths.py",
-                "tests/test_verifier.py",
+                "tests/core/test_verifier.py",
                 *CROSS_CUTTING,
             ),
         ),
         Target(
             "keys",
-            "cognito_jwt/keys.py",
-            ("tests/test_keys.py", "tests/test_jwks.py", "tests/test_eddsa.py", *CROSS_CUTTING),
+            "cognito_jwt/_keys.py",
+            (
+                "tests/keys/test_keys.py",
+                "tests/keys/test_jwks.py",
+                "tests/core/test_eddsa.py",
+                *CROSS_CUTTING,
+            ),
         ),
+        Target("issuer", "cognito_jwt/_issuer.py", (*_ISSUER_TESTS, *CROSS_CUTTING)),
         Target(
-            "issuer",
-            "cognito_jwt/_issuer.py",
-            ("tests/test_verifier.py", "tests/test_partitions.py", *CROSS_CUTTING),
+            "issuer_settings", "cognito_jwt/_issuer_settings.py", (*_ISSUER_TESTS, *CROSS_CUTTING)
         ),
         Target(
             "token_cache",
             "cognito_jwt/_token_cache.py",
-            ("tests/test_token_cache.py", "tests/test_token_cache_cold.py", *CROSS_CUTTING),
+            (
+                "tests/core/test_token_cache.py",
+                "tests/core/test_token_cache_cold.py",
+                *CROSS_CUTTING,
+            ),
         ),
-        Target(
-            "rules",
-            "cognito_jwt/authorizer/_rules.py",
-            ("tests/test_authorizer.py", "tests/test_authorizer_cache_safety.py"),
-        ),
-        Target(
-            "policy",
-            "cognito_jwt/authorizer/_policy.py",
-            ("tests/test_authorizer.py", "tests/test_authorizer_cache_safety.py"),
-        ),
+        Target("rules", "cognito_jwt/authorizer/_rules.py", _AUTHORIZER_TESTS),
+        Target("policy", "cognito_jwt/authorizer/_policy.py", _AUTHORIZER_TESTS),
     )
 }
 
@@ -593,6 +600,7 @@ def _child(plan: _Plan, result_path: str, extra: Sequence[str]) -> None:
     """In the forked process: serve the mutant (if any), run the tests, exit with pytest's code."""
     code = 4
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.setpgid(0, 0)
         log = os.open(result_path + ".log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(log, 1)
@@ -737,7 +745,7 @@ def run_baseline(target: Target, workdir: Path, extra: Sequence[str]) -> tuple[f
     return seconds, _Coverage(order, lines)
 
 
-def run_target(  # noqa: PLR0915 (the scheduler's loop, in one place)
+def run_target(
     target: Target,
     selected: Sequence[Mutant],
     equivalents: dict[tuple[str, str], str],
@@ -765,6 +773,41 @@ def run_target(  # noqa: PLR0915 (the scheduler's loop, in one place)
         if progress:
             print(marks.get(status, "!"), end="", flush=True)
 
+    try:
+        _schedule(
+            target,
+            pending,
+            running,
+            coverage=coverage,
+            jobs=jobs,
+            limit=limit,
+            finish=finish,
+            workdir=workdir,
+            extra=extra,
+        )
+    finally:  # interrupted: no mutant outlives the run
+        for job in running.values():
+            _kill(job.pid)
+    run.seconds = time.monotonic() - started
+    run.outcomes.sort(key=lambda o: o.mutant.index)
+    if progress:
+        print()
+    return run
+
+
+def _schedule(
+    target: Target,
+    pending: list[Mutant],
+    running: dict[int, _Job],
+    *,
+    coverage: _Coverage,
+    jobs: int,
+    limit: float,
+    finish: Any,
+    workdir: Path,
+    extra: Sequence[str],
+) -> None:
+    """Run the pending mutants, `jobs` at a time; `finish` records each verdict."""
     while pending or running:
         while pending and len(running) < jobs:
             mutant = pending.pop(0)
@@ -802,11 +845,6 @@ def run_target(  # noqa: PLR0915 (the scheduler's loop, in one place)
             Path(f"{job.result_path}.log").unlink(missing_ok=True)
         if not finished:
             time.sleep(0.02)
-    run.seconds = time.monotonic() - started
-    run.outcomes.sort(key=lambda o: o.mutant.index)
-    if progress:
-        print()
-    return run
 
 
 # --------------------------------------------------------------------------
@@ -918,6 +956,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "build" / "mutation")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args(argv)
+    # Stopped from outside: unwind, so the running mutants are killed too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     equivalents = read_equivalents()
     runs: list[Run] = []
     sampled = bool(args.limit or args.match)

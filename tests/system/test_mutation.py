@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load() -> Any:
     spec = importlib.util.spec_from_file_location("mutate", ROOT / "mutation" / "mutate.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("mutate", module)
     spec.loader.exec_module(module)
