@@ -35,6 +35,7 @@ import argparse
 import ast
 import contextlib
 import copy
+import gc
 import importlib
 import importlib.abc
 import importlib.util
@@ -46,6 +47,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -176,6 +178,7 @@ _SWAPPED_COMPARISONS: dict[type[ast.cmpop], type[ast.cmpop]] = {
 #: docs promise reasons, not wording, so mutating them tests nothing.
 _PROSE_CALLS = re.compile(r"(.*Error|.*Exception|expected_found|shown|warn|debug|info|warning)$")
 _SHOWN_MAX = 72
+_TYPING_FORMS = frozenset({"Literal", "Final", "ClassVar", "Annotated", "TypeAlias"})
 #: Functions that only word messages (which the docs let change between releases).
 _PROSE_FUNCTIONS = frozenset({"__repr__", "__str__", "_one_of"})
 
@@ -226,6 +229,8 @@ def _skipped(tree: ast.Module) -> set[int]:
                 skip(node)
         elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             skip(node)
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value) in _TYPING_FORMS:
+            skip(node)  # Literal['id', 'access']: a type, read by mypy only
         if isinstance(node, ast.ClassDef):
             for keyword in node.keywords:  # total=False, metaclass=...: typing, not rules
                 skip(keyword)
@@ -607,6 +612,10 @@ def _child(plan: _Plan, result_path: str, extra: Sequence[str]) -> None:
         os.dup2(log, 2)
         os.chdir(ROOT)
         sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
+        # Bytecode (and pytest's rewritten tests) cached outside the checkout:
+        # the baseline compiles, every mutant after it reads.
+        sys.dont_write_bytecode = False
+        sys.pycache_prefix = str(Path(result_path).parent / "pycache")
         path = str(ROOT / plan.target.path)
         _forget_ours()
         if plan.tree is not None:
@@ -621,6 +630,7 @@ def _child(plan: _Plan, result_path: str, extra: Sequence[str]) -> None:
         result = {
             "killer": recorder.killer,
             "modules": sorted(sys.modules),
+            "rsa_keys": _RSA_KEYS.requested,
             "lines": {line: list(tests) for line, tests in recorder.lines.items()},
         }
         with open(result_path, "w", encoding="utf-8") as f:
@@ -664,6 +674,50 @@ def _preload(names: Sequence[str]) -> None:
         with contextlib.suppress(Exception), contextlib.redirect_stderr(io.StringIO()):
             importlib.import_module(name)
     _forget_ours()  # a third-party module that imported the package, or a helper of the tests
+
+
+class _RsaKeys:
+    """RSA keys made once, before the forks: a child takes them in the order it asks.
+
+    Key generation is a third of a mutant's run (the test kit's pools and the
+    suites' own keys: each process makes its own).  Every call still gets a
+    key no other call of the same process gets, as with fresh keys; only the
+    randomness is spent once instead of once per mutant.
+    """
+
+    def __init__(self) -> None:
+        self.requested: list[list[int]] = []
+        self.made: dict[tuple[int, int], list[Any]] = {}
+        self.taken: dict[tuple[int, int], int] = {}
+        self.original: Any = None
+
+    def install(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        if self.original is None:
+            self.original = rsa.generate_private_key
+            setattr(rsa, "generate_private_key", self.generate_private_key)  # noqa: B010
+
+    def generate_private_key(self, public_exponent: int, key_size: int, **_: Any) -> Any:
+        self.requested.append([public_exponent, key_size])
+        kind = (public_exponent, key_size)
+        made = self.made.get(kind, [])
+        index = self.taken.get(kind, 0)
+        self.taken[kind] = index + 1
+        if index < len(made):
+            return made[index]
+        return self.original(public_exponent=public_exponent, key_size=key_size)
+
+    def generate(self, requested: Sequence[Sequence[int]]) -> None:
+        """Make, in the parent, the keys the baseline asked for (children inherit them)."""
+        wanted = Counter((e, size) for e, size in requested)
+        for (public_exponent, key_size), count in wanted.items():
+            made = self.made.setdefault((public_exponent, key_size), [])
+            while len(made) < count:
+                made.append(self.original(public_exponent=public_exponent, key_size=key_size))
+
+
+_RSA_KEYS = _RsaKeys()
 
 
 @dataclass
@@ -724,6 +778,7 @@ def run_baseline(target: Target, workdir: Path, extra: Sequence[str]) -> tuple[f
 
     Its time sets the mutants' limit; its trace, each mutant's tests.
     """
+    _RSA_KEYS.install()
     plan = _Plan(target, None, target.tests, None, trace=True)
     job = _start(plan, None, workdir, extra)
     _, status = os.waitpid(job.pid, 0)
@@ -737,6 +792,8 @@ def run_baseline(target: Target, workdir: Path, extra: Sequence[str]) -> tuple[f
             f"python -m pytest {' '.join(_pytest_args(target.tests, extra))}"
         )
     _preload(result["modules"])
+    _RSA_KEYS.generate(result["rsa_keys"])
+    gc.freeze()  # the preloaded heap: never scanned again by a child's collections
     lines = {int(line): tests for line, tests in result["lines"].items()}
     order: dict[str, int] = {}
     for tests in lines.values():

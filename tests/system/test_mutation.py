@@ -83,6 +83,7 @@ def test_each_operator_makes_its_mutant(source: str, expected: str) -> None:
         "class A:\n    def __repr__(self):\n        return 'A' + 'B'\n",
         "def f(a):\n    assert a == 1\n",
         "class C(dict, total=False):\n    a: int\n",
+        "Use = Literal['id', 'access']\n",
     ],
 )
 def test_prose_and_typing_are_left_alone(source: str) -> None:
