@@ -601,9 +601,13 @@ class _Plan:
     trace: bool
 
 
+#: The exit status of a child that failed before pytest ran (pytest's own are 0-5).
+_TOOL_FAILED = 99
+
+
 def _child(plan: _Plan, result_path: str, extra: Sequence[str]) -> None:
     """In the forked process: serve the mutant (if any), run the tests, exit with pytest's code."""
-    code = 4
+    code = _TOOL_FAILED
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.setpgid(0, 0)
@@ -748,6 +752,16 @@ def _result(job: _Job) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _first_error_line(log: Path) -> str:
+    """What pytest said when it stopped before any test (`E   TypeError: ...`)."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "(no log)"
+    errors = [line.removeprefix("E").strip() for line in lines if line.startswith("E ")]
+    return f"(before any test) {errors[-1] if errors else lines[0] if lines else ''}"[:200]
+
+
 def _kill(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
@@ -883,9 +897,12 @@ def _schedule(
         if pid in running:
             job = running.pop(pid)
             code = os.waitstatus_to_exitcode(status)
-            # pytest: 0 all passed, 1 a test failed, 2 collection failed (the
-            # mutant broke an import); anything else is this tool's failure.
-            finished.append((job, {0: "survived", 1: "killed", 2: "killed"}.get(code, "error")))
+            # pytest: 0 all passed, 1 a test failed, 2 collection failed, 3 an
+            # internal error, 4 conftest failed to import (the baseline passed
+            # with the same arguments: the mutant broke it); 5 would be no
+            # test at all, and anything else is this tool's failure.
+            verdicts = {0: "survived", 1: "killed", 2: "killed", 3: "killed", 4: "killed"}
+            finished.append((job, verdicts.get(code, "error")))
         for job in list(running.values()):
             if now - job.started > limit:
                 _kill(job.pid)
@@ -895,8 +912,10 @@ def _schedule(
         for job, verdict in finished:
             assert job.mutant is not None
             killer = str(_result(job).get("killer", ""))
-            if verdict == "error" or (verdict == "killed" and not killer):
+            if verdict == "error":
                 raise SystemExit(f"{job.mutant.key}: pytest did not run, see {job.result_path}.log")
+            if verdict == "killed" and not killer:
+                killer = _first_error_line(Path(f"{job.result_path}.log"))
             finish(job.mutant, verdict, now - job.started, killer)
             job.result_path.unlink(missing_ok=True)
             Path(f"{job.result_path}.log").unlink(missing_ok=True)
@@ -982,7 +1001,7 @@ def write_report(runs: Sequence[Run], directory: Path, sampled: bool) -> bool:
             f"| `{f['module']}` | {f['mutants']} | {f['killed']} | {f['timeout']} | "
             f"{f['equivalent']} | {f['survived']} | {f['seconds']:.0f} s |"
         )
-        for o in run.outcomes:
+        for o in sorted(run.outcomes, key=lambda o: (o.mutant.line, o.mutant.index)):
             where = f"{run.target.path}:{o.mutant.line}"
             if o.status in ("survived", "uncovered"):
                 problems.append(f"- {o.status}: `{where}` `{o.mutant.key}`")
@@ -995,10 +1014,21 @@ def write_report(runs: Sequence[Run], directory: Path, sampled: bool) -> bool:
         clean = False
         out += ["", *problems]
     if sampled:
-        out += ["", "(a sample: `--limit` or `--match` chose the mutants)"]
+        out += ["", "(a selection: `--limit`, `--match` or `--rerun` chose the mutants)"]
     (directory / "report.md").write_text("\n".join(out) + "\n", encoding="utf-8")
     print("\n".join(out))
     return clean
+
+
+def _survivors(report: Path) -> set[tuple[str, str]]:
+    """`(file, key)` of each mutant a report.json says survived (or no test ran)."""
+    data = json.loads(report.read_text(encoding="utf-8"))
+    return {
+        (module["module"], outcome["key"])
+        for module in data["modules"]
+        for outcome in module["outcomes"]
+        if outcome["status"] in ("survived", "uncovered")
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1008,6 +1038,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, help="at most N mutants per module, evenly spread")
     parser.add_argument("--match", help="only mutants whose key contains this text")
+    parser.add_argument(
+        "--rerun", type=Path, help="only the mutants a previous report.json lists as surviving"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
     parser.add_argument("--report", type=Path, default=ROOT / "build" / "mutation")
@@ -1017,7 +1050,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     equivalents = read_equivalents()
     runs: list[Run] = []
-    sampled = bool(args.limit or args.match)
+    sampled = bool(args.limit or args.match or args.rerun)
     workdir = args.report / "tmp"
     workdir.mkdir(parents=True, exist_ok=True)
     for name in args.module or list(TARGETS):
@@ -1025,6 +1058,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         selected = mutants(target)
         if args.match:
             selected = [m for m in selected if args.match in m.key]
+        if args.rerun:
+            survivors = _survivors(args.rerun)
+            selected = [m for m in selected if (target.path, m.key) in survivors]
         if args.limit and len(selected) > args.limit:
             step = len(selected) / args.limit
             selected = [selected[int(i * step)] for i in range(args.limit)]

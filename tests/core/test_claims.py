@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cognito_jwt import CognitoJwtError, InvalidClaimError
-from cognito_jwt._claim_types import check_claim_types, numeric_date, oauth_scopes
+from cognito_jwt import CognitoJwtError, InvalidAudienceError, InvalidClaimError
+from cognito_jwt._claim_types import check_claim_types, cognito_groups, numeric_date, oauth_scopes
+from cognito_jwt._claims import check_audience, check_token_use, valid_window
 
 #: RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 TOKEN_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\')
@@ -76,6 +77,34 @@ def test_integer_numeric_dates_are_held_to_the_range_of_a_double(value: int) -> 
         assert numeric_date({"exp": value}, "exp") == value
 
 
+def test_the_largest_integer_date_is_the_largest_double() -> None:
+    largest = int(sys.float_info.max)
+    assert numeric_date({"exp": largest}, "exp") == largest
+    assert numeric_date({"exp": -largest}, "exp") == -largest
+    for beyond in (largest + 1, -largest - 1):
+        with pytest.raises(InvalidClaimError, match="within the range of a double") as info:
+            numeric_date({"exp": beyond}, "exp")
+        assert info.value.reason == "invalid_claim_type"
+
+
+class _Groups(list[str]):
+    """A caller's own list type: not what JSON decodes, so not the fast path's."""
+
+
+class _Name(str):
+    """A caller's own string type."""
+
+
+def test_groups_held_in_a_caller_s_own_list_and_string_types_are_read() -> None:
+    expected = frozenset({"admin", "ops"})
+    assert cognito_groups({"cognito:groups": _Groups(["admin", _Name("ops")])}) == expected
+    assert cognito_groups({"cognito:groups": ["admin", _Name("ops")]}) == expected
+    for wrong in (_Groups(["admin", 1]), ("admin",), "admin"):  # type: ignore[list-item]
+        with pytest.raises(InvalidClaimError) as info:
+            cognito_groups({"cognito:groups": wrong})
+        assert info.value.reason == "invalid_claim_type", wrong
+
+
 #: What each claim must be, restated: (claim, Cognito-only, accepts(value)).
 def _is_str(v: Any) -> bool:
     return type(v) is str
@@ -129,3 +158,54 @@ def test_each_claim_is_type_checked_as_the_model_says(name: str, value: Any, cog
 def test_absent_claims_are_not_type_errors() -> None:
     check_claim_types({}, cognito=True)
     check_claim_types({"custom:anything": None, "email": 5}, cognito=True)
+
+
+#: `valid_window`'s limits, restated from its docstring: integers within 2**52 of
+#: the epoch (exact as doubles), a lifetime under 2**30 - 1 seconds (34 years).
+BOUND = 2**52
+LIFETIME = 2**30 - 1
+
+
+@pytest.mark.parametrize(
+    ("claims", "window"),
+    [
+        ({"iat": 1_800_000_000, "exp": 1_800_003_600}, (1_800_000_000 - 60, 1_800_003_600 + 5)),
+        ({"iat": 1_800_000_000, "exp": 1_800_000_000}, (1_800_000_000 - 60, 1_800_000_005)),
+        ({"iat": 0, "exp": LIFETIME - 1}, (-60, LIFETIME + 4)),
+        ({"iat": 0, "exp": LIFETIME}, None),
+        ({"iat": -BOUND + 1, "exp": -BOUND + 11}, (-BOUND - 59, -BOUND + 16)),
+        ({"iat": -BOUND, "exp": -BOUND + 10}, None),
+        ({"iat": BOUND - 100, "exp": BOUND - 1}, (BOUND - 160, BOUND + 4)),
+        ({"iat": BOUND - 100, "exp": BOUND}, None),
+        ({"iat": 1_800_000_000, "exp": 1_799_999_999}, None),  # exp before iat
+        ({"iat": 1_800_000_000, "exp": 1_800_003_600.0}, None),
+        ({"iat": 1_800_000_000.0, "exp": 1_800_003_600}, None),
+        ({"iat": 1_800_000_000, "exp": True}, None),
+        ({"exp": 1_800_003_600}, None),
+        ({"iat": 1_800_000_000}, None),
+        ({"iat": 1_800_000_000, "exp": 1_800_003_600, "nbf": 1_800_000_000}, None),
+    ],
+)
+def test_the_time_window_covers_exactly_the_common_cognito_shape(
+    claims: dict[str, Any], window: tuple[int, int] | None
+) -> None:
+    """`[iat - iat_nbf_leeway, exp + leeway)` for integer dates in range, else no window.
+
+    A token-cache hit re-checks time by this window alone, so it is pinned on
+    its own: a window wider than the rules would accept an expired token there.
+    """
+    assert valid_window(claims, 5.0, 60.0) == window
+
+
+@pytest.mark.parametrize("use", ["id", "access"])
+def test_check_token_use_returns_the_token_s_use(use: str) -> None:
+    assert check_token_use({"token_use": use}, None) == use
+    assert check_token_use({"token_use": use}, use) == use
+
+
+@pytest.mark.parametrize("aud", [["api", 1], ["api", None], [1, "api"]])
+def test_an_audience_list_holding_a_non_string_names_no_audience(aud: list[Any]) -> None:
+    """Even when one of its members is allowed: the list is not a list of audiences."""
+    with pytest.raises(InvalidAudienceError) as info:
+        check_audience({"aud": aud}, frozenset({"api"}), allow_list=True)
+    assert info.value.reason == "invalid_audience"

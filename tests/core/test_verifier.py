@@ -256,6 +256,25 @@ def test_leeway_boundaries_on_exp(pool: FakeCognitoPool) -> None:
     expect(verifier, pool.id_token(now=NOW - 100, exp=NOW - 30), TokenExpiredError, "token_expired")
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [{"nbf": NOW - 200}, {"iat": float(NOW - 100)}],
+    ids=["with-nbf", "float-iat"],
+)
+def test_leeway_boundaries_on_exp_outside_the_common_shape(
+    pool: FakeCognitoPool, shape: dict[str, Any]
+) -> None:
+    """The full time rules (a token with `nbf`, or a float `iat`) give `exp` the same leeway."""
+    verifier = id_verifier(pool, leeway=30)
+    assert verifier.verify(pool.id_token(now=NOW - 100, exp=NOW - 29, **shape))
+    expect(
+        verifier,
+        pool.id_token(now=NOW - 100, exp=NOW - 30, **shape),
+        TokenExpiredError,
+        "token_expired",
+    )
+
+
 def test_future_nbf_and_iat(pool: FakeCognitoPool) -> None:
     verifier = id_verifier(pool, leeway=10, iat_nbf_leeway=0)
     assert verifier.verify(pool.id_token(now=NOW, nbf=NOW + 10, iat=NOW + 10))
@@ -444,6 +463,15 @@ def test_groups_any_of(pool: FakeCognitoPool) -> None:
     assert err.status_code == 403
     assert isinstance(err, AccessDeniedError)
     expect(verifier, pool.id_token(now=NOW), MissingGroupError, "missing_group")
+
+
+def test_a_denial_names_the_claim_it_read(pool: FakeCognitoPool) -> None:
+    groups = id_verifier(pool, groups=["admin"])
+    err = expect(groups, pool.id_token(now=NOW), MissingGroupError, "missing_group")
+    assert str(err).startswith("claim cognito:groups: expected any of ['admin']"), err
+    scopes = access_verifier(pool, scopes=["orders/write"])
+    err = expect(scopes, pool.access_token(now=NOW), MissingScopeError, "missing_scope")
+    assert str(err).startswith("claim scope: expected any of ['orders/write']"), err
 
 
 def test_groups_all_of(pool: FakeCognitoPool) -> None:
