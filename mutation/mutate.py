@@ -84,7 +84,14 @@ _ISSUER_TESTS = (
     "tests/core/test_partitions.py",
     "tests/core/test_resource.py",
 )
+_KEYS_TESTS = (
+    "tests/keys/test_keys.py",
+    "tests/keys/test_jwks.py",
+    "tests/core/test_eddsa.py",
+    "tests/core/test_verifier.py",
+)
 _AUTHORIZER_TESTS = (
+    "tests/authorizer/test_authorizer_wildcards.py",
     "tests/authorizer/test_authorizer.py",
     "tests/authorizer/test_authorizer_cache_safety.py",
 )
@@ -107,16 +114,8 @@ TARGETS: dict[str, Target] = {
                 *CROSS_CUTTING,
             ),
         ),
-        Target(
-            "keys",
-            "cognito_jwt/_keys.py",
-            (
-                "tests/keys/test_keys.py",
-                "tests/keys/test_jwks.py",
-                "tests/core/test_eddsa.py",
-                *CROSS_CUTTING,
-            ),
-        ),
+        Target("keys", "cognito_jwt/_keys.py", (*_KEYS_TESTS, *CROSS_CUTTING)),
+        Target("signature", "cognito_jwt/_signature.py", (*_KEYS_TESTS, *CROSS_CUTTING)),
         Target("issuer", "cognito_jwt/_issuer.py", (*_ISSUER_TESTS, *CROSS_CUTTING)),
         Target(
             "issuer_settings", "cognito_jwt/_issuer_settings.py", (*_ISSUER_TESTS, *CROSS_CUTTING)
@@ -132,6 +131,7 @@ TARGETS: dict[str, Target] = {
         ),
         Target("rules", "cognito_jwt/authorizer/_rules.py", _AUTHORIZER_TESTS),
         Target("policy", "cognito_jwt/authorizer/_policy.py", _AUTHORIZER_TESTS),
+        Target("glob", "cognito_jwt/authorizer/_glob.py", _AUTHORIZER_TESTS),
     )
 }
 
