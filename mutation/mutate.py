@@ -115,7 +115,11 @@ TARGETS: dict[str, Target] = {
             ),
         ),
         Target("keys", "cognito_jwt/_keys.py", (*_KEYS_TESTS, *CROSS_CUTTING)),
-        Target("signature", "cognito_jwt/_signature.py", (*_KEYS_TESTS, *CROSS_CUTTING)),
+        Target(
+            "signature",
+            "cognito_jwt/_signature.py",
+            ("tests/keys/test_signature.py", *_KEYS_TESTS, *CROSS_CUTTING),
+        ),
         Target("issuer", "cognito_jwt/_issuer.py", (*_ISSUER_TESTS, *CROSS_CUTTING)),
         Target(
             "issuer_settings", "cognito_jwt/_issuer_settings.py", (*_ISSUER_TESTS, *CROSS_CUTTING)
