@@ -80,7 +80,10 @@ class Target:
 
 _CLAIMS_TESTS = ("tests/core/test_claims.py", "tests/core/test_verifier.py")
 _ISSUER_TESTS = (
+    "tests/core/test_issuer.py",
     "tests/core/test_verifier.py",
+    "tests/core/test_step_up.py",
+    "tests/core/test_token_cache.py",
     "tests/core/test_partitions.py",
     "tests/core/test_resource.py",
 )

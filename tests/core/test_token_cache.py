@@ -108,6 +108,33 @@ def test_cache_size_zero_turns_it_off(pool: FakeCognitoPool, signature_checks: l
     assert verifier._token_cache is None
 
 
+def test_a_cache_of_one_token_remembers_it(
+    pool: FakeCognitoPool, signature_checks: list[str]
+) -> None:
+    verifier = pool.verifier(clock=ManualClock(NOW), cache_size=1)
+    token = pool.id_token(now=NOW)
+    for _ in range(3):
+        verifier.verify(token)
+    assert len(signature_checks) == 1
+
+
+def test_a_verifier_with_cache_size_zero_keeps_it_off_inside_a_multi_issuer_verifier(
+    pool: FakeCognitoPool, other_pool: FakeCognitoPool, signature_checks: list[str]
+) -> None:
+    """The merged verifier shares one cache; the issuer that said 0 is never put in it."""
+    multi = MultiIssuerVerifier(
+        [
+            pool.verifier(clock=ManualClock(NOW), cache_size=0),
+            other_pool.verifier(clock=ManualClock(NOW), cache_size=8),
+        ]
+    )
+    uncached, cached = pool.id_token(now=NOW), other_pool.id_token(now=NOW)
+    for _ in range(3):
+        multi.verify(uncached)
+        multi.verify(cached)
+    assert len(signature_checks) == 3 + 1
+
+
 @pytest.mark.parametrize("bad", [-1, True, 1.5, "10", None])
 def test_cache_size_is_validated(pool: FakeCognitoPool, bad: Any) -> None:
     with pytest.raises(ConfigurationError, match="cache_size"):
