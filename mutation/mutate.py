@@ -125,7 +125,15 @@ TARGETS: dict[str, Target] = {
         ),
         Target("issuer", "cognito_jwt/_issuer.py", (*_ISSUER_TESTS, *CROSS_CUTTING)),
         Target(
-            "issuer_settings", "cognito_jwt/_issuer_settings.py", (*_ISSUER_TESTS, *CROSS_CUTTING)
+            "issuer_settings",
+            "cognito_jwt/_issuer_settings.py",
+            (
+                *_ISSUER_TESTS,
+                "tests/keys/test_jwks.py",  # the key source: at most one way of four
+                "tests/alb/test_alb.py",  # the settings every verifier kind shares
+                "tests/core/test_reports.py",
+                *CROSS_CUTTING,
+            ),
         ),
         Target(
             "token_cache",
