@@ -165,10 +165,13 @@ class Mutant:
     function: str
     before: str
     after: str
-    #: The lines of the changed code (an `if`'s condition, not its body): the
-    #: tests that run any of them are the mutant's tests.
+    #: The lines of the changed code (an `if`'s condition, not its body), from
+    #: the first line of its statement (Python reports no line of its own for
+    #: a constant folded into a tuple): the tests that run any of them are
+    #: the mutant's tests.
     last_line: int = 0
     occurrence: int = 1
+    first_line: int = 0
 
     @property
     def key(self) -> str:
@@ -478,6 +481,7 @@ def mutants(target: Target, source: str | None = None) -> list[Mutant]:
                 before=_short(before),
                 after=_short(after),
                 last_line=getattr(changed, "end_lineno", 0) or getattr(changed, "lineno", 0),
+                first_line=_statement_line(changed, parents),
             )
             index += 1
             seen[mutant.key] = seen.get(mutant.key, 0) + 1
@@ -485,6 +489,14 @@ def mutants(target: Target, source: str | None = None) -> list[Mutant]:
                 mutant = Mutant(**{**asdict(mutant), "occurrence": seen[mutant.key]})
             found.append(mutant)
     return found
+
+
+def _statement_line(node: ast.AST, parents: dict[int, ast.AST]) -> int:
+    """The first line of the statement holding `node` (itself, if it is one)."""
+    current: ast.AST | None = node
+    while current is not None and not isinstance(current, ast.stmt):
+        current = parents.get(id(current))
+    return getattr(current if current is not None else node, "lineno", 0)
 
 
 def mutated_tree(target: Target, index: int, source: str | None = None) -> ast.Module:
@@ -794,7 +806,8 @@ class _Coverage:
     def tests_for(self, mutant: Mutant, target: Target) -> tuple[tuple[str, ...], frozenset[str]]:
         """The mutant's test files and node ids; every test when its lines run at import."""
         found: set[str] = set()
-        for line in range(mutant.line, max(mutant.line, mutant.last_line) + 1):
+        first = min(mutant.first_line or mutant.line, mutant.line)
+        for line in range(first, max(mutant.line, mutant.last_line) + 1):
             found.update(self.lines.get(line, ()))
         if IMPORT_TIME in found:
             return target.tests, frozenset(self.order)
