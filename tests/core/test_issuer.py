@@ -10,10 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 from fixed_time import NOW, clock
 
-from cognito_jwt import JwtVerifier, MissingScopeError
+from cognito_jwt import (
+    CognitoJwtVerifier,
+    ConfigurationError,
+    JwksCache,
+    JwtVerifier,
+    MalformedTokenError,
+    MissingScopeError,
+    RequestsFetcher,
+)
 from cognito_jwt._issuer import default_jwks_uri
+from cognito_jwt._issuer_settings import _key_source
+from cognito_jwt._jwks import DEFAULT_JWKS_CACHE, StaticKeySource
 from cognito_jwt.testing import FakeCognitoPool
 
 
@@ -46,3 +57,77 @@ def test_a_generic_issuer_requires_its_scopes(pool: FakeCognitoPool) -> None:
 )
 def test_the_default_jwks_uri_follows_the_issuer_without_a_double_slash(iss: str, uri: str) -> None:
     assert default_jwks_uri(iss) == uri
+
+
+# -- the settings every verifier shares (`_issuer_settings`) -------------------------------
+
+BASE: dict[str, Any] = {"user_pool_id": "us-east-1_A", "token_use": "id", "client_id": "c"}
+JWKS: dict[str, Any] = {"keys": []}
+
+
+class NoFetcher:
+    def fetch(self, url: str) -> bytes:
+        raise AssertionError("never called")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"leeway": 600}, "leeway"),
+        ({"iat_nbf_leeway": -0.5}, "iat_nbf_leeway"),
+        ({"clock": 1_800_000_000}, "clock"),
+        ({"max_token_length": 63}, "max_token_length"),
+        ({"max_token_length": 64.0}, "max_token_length"),
+        ({"cache_size": -1}, "cache_size"),
+        ({"cache_size": 1.0}, "cache_size"),
+        ({"jwks": JWKS, "jwks_cache": JwksCache()}, "jwks"),
+        ({"jwks": JWKS, "fetcher": NoFetcher()}, "jwks"),
+        ({"jwks": JWKS, "session": requests.Session()}, "jwks"),
+        ({"fetcher": NoFetcher(), "jwks_cache": JwksCache()}, "fetcher"),
+        ({"session": requests.Session(), "jwks_cache": JwksCache()}, "session"),
+        ({"session": requests.Session(), "fetcher": NoFetcher()}, "session"),
+    ],
+)
+def test_each_wrong_setting_is_refused_naming_it(kwargs: dict[str, Any], named: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        CognitoJwtVerifier(**{**BASE, **kwargs})
+    assert str(info.value).startswith(f"{named}:"), info.value
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"leeway": 599.5, "iat_nbf_leeway": 0},
+        {"cache_size": 0},
+        {"algorithms": "RS256"},  # one algorithm as a string, not its characters
+    ],
+)
+def test_settings_at_their_limits_are_accepted(
+    pool: FakeCognitoPool, options: dict[str, Any]
+) -> None:
+    verifier = generic(pool, audience=None, **options)
+    assert verifier.verify(pool.id_token(now=NOW))["token_use"] == "id"
+
+
+def test_the_shortest_token_length_limit_is_64(pool: FakeCognitoPool) -> None:
+    with pytest.raises(MalformedTokenError) as info:
+        generic(pool, audience=None, max_token_length=64).verify(pool.id_token(now=NOW))
+    assert info.value.reason == "token_too_large"
+
+
+def test_each_way_of_giving_keys_is_the_key_source_used(pool: FakeCognitoPool) -> None:
+    """At most one way of four; none given is the process-wide cache."""
+    cache = JwksCache()
+    fetcher = NoFetcher()
+    session = requests.Session()
+    assert _key_source(None, None, None, None, None) is DEFAULT_JWKS_CACHE
+    assert _key_source(None, cache, None, None, None) is cache
+    assert isinstance(_key_source(pool.jwks, None, None, None, None), StaticKeySource)
+    own = _key_source(None, None, fetcher, None, None)
+    assert isinstance(own, JwksCache)
+    assert own is not DEFAULT_JWKS_CACHE
+    assert own.fetcher is fetcher
+    through = _key_source(None, None, None, session, None)
+    assert isinstance(through, JwksCache)
+    assert isinstance(through.fetcher, RequestsFetcher)
+    assert through.fetcher._session is session
