@@ -85,6 +85,7 @@ def test_the_largest_integer_date_is_the_largest_double() -> None:
         with pytest.raises(InvalidClaimError, match="within the range of a double") as info:
             numeric_date({"exp": beyond}, "exp")
         assert info.value.reason == "invalid_claim_type"
+        assert str(info.value).startswith("claim exp: "), info.value
 
 
 class _Groups(list[str]):
@@ -201,6 +202,14 @@ def test_the_time_window_covers_exactly_the_common_cognito_shape(
 def test_check_token_use_returns_the_token_s_use(use: str) -> None:
     assert check_token_use({"token_use": use}, None) == use
     assert check_token_use({"token_use": use}, use) == use
+
+
+@pytest.mark.parametrize("aud", [["api", 1], ["api", None], [1, "api"]])
+def test_an_audience_list_holding_a_non_string_is_a_wrong_type(aud: list[Any]) -> None:
+    """Whether or not a rule reads `aud` (an access token's is not read)."""
+    with pytest.raises(InvalidAudienceError) as info:
+        check_claim_types({"aud": aud}, cognito=True)
+    assert info.value.reason == "invalid_audience"
 
 
 @pytest.mark.parametrize("aud", [["api", 1], ["api", None], [1, "api"]])
