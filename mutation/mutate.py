@@ -141,6 +141,7 @@ TARGETS: dict[str, Target] = {
             (
                 "tests/core/test_token_cache.py",
                 "tests/core/test_token_cache_cold.py",
+                "tests/core/test_step_up.py",  # a hit re-checks the sign-in's age
                 *CROSS_CUTTING,
             ),
         ),

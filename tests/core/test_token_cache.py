@@ -695,6 +695,47 @@ def test_cache_hit_on_deeply_nested_claims_returns_the_same_claims(
     assert second["custom"] is not first["custom"]
 
 
+def test_a_hit_copies_claims_of_every_shape_deeply(pool: FakeCognitoPool) -> None:
+    """Each container shape has its own copier; none of them may share an inner container."""
+    shapes: dict[str, Any] = {
+        "custom:flags": {"beta": True},
+        "custom:matrix": [[1, 2], [3]],
+        "custom:teams": [{"name": "a", "roles": ["x"]}, {"name": "b"}],
+        "custom:mixed": [{"name": "a"}, ["b"]],
+    }
+    expected = json.loads(json.dumps(shapes))
+    token = pool.id_token(now=NOW, **shapes)
+    verifier = pool.verifier(clock=ManualClock(NOW))
+    verifier.verify(token)  # first sight: remembered
+    for _ in range(3):  # hits
+        claims = verifier.verify(token)
+        assert {name: claims[name] for name in shapes} == expected
+        claims["custom:flags"]["beta"] = False
+        claims["custom:matrix"][0].append(9)
+        claims["custom:teams"][0]["roles"].append("admin")
+        claims["custom:mixed"][1].append("c")
+
+
+@pytest.mark.parametrize("value", [None, True, 5, 1.5, "text"])
+def test_copy_json_returns_a_scalar_itself(value: Any) -> None:
+    assert copy_json(value) is value
+
+
+def test_only_a_token_string_is_in_the_cache(pool: FakeCognitoPool) -> None:
+    verifier = pool.verifier(clock=ManualClock(NOW))
+    token = pool.id_token(now=NOW)
+    verifier.verify(token)
+    cache = verifier._token_cache
+    assert cache is not None
+    assert token in cache
+    assert token.encode() not in cache
+    assert 5 not in cache
+
+
+def test_the_cache_holds_1024_tokens_by_default_as_documented() -> None:
+    assert DEFAULT_CACHE_SIZE == 1024
+
+
 def test_copy_json_copies_any_depth_without_sharing_containers() -> None:
     """`copy_json` copies any depth without sharing a container
     (fixed in 8a0955d, found by an adversarial review of the core)."""
