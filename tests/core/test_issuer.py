@@ -24,7 +24,8 @@ from cognito_jwt import (
 )
 from cognito_jwt._issuer import default_jwks_uri
 from cognito_jwt._issuer_settings import _key_source
-from cognito_jwt._jwks import DEFAULT_JWKS_CACHE, StaticKeySource
+from cognito_jwt._jwks import DEFAULT_JWKS_CACHE
+from cognito_jwt._key_source import StaticKeySource
 from cognito_jwt.testing import FakeCognitoPool
 
 
