@@ -15,9 +15,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cognito_jwt import CognitoJwtError, InvalidAudienceError, InvalidClaimError
+from cognito_jwt import (
+    CognitoJwtError,
+    InvalidAudienceError,
+    InvalidClaimError,
+    MissingClaimError,
+    TokenNotYetValidError,
+)
 from cognito_jwt._claim_types import check_claim_types, cognito_groups, numeric_date, oauth_scopes
-from cognito_jwt._claims import check_audience, check_token_use, valid_window
+from cognito_jwt._claims import check_audience, check_time, check_token_use, valid_window
 
 #: RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 TOKEN_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\')
@@ -218,3 +224,16 @@ def test_an_audience_list_holding_a_non_string_names_no_audience(aud: list[Any])
     with pytest.raises(InvalidAudienceError) as info:
         check_audience({"aud": aud}, frozenset({"api"}), allow_list=True)
     assert info.value.reason == "invalid_audience"
+
+
+def test_exp_is_required_unless_the_caller_has_checked_it_elsewhere() -> None:
+    """`require_exp=False` (the ALB's payload, whose signed header carries `exp`) skips
+    only the absence check: every other time rule still holds."""
+    now = 1_800_000_000.0
+    with pytest.raises(MissingClaimError) as missing:
+        check_time({"iat": now}, now, 0.0)
+    assert missing.value.reason == "missing_exp"
+    check_time({"iat": now}, now, 0.0, require_exp=False)
+    with pytest.raises(TokenNotYetValidError) as early:
+        check_time({"iat": now + 600}, now, 0.0, require_exp=False)
+    assert early.value.reason == "issued_in_future"
