@@ -15,7 +15,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from cognito_jwt._keys import parse_jwks
 from cognito_jwt._signature import Verify, _hash, ec_verifier, okp_verifier, rsa_verifier
+from cognito_jwt.testing import FakeCognitoPool
 
 DATA = b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9"
 HASHES = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
@@ -118,3 +120,14 @@ def test_an_rsa_signature_with_its_leading_zero_dropped_is_refused() -> None:
 def test_an_algorithm_without_a_sha2_hash_has_no_hash(alg: str) -> None:
     with pytest.raises(ValueError, match="no hash for algorithm"):
         _hash(alg)
+
+
+def test_a_verification_key_cannot_be_changed(pool: FakeCognitoPool) -> None:
+    """Keys are shared by every thread and cached token: none may swap an attribute."""
+    key = next(iter(parse_jwks(pool.jwks).keys.values()))
+    for name in ("kid", "algorithms", "new"):
+        with pytest.raises(AttributeError, match="immutable"):
+            setattr(key, name, None)
+        with pytest.raises(AttributeError, match="immutable"):
+            delattr(key, name)
+    assert key.kid in (pool.id_kid, pool.access_kid)
