@@ -43,6 +43,8 @@ from typing import Any
 
 from cognito_jwt import _reports
 from cognito_jwt._fetch import Fetcher, RequestsFetcher
+from cognito_jwt._jwks_document import MIN_CACHE_CONTROL_MAX_AGE, JwksParser, lifetime, parsed
+from cognito_jwt._jwks_entry import JwksEntry as _Entry
 from cognito_jwt._key_source import (
     NOT_PUBLISHED,
     Backoff,
@@ -52,7 +54,7 @@ from cognito_jwt._key_source import (
     seconds,
     unknown_kid,
 )
-from cognito_jwt._keys import KeySet, VerificationKey, parse_jwks
+from cognito_jwt._keys import VerificationKey, parse_jwks
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
 
 __all__ = [
@@ -66,9 +68,6 @@ __all__ = [
 ]
 
 
-#: The shortest life a `Cache-Control` header may give keys: a `max-age=0`,
-#: `no-store` or `no-cache` endpoint is asked again after a minute, not per request.
-MIN_CACHE_CONTROL_MAX_AGE = 60.0
 #: Seconds after a fetch before keys are refreshed.  Cognito rotates keys
 #: rarely; an hour bounds how long a *removed* key keeps verifying.
 DEFAULT_MAX_AGE = 3600.0
@@ -78,33 +77,6 @@ DEFAULT_COOLDOWN = 10.0
 DEFAULT_STALE_IF_ERROR = 24 * 3600.0
 #: Longest wait between two attempts while the endpoint keeps failing.
 DEFAULT_MAX_BACKOFF = 300.0
-
-
-class _Entry:
-    """The state of one JWKS URI.  All fields are written under `lock` only."""
-
-    __slots__ = (
-        "backoff",
-        "fetched_at",
-        "fresh_until",
-        "generation",
-        "keyset",
-        "last_attempt",
-        "lock",
-        "unknown_kid_until",
-    )
-
-    def __init__(self, backoff: Backoff) -> None:
-        self.lock = threading.Lock()
-        self.keyset: KeySet | None = None
-        self.fetched_at = float("-inf")
-        self.fresh_until = float("-inf")
-        self.last_attempt = float("-inf")
-        # Until when unknown kids are refused without a fetch: set only by a
-        # successful fetch that lacked a kid somebody asked for.
-        self.unknown_kid_until = float("-inf")
-        self.generation = 0
-        self.backoff = backoff  # failures in a row, the last error, the next attempt
 
 
 class JwksCache:
@@ -223,7 +195,7 @@ class JwksCache:
             self._refresh(uri, entry, seen, wait=True, kid=kid, gated=True)
             return self._lookup_after_fetch(uri, kid, entry)
         # Stale or never loaded.
-        if self._usable_stale(entry, now) and keyset is not None:
+        if entry.usable_stale(now, self.max_age, self.stale_if_error) and keyset is not None:
             key = keyset.keys.get(kid)
             if now < entry.backoff.next_retry or entry.lock.locked():
                 # Backing off, or another caller is already refreshing: serve stale.
@@ -267,7 +239,7 @@ class JwksCache:
         now = self._clock()
         if now < entry.fresh_until:
             return
-        usable = self._usable_stale(entry, now)
+        usable = entry.usable_stale(now, self.max_age, self.stale_if_error)
         if entry.backoff.waiting(now):
             if usable:
                 return
@@ -291,7 +263,7 @@ class JwksCache:
         keyset = parse_jwks(jwks, source=f"JWKS for {uri}")
         entry = self._entry(uri)
         with entry.lock:
-            self._install(entry, keyset, self._clock())
+            entry.install(keyset, self._clock(), self.max_age)
 
     def clear(self) -> None:
         """Forget every cached key set (tests, or after a known compromise)."""
@@ -310,13 +282,6 @@ class JwksCache:
                     self._entries = {**self._entries, uri: entry}
         return entry
 
-    def _usable_stale(self, entry: _Entry, now: float) -> bool:
-        """Keys past ``max_age`` may still serve, for ``stale_if_error`` more seconds."""
-        # Measured from max_age (or a longer Cache-Control life): a shorter
-        # Cache-Control refreshes sooner without shortening stale-if-error.
-        horizon = max(entry.fresh_until, entry.fetched_at + self.max_age)
-        return entry.keyset is not None and now < horizon + self.stale_if_error
-
     def _lookup_after_fetch(self, uri: str, kid: str, entry: _Entry) -> VerificationKey:
         keyset = entry.keyset
         if keyset is None:
@@ -327,45 +292,8 @@ class JwksCache:
         return key
 
     def lifetime(self, body: bytes) -> float:
-        """Seconds a document fetched as `body` stays fresh.
-
-        ``max_age``, or sooner when the response's `Cache-Control` says so
-        (`max-age`, `no-store`, `no-cache`), never below
-        `MIN_CACHE_CONTROL_MAX_AGE`; later only with `cache_control_extends`.
-        """
-        said = getattr(body, "cache_max_age", None)
-        if not isinstance(said, int | float):
-            return self.max_age
-        wanted = max(float(said), MIN_CACHE_CONTROL_MAX_AGE)
-        if wanted < self.max_age or self.cache_control_extends:
-            return wanted
-        return self.max_age
-
-    def _install(
-        self, entry: _Entry, keyset: KeySet, now: float, lifetime: float | None = None
-    ) -> None:
-        entry.keyset = keyset
-        entry.fetched_at = now
-        entry.fresh_until = now + (self.max_age if lifetime is None else lifetime)
-        entry.backoff.succeeded()
-        entry.generation += 1
-
-    def _note_missing_kid(self, entry: _Entry, kid: str | None) -> None:
-        """Start the cooldown if the set just fetched lacks the ``kid`` asked for.
-
-        Called under the lock, after a fetch the caller made or shared.  A set
-        that has the kid (a rotation adopted) or a fetch nobody asked a kid of
-        (`hydrate`, a refresh after `max_age`) starts nothing.
-        """
-        keyset = entry.keyset
-        if (
-            kid is None
-            or keyset is None
-            or entry.backoff.last_error is not None
-            or kid in keyset.keys
-        ):
-            return
-        entry.unknown_kid_until = max(entry.unknown_kid_until, entry.last_attempt + self.cooldown)
+        """Seconds a document fetched as `body` stays fresh (see `_jwks_document.lifetime`)."""
+        return lifetime(body, self.max_age, extends=self.cache_control_extends)
 
     def _refresh(
         self,
@@ -398,7 +326,7 @@ class JwksCache:
                     and entry.keyset is None
                 ):
                     raise entry.backoff.still_failing(f"JWKS at {uri}")
-                self._note_missing_kid(entry, kid)
+                entry.note_missing_kid(kid, self.cooldown)
                 return
             now = self._clock()
             if gated and now < entry.unknown_kid_until:
@@ -408,7 +336,7 @@ class JwksCache:
             started = time.perf_counter() if self._on_report is not None else 0.0
             try:
                 fetched = fetch_body(self.fetcher, uri)
-                keyset = parse_jwks(self._parsed(uri, fetched), source=f"JWKS at {uri}")
+                keyset = parse_jwks(parsed(uri, fetched, self.jwks_parser), source=f"JWKS at {uri}")
                 if not keyset.keys:
                     # A set with no usable key is a broken endpoint, not a rotation
                     # (Cognito always publishes its keys): it fails like any bad
@@ -433,38 +361,14 @@ class JwksCache:
                     status=503,
                 )
                 raise
-            self._install(entry, keyset, now, self.lifetime(fetched))
-            self._note_missing_kid(entry, kid)
+            entry.install(keyset, now, self.lifetime(fetched))
+            entry.note_missing_kid(kid, self.cooldown)
             logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
             kind: _reports.ReportKind = "fetch" if first else "refresh"
             report_fetch(self._on_report, kind, uri, started=started)
         finally:
             entry.lock.release()
 
-    def _parsed(self, uri: str, body: bytes) -> bytes | str | Mapping[str, Any]:
-        """The body, or what `jwks_parser` makes of it (still to be parsed as a JWKS)."""
-        parser = self.jwks_parser
-        if parser is None:
-            return body
-        try:
-            document = parser(body)
-        except Exception as exc:
-            raise JwksUnavailableError(
-                f"JWKS at {uri}: expected jwks_parser to return a JWKS, "
-                f"found it raised {type(exc).__name__}",
-                reason="jwks_invalid",
-            ) from exc
-        if not isinstance(document, Mapping | str | bytes):
-            raise JwksUnavailableError(
-                f"JWKS at {uri}: expected jwks_parser to return a JWKS (a mapping, str or "
-                f"bytes), found {type(document).__name__}",
-                reason="jwks_invalid",
-            )
-        return document
-
-
-#: `jwks_parser(body)`: an issuer's key document (the fetched bytes) as a JWKS.
-JwksParser = Callable[[bytes], "Mapping[str, Any] | str | bytes"]
 
 #: The process-wide cache every verifier uses unless given ``jwks_cache=``.
 DEFAULT_JWKS_CACHE = JwksCache()

@@ -29,6 +29,8 @@ CORE_LAYERS = [
     "cognito_jwt._fetch",
     "cognito_jwt._key_source",
     "cognito_jwt._fetch_budget",
+    "cognito_jwt._jwks_document",
+    "cognito_jwt._jwks_entry",
     "cognito_jwt._jwks",
     "cognito_jwt._discovery",
     "cognito_jwt._claim_types",
