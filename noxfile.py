@@ -197,6 +197,8 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "--strict", "cognito_jwt", "tests", "examples")
+    # Mistakes the types must catch, each error expected at its line.
+    session.run("python", "tests/type_checks/check.py")
 
 
 @nox.session(python=PYTHON)

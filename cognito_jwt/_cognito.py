@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from cognito_jwt import _reports
 from cognito_jwt._claims import DEFAULT_IAT_NBF_LEEWAY, TokenUse
@@ -170,6 +170,82 @@ class CognitoJwtVerifier(_VerifierBase):
         ... )
         >>> # claims = verifier.verify(token)
     """
+
+    # The implementation gives `token_use` and `client_id` a sentinel default, so
+    # that a caller without a type checker gets a ConfigurationError saying what
+    # is missing; these overloads, which have no default for either, make a type
+    # checker report the omission at the call instead.
+    @overload
+    def __init__(
+        self,
+        *,
+        user_pool_id: str,
+        token_use: TokenUse,
+        client_id: str | Sequence[str] | None,
+        groups: str | Sequence[str] | None = None,
+        scopes: str | Sequence[str] | None = None,
+        require_all_groups: bool = False,
+        require_all_scopes: bool = False,
+        resource: str | Sequence[str] | None = None,
+        acr_values: str | Sequence[str] | None = None,
+        min_acr_level: int | str | None = None,
+        max_auth_age: int | None = None,
+        leeway: float = 0,
+        iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
+        custom_check: CustomCheck | None = None,
+        issuer: str | None = None,
+        jwks_uri: str | None = None,
+        additional_regions: Sequence[str] = (),
+        jwks: Mapping[str, Any] | str | bytes | None = None,
+        jwks_cache: JwksCache | None = None,
+        fetcher: Fetcher | None = None,
+        session: Any = None,
+        allow_http: bool = False,
+        clock: Callable[[], float] | None = None,
+        max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
+        include_claims_in_errors: bool = False,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        on_report: _reports.ReportHook | None = None,
+        on_event: _reports.ReportHook | None = None,
+        custom_check_async: CustomCheckAsync | None = None,
+        revocation: Revocation | Sequence[Revocation] | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        user_pool_id: str,
+        token_use: None,
+        client_id: str | Sequence[str] | None,
+        groups: str | Sequence[str] | None = None,
+        scopes: str | Sequence[str] | None = None,
+        require_all_groups: bool = False,
+        require_all_scopes: bool = False,
+        resource: str | Sequence[str] | None = None,
+        acr_values: str | Sequence[str] | None = None,
+        min_acr_level: int | str | None = None,
+        max_auth_age: int | None = None,
+        leeway: float = 0,
+        iat_nbf_leeway: float = DEFAULT_IAT_NBF_LEEWAY,
+        custom_check: CustomCheck | None = None,
+        issuer: str | None = None,
+        jwks_uri: str | None = None,
+        additional_regions: Sequence[str] = (),
+        jwks: Mapping[str, Any] | str | bytes | None = None,
+        jwks_cache: JwksCache | None = None,
+        fetcher: Fetcher | None = None,
+        session: Any = None,
+        allow_http: bool = False,
+        clock: Callable[[], float] | None = None,
+        max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH,
+        include_claims_in_errors: bool = False,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        on_report: _reports.ReportHook | None = None,
+        on_event: _reports.ReportHook | None = None,
+        custom_check_async: CustomCheckAsync | None = None,
+        revocation: Revocation | Sequence[Revocation] | None = None,
+    ) -> None: ...
 
     def __init__(
         self,

@@ -708,10 +708,11 @@ def test_generic_verifier_rejects_a_key_used_with_another_algorithm(pool: FakeCo
 
 
 def test_token_use_and_client_id_are_required() -> None:
+    """Type checkers refuse these calls (tests/type_checks); code without one gets this."""
     with pytest.raises(ConfigurationError, match="token_use"):
-        CognitoJwtVerifier(user_pool_id="us-east-1_A", client_id="c")
+        CognitoJwtVerifier(user_pool_id="us-east-1_A", client_id="c")  # type: ignore[call-overload]
     with pytest.raises(ConfigurationError, match="client_id"):
-        CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id")
+        CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id")  # type: ignore[call-overload]
     with pytest.raises(ConfigurationError, match="audience"):
         JwtVerifier(issuer="https://x")
 

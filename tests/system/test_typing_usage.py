@@ -11,8 +11,12 @@ run time.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 from typing import Any, assert_type, cast
 
+import pytest
 from fixed_time import NOW
 
 from cognito_jwt import (
@@ -90,15 +94,52 @@ def user_code(pool: FakeCognitoPool) -> None:
 
 def misuse_the_checker_must_reject() -> None:
     """Never called: each line is a mistake the types catch before run time."""
-    CognitoJwtVerifier(user_pool_id=1, token_use="id", client_id="c")  # type: ignore[arg-type]
-    CognitoJwtVerifier(
-        user_pool_id="us-east-1_A",
-        token_use="refresh",  # type: ignore[arg-type]
-        client_id="c",
-    )
-    CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id=7)  # type: ignore[arg-type]
-    CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id="c", leeway="5")  # type: ignore[arg-type]
+    CognitoJwtVerifier(user_pool_id=1, token_use="id", client_id="c")  # type: ignore[call-overload]
+    CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="refresh", client_id="c")  # type: ignore[call-overload]
+    CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id=7)  # type: ignore[call-overload]
+    CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id="c", leeway="5")  # type: ignore[call-overload]
 
 
 def test_the_typed_user_code_runs(pool: FakeCognitoPool) -> None:
     user_code(pool)
+
+
+# -- tests/type_checks: what mypy must refuse, and its accepted twin ----------------
+
+_TYPE_CHECKS = Path(__file__).resolve().parents[1] / "type_checks"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, _TYPE_CHECKS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_configurations_the_checker_accepts_also_run() -> None:
+    twin = _load("verifier_arguments_accepted")
+    environ = {
+        "COGNITO_USER_POOL_ID": "us-east-1_A",
+        "COGNITO_CLIENT_ID": "c",
+        "COGNITO_TOKEN_USE": "access",
+    }
+    assert isinstance(twin.from_the_environment(environ), CognitoJwtVerifier)
+    assert len(twin.every_check_named()) == 4
+    with pytest.raises(SystemExit, match="COGNITO_TOKEN_USE"):
+        twin.from_the_environment({**environ, "COGNITO_TOKEN_USE": "ID"})
+
+
+def test_the_type_check_script_reads_marks_and_mypy_lines_alike() -> None:
+    check = _load("check")
+    marks = check.expected()
+    assert len(marks) == 6
+    assert all(name == "verifier_arguments_refused.py" for name, _, _ in marks)
+    name, line, code = min(marks)
+    output = (
+        f"tests/type_checks/{name}:{line}: error: No overload variant of "
+        f'"CognitoJwtVerifier" matches argument types "str", "str"  [{code}]\n'
+        "tests/type_checks/verifier_arguments_accepted.py:9: note: a note is no error\n"
+    )
+    assert check.reported(output) == {(name, line, code)}
