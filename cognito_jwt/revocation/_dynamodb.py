@@ -64,15 +64,27 @@ class DynamoDbStore:
         self.client = client
 
     def put(self, key: str, value: float, expires_at: float) -> None:
-        """Write the entry (overwriting), with its TTL."""
-        self.client.put_item(
-            TableName=self.table_name,
-            Item={
-                KEY_ATTRIBUTE: {"S": key},
-                AT_ATTRIBUTE: {"N": repr(float(value))},
-                TTL_ATTRIBUTE: {"N": str(int(expires_at) + 1)},
-            },
-        )
+        """Write the entry with its TTL, unless the table holds a later time for it.
+
+        A conditional write: an item whose `at` is later stays (its expiry is
+        later too, since an entry's lifetime follows its time), so a slow or
+        retried earlier write cannot lower a cut-off another process wrote.
+        """
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item={
+                    KEY_ATTRIBUTE: {"S": key},
+                    AT_ATTRIBUTE: {"N": repr(float(value))},
+                    TTL_ATTRIBUTE: {"N": str(int(expires_at) + 1)},
+                },
+                ConditionExpression="attribute_not_exists(#key) OR #at <= :at",
+                ExpressionAttributeNames={"#key": KEY_ATTRIBUTE, "#at": AT_ATTRIBUTE},
+                ExpressionAttributeValues={":at": {"N": repr(float(value))}},
+            )
+        except Exception as error:  # boto3's error classes live on the client
+            if _error_code(error) != "ConditionalCheckFailedException":
+                raise
 
     def get(self, keys: Sequence[str], now: float) -> list[float | None]:
         """Read the entries in one `BatchGetItem`, ignoring items past their TTL.
@@ -109,3 +121,12 @@ class DynamoDbStore:
         import asyncio
 
         return await asyncio.to_thread(self.get, keys, now)
+
+
+def _error_code(error: Exception) -> str | None:
+    """The AWS error code of a botocore `ClientError` (without importing botocore)."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return code if isinstance(code, str) else None

@@ -18,6 +18,15 @@ __all__ = ["DEFAULT_REDIS_PREFIX", "RedisStore"]
 
 #: Prepended to every entry key, so the list shares a Redis with other data.
 DEFAULT_REDIS_PREFIX = "cognito_jwt:revoked:"
+#: One atomic step: keep the entry if it already holds a later time, else
+#: `SET` it with its absolute expiry (a later time also expires later).  So
+#: two writers racing, or a retried old write, never lower a cut-off.
+_PUT_UNLESS_LATER = """
+local held = redis.call('GET', KEYS[1])
+if held and tonumber(held) > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return 1
+"""
 
 
 class RedisStore:
@@ -48,7 +57,7 @@ class RedisStore:
             )
         for name, value in (("client", client), ("async_client", async_client)):
             if value is not None and not all(
-                callable(getattr(value, method, None)) for method in ("set", "mget")
+                callable(getattr(value, method, None)) for method in ("eval", "mget")
             ):
                 raise ConfigurationError(
                     f"{name}: expected a redis-py client, found {type(value).__name__}"
@@ -62,8 +71,10 @@ class RedisStore:
         self.async_only = client is None
 
     def put(self, key: str, value: float, expires_at: float) -> None:
-        """`SET` the entry with its absolute expiry."""
-        self.client.set(self.prefix + key, repr(float(value)), pxat=_ms(expires_at))
+        """`SET` the entry with its absolute expiry, unless Redis holds a later time."""
+        self.client.eval(
+            _PUT_UNLESS_LATER, 1, self.prefix + key, repr(float(value)), _ms(expires_at)
+        )
 
     def get(self, keys: Sequence[str], now: float) -> list[float | None]:
         """`MGET` the entries; Redis has dropped expired ones."""
@@ -77,7 +88,9 @@ class RedisStore:
 
             await asyncio.to_thread(self.put, key, value, expires_at)
             return
-        await self.async_client.set(self.prefix + key, repr(float(value)), pxat=_ms(expires_at))
+        await self.async_client.eval(
+            _PUT_UNLESS_LATER, 1, self.prefix + key, repr(float(value)), _ms(expires_at)
+        )
 
     async def get_async(self, keys: Sequence[str], now: float) -> list[float | None]:
         """`get` on the asyncio client (or the sync one in a worker thread)."""

@@ -13,7 +13,11 @@ Rules every store follows:
 * Every failure raises (any exception): the list turns it into
   `RevocationUnavailableError` (503) unless the application chose fail-open.
   A store never answers "not revoked" because it could not look.
-* `put` overwrites: the last write of an entry wins.
+* `put` never lowers an entry: of two writes of one key, the later time (and
+  the later expiry) wins, whichever arrives last.  A later cut-off revokes a
+  superset of what an earlier one does, so two sign-outs racing from two
+  processes (or a retried old write) can never reopen tokens the later one
+  revoked.
 * A store that has both halves but can serve only the async one (a Redis
   store given an asyncio client alone) says so with `async_only = True`.
 """
@@ -73,9 +77,13 @@ class MemoryStore:
         self._purge_every = purge_every
 
     def put(self, key: str, value: float, expires_at: float) -> None:
-        """Store `value` under `key` until `expires_at`."""
+        """Store `value` under `key` until `expires_at`, never lowering either."""
         with self._lock:
-            self._entries[key] = (float(value), float(expires_at))
+            held = self._entries.get(key)
+            value, expires_at = float(value), float(expires_at)
+            if held is not None:
+                value, expires_at = max(value, held[0]), max(expires_at, held[1])
+            self._entries[key] = (value, expires_at)
             self._writes += 1
 
     def get(self, keys: Sequence[str], now: float) -> list[float | None]:

@@ -72,11 +72,24 @@ def test_a_written_entry_is_read_back_and_a_missing_key_is_none(
         assert values == [now - 10, None]
 
 
-def test_the_last_write_of_an_entry_wins(store: Any, runner: asyncio.Runner) -> None:
+def test_a_later_write_of_an_entry_raises_its_time(store: Any, runner: asyncio.Runner) -> None:
     now = time.time()
     _put(runner, store, "a", now - 10, now + 3600)
     _put(runner, store, "a", now - 5, now + 3600)
     for values in _both_reads(runner, store, ["a"], now):
+        assert values == [now - 5]
+
+
+def test_an_earlier_time_written_last_never_lowers_an_entry(
+    store: Any, runner: asyncio.Runner
+) -> None:
+    """Two sign-outs racing (or a retried old write): the later cut-off stays."""
+    now = time.time()
+    _put(runner, store, "a", now - 5, now + 3600)
+    _put(runner, store, "a", now - 10, now + 1800)
+    for values in _both_reads(runner, store, ["a"], now):
+        assert values == [now - 5]
+    for values in _both_reads(runner, store, ["a"], now + 2400):
         assert values == [now - 5]
 
 
