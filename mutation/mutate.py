@@ -804,14 +804,16 @@ class _Coverage:
     order: dict[str, int]
     lines: dict[int, list[str]]
 
-    def tests_for(self, mutant: Mutant, target: Target) -> tuple[tuple[str, ...], frozenset[str]]:
+    def tests_for(
+        self, mutant: Mutant, target: Target
+    ) -> tuple[tuple[str, ...], frozenset[str] | None]:
         """The mutant's test files and node ids; every test when its lines run at import."""
         found: set[str] = set()
         first = min(mutant.first_line or mutant.line, mutant.line)
         for line in range(first, max(mutant.line, mutant.last_line) + 1):
             found.update(self.lines.get(line, ()))
-        if IMPORT_TIME in found:
-            return target.tests, frozenset(self.order)
+        if IMPORT_TIME in found:  # every test of the selection, those that run no line too
+            return target.tests, None
         files = tuple(f for f in target.tests if any(t.split("::")[0] == f for t in found))
         return files, frozenset(found)
 
