@@ -37,10 +37,10 @@ from cognito_jwt._jwks import (
     MIN_CACHE_CONTROL_MAX_AGE,
     JwksCache,
 )
+from cognito_jwt._jwt_verifier import JwtVerifier
 from cognito_jwt._multi_issuer import MultiIssuerVerifier
 from cognito_jwt._reports import Report
 from cognito_jwt._token import decode_unverified, strip_bearer
-from cognito_jwt._verifier import JwtVerifier
 from cognito_jwt._version import __version__
 from cognito_jwt.errors import (
     AccessDeniedError,

@@ -31,8 +31,8 @@ from typing import Any
 from cognito_jwt import _reports
 from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _string_set
 from cognito_jwt._jwks import JwksCache
+from cognito_jwt._jwt_verifier import JwtVerifier
 from cognito_jwt._partitions import dns_suffix
-from cognito_jwt._verifier import JwtVerifier
 from cognito_jwt.errors import ConfigurationError, InvalidClaimError, shown
 
 __all__ = ["IDENTITY_POOL_ISSUER", "identity_pool_verifier"]

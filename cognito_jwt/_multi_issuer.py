@@ -1,6 +1,6 @@
 """`MultiIssuerVerifier`: several user pools or issuers behind one verifier.
 
-It sits on top of both verifier kinds it combines (`_verifier.py`'s
+It sits on top of both verifier kinds it combines (`_jwt_verifier.py`'s
 `JwtVerifier` and `_cognito.py`'s `CognitoJwtVerifier`), so neither of them
 needs to know it exists: it merges their maps of issuers and runs the same
 request path over the result.
@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from cognito_jwt import _reports
 from cognito_jwt._cognito import CognitoJwtVerifier
 from cognito_jwt._issuer import _Issuer
+from cognito_jwt._jwt_verifier import JwtVerifier
 from cognito_jwt._revocation import IssuerFacts, Revocation, revocations_of
-from cognito_jwt._verifier import JwtVerifier, _VerifierBase
+from cognito_jwt._verifier import _VerifierBase
 from cognito_jwt.errors import ConfigurationError
 
 __all__ = ["MultiIssuerVerifier"]

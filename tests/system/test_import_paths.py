@@ -26,7 +26,7 @@ KEPT_PATHS = {
     "cognito_jwt.token": ("cognito_jwt._token",),
     "cognito_jwt.claims": ("cognito_jwt._claim_types",),
     "cognito_jwt.verifier": (
-        "cognito_jwt._verifier",
+        "cognito_jwt._jwt_verifier",
         "cognito_jwt._cognito",
         "cognito_jwt._multi_issuer",
     ),

@@ -40,6 +40,7 @@ CORE_LAYERS = [
     "cognito_jwt._issuer",
     "cognito_jwt._token_cache",
     "cognito_jwt._verifier",
+    "cognito_jwt._jwt_verifier",
     "cognito_jwt._partitions",
     "cognito_jwt._cognito",
     "cognito_jwt._multi_issuer",
