@@ -74,6 +74,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'cognito_jwt.integrations.django needs Django: pip install "cognito-jwt[django]"'
     ) from exc
 
+from cognito_jwt._verifier import refuse_async_only
 from cognito_jwt.errors import ConfigurationError, InvalidTokenError
 from cognito_jwt.http import (
     AUTHORIZATION,
@@ -130,6 +131,10 @@ def _build(config: Mapping[str, Any]) -> _Settings:
             verifier = verifier()  # a factory, e.g. "myproject.auth.make_verifier"
         if isinstance(verifier, type) or not callable(getattr(verifier, "verify", None)):
             raise ImproperlyConfigured(f"{SETTINGS_NAME}['VERIFIER'] has no verify() method")
+        try:  # the middleware and decorator verify synchronously
+            refuse_async_only(verifier, f"settings.{SETTINGS_NAME}['VERIFIER']")
+        except ConfigurationError as error:
+            raise ImproperlyConfigured(error.message) from error
     else:
         try:
             verifier = verifier_from_settings(config, prefix="", where=f"settings.{SETTINGS_NAME}")

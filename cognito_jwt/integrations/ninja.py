@@ -57,6 +57,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'cognito_jwt.integrations.ninja needs django-ninja: pip install "cognito-jwt[ninja]"'
     ) from exc
 
+from cognito_jwt._verifier import refuse_async_only
 from cognito_jwt.errors import ConfigurationError
 from cognito_jwt.http import (
     MISSING_TOKEN,
@@ -171,6 +172,7 @@ class CognitoBearer(HttpBearer):
                 f"CognitoBearer needs a verifier instance, got {verifier!r}; "
                 "build one first: CognitoBearer(CognitoJwtVerifier(...))"
             )
+        refuse_async_only(verifier, "CognitoBearer")  # ninja calls auth synchronously
         self.verifier = verifier
         self.requirement = Requirement.of(
             requirement,

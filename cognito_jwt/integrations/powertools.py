@@ -52,6 +52,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
         'pip install "cognito-jwt[powertools]"'
     ) from exc
 
+from cognito_jwt._verifier import refuse_async_only
 from cognito_jwt.errors import ConfigurationError
 from cognito_jwt.http import Rejection, Requirement, authenticate, check_realm, rejection
 
@@ -120,6 +121,7 @@ class CognitoAuthMiddleware(BaseMiddlewareHandler):  # type: ignore[type-arg]
                 f"CognitoAuthMiddleware needs a verifier instance, got {verifier!r}; "
                 "build one first: CognitoAuthMiddleware(CognitoJwtVerifier(...))"
             )
+        refuse_async_only(verifier, "CognitoAuthMiddleware")  # middlewares run synchronously
         self.verifier = verifier
         self.requirement = Requirement.of(
             requirement,
