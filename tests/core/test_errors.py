@@ -27,8 +27,7 @@ def nested(depth: int) -> Any:
 
 
 def test_shown_never_raises_on_deeply_nested_values() -> None:
-    """An error message quoting a deeply nested value never raises
-    (fixed in 8a0955d, found by an adversarial review of the core)."""
+    """An error message quoting a deeply nested value never raises."""
     text = shown(nested(100_000))
     assert len(text) <= 80
 

@@ -27,8 +27,7 @@ from cognito_jwt.testing import FakeCognitoPool, ManualClock
 def test_claim_nested_at_the_parse_limit_fails_with_a_cognito_error(
     pool: FakeCognitoPool,
 ) -> None:
-    """The deepest value that still parses is refused by its claim rule, not by `repr`
-    (fixed in 8a0955d, found by an adversarial review of the core)."""
+    """The deepest value that still parses is refused by its claim rule, not by `repr`."""
     verifier = pool.verifier(token_use="access", clock=ManualClock(NOW), cache_size=0)
     header = json.dumps({"alg": "RS256", "kid": pool.id_kid}).encode()
     reached_claim_check = False

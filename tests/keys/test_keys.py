@@ -18,8 +18,7 @@ from cognito_jwt.testing import FakeCognitoPool, ManualClock, b64url, okp_jwk, s
 def test_kid_listed_twice_is_unusable_whatever_the_order(
     pool: FakeCognitoPool, good_first: bool
 ) -> None:
-    """A kid listed twice is unusable, whichever of its keys comes first
-    (fixed in 8a0955d, found by an adversarial review of the core)."""
+    """A kid listed twice is unusable, whichever of its keys comes first."""
     good = next(k for k in pool.jwks["keys"] if k["kid"] == pool.id_kid)
     bad = {**good, "use": "enc"}  # same kid, a key that cannot verify
     keys = [good, bad] if good_first else [bad, good]
