@@ -218,7 +218,9 @@ def authenticate(
         >>> authenticate(pool.verifier(token_use="id"), headers, groups="admin")["token_use"]
         'id'
     """
-    need = Requirement.of(
+    need, token = _requirement_and_token(
+        verifier,
+        headers,
         requirement,
         groups=groups,
         scopes=scopes,
@@ -227,12 +229,10 @@ def authenticate(
         acr_values=acr_values,
         min_acr_level=min_acr_level,
         max_auth_age=max_auth_age,
+        realm=realm,
+        method=method,
+        path=path,
     )
-    if scopes is not None:  # a prebuilt requirement was checked where it was built
-        need.check_possible(verifier)
-    token = request_token(verifier, headers, realm=realm, method=method, path=path)
-    if token is None:
-        raise rejection(None, realm=realm, method=method, path=path)
     try:
         claims = verifier.verify(token)
         need.check(claims, clock=_clock(verifier))
@@ -265,7 +265,9 @@ async def authenticate_async(
         Rejection: 400, 401, 403 or 503; see the module docstring.
         ConfigurationError: as for `authenticate`.
     """
-    need = Requirement.of(
+    need, token = _requirement_and_token(
+        verifier,
+        headers,
         requirement,
         groups=groups,
         scopes=scopes,
@@ -274,12 +276,10 @@ async def authenticate_async(
         acr_values=acr_values,
         min_acr_level=min_acr_level,
         max_auth_age=max_auth_age,
+        realm=realm,
+        method=method,
+        path=path,
     )
-    if scopes is not None:  # a prebuilt requirement was checked where it was built
-        need.check_possible(verifier)
-    token = request_token(verifier, headers, realm=realm, method=method, path=path)
-    if token is None:
-        raise rejection(None, realm=realm, method=method, path=path)
     try:
         claims = await _verify_async(verifier, token)
         need.check(claims, clock=_clock(verifier))
@@ -305,3 +305,25 @@ async def _verify_async(verifier: AsyncVerifier | SyncVerifier, token: str) -> d
 
 
 _rehome(__name__, globals(), __all__)
+
+
+def _requirement_and_token(
+    verifier: object,
+    headers: Headers,
+    requirement: Requirement | None,
+    *,
+    realm: str | None,
+    method: str | None,
+    path: str | None,
+    **options: Any,
+) -> tuple[Requirement, str]:
+    """What `authenticate` and `authenticate_async` do before verifying: the
+    requirement (checked against the verifier when built here from `scopes`),
+    and the request's token, or the 401 with the bare challenge when it has none."""
+    need = Requirement.of(requirement, **options)
+    if options["scopes"] is not None:  # a prebuilt requirement was checked where it was built
+        need.check_possible(verifier)
+    token = request_token(verifier, headers, realm=realm, method=method, path=path)
+    if token is None:
+        raise rejection(None, realm=realm, method=method, path=path)
+    return need, token
