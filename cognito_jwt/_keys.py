@@ -8,7 +8,8 @@ algorithms its keys may serve and how a JWK of it becomes a key (with the
 checks that type needs).  `SUPPORTED_ALGORITHMS` is derived from it, and a PEM
 (the ALB's keys) is turned into a JWK and built through the same entry, so a
 new key type is one entry.  The checks every key passes whatever its type
-(`kid`, `use`, `key_ops`, `alg`, no `null` member) are `_build_key`'s.
+(`kid`, `use`, `key_ops`, `alg`, no `null` member, no private member) are
+`_build_key`'s.
 
 Which curve serves which algorithm is fixed, never chosen by a token: ES256
 only with P-256, ES384 only with P-384, ES512 only with P-521 (RFC 7518 3.4);
@@ -103,6 +104,11 @@ _SMALL_ORDER_Y = {
     "Ed448": frozenset({0, 1, _P448 - 1}),
 }
 
+#: The members only a private key has (RFC 7518 6.2.2 EC and 6.3.2 RSA, RFC 8037 2
+#: OKP).  A JWKS that publishes one has leaked the key: anybody can mint tokens
+#: with it, so it verifies nothing.
+_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth")
+
 #: The `key_ops` of RFC 7517 4.3 that only fit `"use": "enc"`.
 _ENCRYPTION_OPS = frozenset(
     {"encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits"}
@@ -164,13 +170,11 @@ def _build_ec(jwk: Mapping[str, Any]) -> Built:
 
 
 def _build_okp(jwk: Mapping[str, Any]) -> Built:
-    """An Ed25519 or Ed448 public key of the right length, no private half, not of small order."""
+    """An Ed25519 or Ed448 public key of the right length, not of small order."""
     curve = _curve(_OKP_CURVES, jwk, "OKP ")
     raw = _b64(jwk, "x")
     if len(raw) != curve.size:
         raise ValueError(f"x holds {len(raw)} bytes, expected {curve.size} for {curve.name}")
-    if "d" in jwk:
-        raise ValueError("the JWK holds a private key (d); publish only the public half")
     # y is little-endian below the sign bit of x: Ed25519's top bit, Ed448's last byte.
     if curve.size == 32:
         y, p = int.from_bytes(raw, "little") & ((1 << 255) - 1), _P25519
@@ -250,6 +254,12 @@ def _build_key(jwk: Mapping[str, Any]) -> VerificationKey:
         # something (and wrote it wrongly) into a signing key: refuse it instead.
         if name in jwk and jwk[name] is None:
             raise ValueError(f"{name} is null, expected a value or no member at all")
+    leaked = [name for name in _PRIVATE_MEMBERS if name in jwk]
+    if leaked:
+        raise ValueError(
+            f"the JWK holds a private key ({', '.join(leaked)}), expected only the public "
+            "half: whoever read this JWKS can sign tokens with it, so rotate the key"
+        )
     use = jwk.get("use")
     if use is not None and use != "sig":
         raise ValueError(f"use is {use!r:.20}, expected 'sig'")
