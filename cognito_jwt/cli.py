@@ -105,26 +105,59 @@ _TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 #: ``--token-use`` value that skips the token_use check (passes None to the verifier).
 _ANY = "any"
 
-_EPILOG = f"""\
-exit codes:
-  {EXIT_OK}  success (token verified / decoded / JWKS fetched)
-  {EXIT_USAGE}  usage or configuration error (bad options, unreadable file)
-  {EXIT_INVALID_TOKEN}  invalid token: InvalidTokenError family, HTTP 401
-  {EXIT_ACCESS_DENIED}  access denied: missing group or scope, HTTP 403
-  {EXIT_KEYS_UNAVAILABLE}  keys unavailable: the JWKS could not be fetched, HTTP 503
+#: What each exit code means, as the top-level help lists it.
+_MEANINGS = {
+    EXIT_OK: "success (token verified / decoded / JWKS fetched)",
+    EXIT_USAGE: "usage or configuration error (bad options, unreadable file)",
+    EXIT_INVALID_TOKEN: "invalid token: InvalidTokenError family, HTTP 401",
+    EXIT_ACCESS_DENIED: "access denied: missing group or scope, HTTP 403",
+    EXIT_KEYS_UNAVAILABLE: "keys unavailable: the JWKS could not be fetched, HTTP 503",
+}
 
+#: The exit codes each subcommand can return, with what each means there: its
+#: ``--help`` lists exactly these, and ``docs/cli.md`` names the commands per
+#: code.  ``decode`` builds no verifier, so no group, scope or key is ever
+#: checked (no 4, no 5); ``jwks`` reads no token (no 3, no 4).
+_COMMAND_EXIT_CODES: dict[str, dict[int, str]] = {
+    "decode": {
+        EXIT_OK: "success (decoded; nothing was verified)",
+        EXIT_USAGE: "usage error (bad options, unreadable input, no token)",
+        EXIT_INVALID_TOKEN: "invalid token: not a well-formed JWT (MalformedTokenError), HTTP 401",
+    },
+    "verify": {
+        EXIT_OK: "success (token verified)",
+        EXIT_USAGE: _MEANINGS[EXIT_USAGE],
+        EXIT_INVALID_TOKEN: _MEANINGS[EXIT_INVALID_TOKEN],
+        EXIT_ACCESS_DENIED: _MEANINGS[EXIT_ACCESS_DENIED],
+        EXIT_KEYS_UNAVAILABLE: _MEANINGS[EXIT_KEYS_UNAVAILABLE],
+    },
+    "jwks": {
+        EXIT_OK: "success (JWKS fetched and printed)",
+        EXIT_USAGE: "usage or configuration error (bad options, http:// without --allow-http)",
+        EXIT_KEYS_UNAVAILABLE: (
+            "keys unavailable: the JWKS could not be fetched or holds no usable key"
+        ),
+    },
+}
+
+_READING_NOTE = """
 The token is read from the TOKEN argument, from stdin ('-', or no argument
 with piped input), and may be given as an 'Authorization: Bearer ...' line.
 It is never printed back.
 """
 
-#: ``jwks`` reads no token and checks no claim: only three outcomes apply.
-_JWKS_EPILOG = f"""\
-exit codes:
-  {EXIT_OK}  success (JWKS fetched and printed)
-  {EXIT_USAGE}  usage or configuration error (bad options, http:// without --allow-http)
-  {EXIT_KEYS_UNAVAILABLE}  keys unavailable: the JWKS could not be fetched or holds no usable key
-"""
+
+def _exit_code_table(meanings: dict[int, str]) -> str:
+    return "exit codes:\n" + "".join(f"  {code}  {text}\n" for code, text in meanings.items())
+
+
+_EPILOG = _exit_code_table(_MEANINGS) + _READING_NOTE
+
+
+def _command_epilog(command: str) -> str:
+    """A subcommand's help epilog: the exit codes it can return, and how it reads a token."""
+    table = _exit_code_table(_COMMAND_EXIT_CODES[command])
+    return table + _READING_NOTE if command != "jwks" else table
 
 
 class _UsageError(Exception):
@@ -627,7 +660,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Show a token's header and claims as JSON, with human-readable times. "
             "Nothing is verified: the output is marked UNVERIFIED."
         ),
-        epilog=_EPILOG,
+        epilog=_command_epilog("decode"),
         formatter_class=formatter,
     )
     _add_token_arg(decode)
@@ -640,7 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Verify signature and claims; print the verified claims as JSON "
             "on stdout, or the error class, reason and message on stderr."
         ),
-        epilog=_EPILOG,
+        epilog=_command_epilog("verify"),
         formatter_class=formatter,
     )
     _add_token_arg(verify)
@@ -708,7 +741,7 @@ def build_parser() -> argparse.ArgumentParser:
             "and print it, e.g. 'cognito-jwt jwks --user-pool-id ID > jwks.json', then "
             "'cognito-jwt verify --jwks-file jwks.json ...' or CognitoJwtVerifier(jwks=...)."
         ),
-        epilog=_JWKS_EPILOG,
+        epilog=_command_epilog("jwks"),
         formatter_class=formatter,
     )
     source = jwks.add_mutually_exclusive_group(required=True)

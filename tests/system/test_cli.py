@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cognito_jwt import CognitoJwtVerifier, JwtVerifier, cli, decode_unverified
+from cognito_jwt import _fetch as cli_fetch
 from cognito_jwt.cli import (
     EXIT_ACCESS_DENIED,
     EXIT_INVALID_TOKEN,
@@ -604,6 +607,156 @@ def test_verify_help_keeps_the_token_epilog(run: Cli) -> None:
     for code in ("0", "2", "3", "4", "5"):
         assert f"\n  {code}  " in result.out
     assert "It is never printed back." in result.out
+
+
+def test_decode_help_lists_no_access_denied_or_keys_unavailable(run: Cli) -> None:
+    """decode builds no verifier: no group, scope or key is checked, so no 4 and no 5."""
+    result = run("decode", "--help")
+    assert result.code == EXIT_OK
+    assert listed_exit_codes(result.out) == [EXIT_OK, EXIT_USAGE, EXIT_INVALID_TOKEN]
+    assert "It is never printed back." in result.out
+
+
+def listed_exit_codes(help_text: str) -> list[int]:
+    """The codes of the "exit codes:" table of a ``--help`` output, in order."""
+    table = help_text[help_text.index("exit codes:\n") :].split("\n\n", maxsplit=1)[0]
+    return [int(line.split()[0]) for line in table.splitlines()[1:]]
+
+
+@pytest.mark.parametrize("command", ["decode", "verify", "jwks"])
+def test_each_command_help_lists_the_exit_codes_it_declares(run: Cli, command: str) -> None:
+    result = run(command, "--help")
+    assert listed_exit_codes(result.out) == sorted(cli._COMMAND_EXIT_CODES[command])
+
+
+def test_the_top_level_help_lists_every_code_some_command_returns(run: Cli) -> None:
+    returned = set().union(*cli._COMMAND_EXIT_CODES.values())
+    assert listed_exit_codes(run("--help").out) == sorted(returned)
+
+
+# Each (command, exit code) a --help lists, reached by a real run: a code listed
+# but unreachable fails the equality below, as does a reachable one not listed.
+def _decode_ok(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return ["decode", pool.access_token(groups=["admin"], scopes=["orders/read"])], False
+
+
+def _decode_usage(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return ["decode"], True  # no token on a terminal
+
+
+def _decode_invalid(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return ["decode", "not-a-token"], False
+
+
+def _verify_ok(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return [*verify_args(pool, jwks_file), pool.id_token()], False
+
+
+def _verify_usage(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return [*pool_args(pool), "--jwks-uri", "http://127.0.0.1:1/jwks.json", "t"], False
+
+
+def _verify_invalid(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return [*verify_args(pool, jwks_file), forged(pool)], False
+
+
+def _verify_denied(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return [*verify_args(pool, jwks_file), "--group", "admin", pool.id_token(groups=[])], False
+
+
+def _verify_keys(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    uri = ["--jwks-uri", "http://127.0.0.1:1/jwks.json", "--allow-http"]
+    return [*pool_args(pool), *uri, pool.id_token()], False
+
+
+def _jwks_ok(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return ["jwks", "--jwks-uri", "SERVED", "--allow-http"], False
+
+
+def _jwks_usage(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return ["jwks", "--jwks-uri", "http://127.0.0.1:1/jwks.json"], False
+
+
+def _jwks_keys(pool: FakeCognitoPool, jwks_file: Path) -> tuple[list[str], bool]:
+    return ["jwks", "--jwks-uri", "http://127.0.0.1:1/jwks.json", "--allow-http"], False
+
+
+REACHED = {
+    ("decode", EXIT_OK): _decode_ok,
+    ("decode", EXIT_USAGE): _decode_usage,
+    ("decode", EXIT_INVALID_TOKEN): _decode_invalid,
+    ("verify", EXIT_OK): _verify_ok,
+    ("verify", EXIT_USAGE): _verify_usage,
+    ("verify", EXIT_INVALID_TOKEN): _verify_invalid,
+    ("verify", EXIT_ACCESS_DENIED): _verify_denied,
+    ("verify", EXIT_KEYS_UNAVAILABLE): _verify_keys,
+    ("jwks", EXIT_OK): _jwks_ok,
+    ("jwks", EXIT_USAGE): _jwks_usage,
+    ("jwks", EXIT_KEYS_UNAVAILABLE): _jwks_keys,
+}
+
+
+def test_the_reached_codes_are_exactly_the_listed_ones() -> None:
+    listed = {
+        (command, code) for command, codes in cli._COMMAND_EXIT_CODES.items() for code in codes
+    }
+    assert set(REACHED) == listed
+
+
+@pytest.mark.parametrize(("command", "code"), sorted(REACHED))
+def test_every_listed_exit_code_is_returned_by_its_command(
+    run: Cli, pool: FakeCognitoPool, jwks_file: Path, command: str, code: int
+) -> None:
+    argv, tty = REACHED[command, code](pool, jwks_file)
+    with pool.serve_jwks() as server:
+        argv = [server.url if arg == "SERVED" else arg for arg in argv]
+        result = run(*argv, tty=tty)
+    assert result.code == code, result.err
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    token=st.one_of(
+        st.text(max_size=200),
+        st.lists(st.text(st.characters(codec="ascii"), max_size=40), max_size=4).map(".".join),
+        st.binary(max_size=120).map(lambda b: ".".join(b64url(p) for p in b.split(b"."))),
+    ),
+    stdin=st.booleans(),
+)
+def test_decode_returns_no_code_its_help_does_not_list(run: Cli, token: str, stdin: bool) -> None:
+    """Whatever the input, decode answers 0, 2 or 3: it never denies access or fetches keys."""
+    result = run("decode", "-", stdin=token) if stdin else run("decode", token)
+    assert result.code in cli._COMMAND_EXIT_CODES["decode"], result.err
+
+
+#: What a JWKS server may answer: a good set, and the shapes a bad one takes.
+HOSTILE_JWKS_BODIES = [
+    FakeCognitoPool(user_pool_id="us-east-1_Bodies1").jwks_json.encode(),
+    b'{"keys": []}',
+    b'{"keys": [{"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"}]}',
+    b'{"keys": [{"kty": "RSA", "kid": "k", "n": "AQAB", "e": "AQAB"}]}',
+    b'{"keys": {"kty": "RSA"}}',
+    b'{"keys": [1, "two", null]}',
+    b"[]",
+    b"null",
+    b'{"keys": [{"kty": "EC", "crv": "P-256", "kid": "e", "x": "", "y": ""}]}',
+    b"\xff\xfe{",
+]
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.one_of(st.binary(max_size=200), st.sampled_from(HOSTILE_JWKS_BODIES)))
+def test_jwks_returns_no_code_its_help_does_not_list(
+    run: Cli, monkeypatch: pytest.MonkeyPatch, body: bytes
+) -> None:
+    """Whatever a server answers, jwks exits 0 or 5; it never reads a token (no 3 or 4)."""
+    monkeypatch.setattr(cli_fetch.RequestsFetcher, "fetch", lambda self, uri: body)
+    result = run("jwks", "--jwks-uri", "https://jwks.example/keys.json")
+    assert result.code in cli._COMMAND_EXIT_CODES["jwks"], result.err
 
 
 def test_version(run: Cli) -> None:

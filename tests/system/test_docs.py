@@ -322,7 +322,11 @@ def test_cli_page_matches_the_command() -> None:
         (cli.EXIT_ACCESS_DENIED, "AccessDeniedError"),
         (cli.EXIT_KEYS_UNAVAILABLE, "JwksUnavailableError"),
     ):
-        assert re.search(rf"^\| {code} \|.*{family}", page, flags=re.MULTILINE), code
+        row = re.search(rf"^\| {code} \|.*{family}.*\| (?P<by>[^|]+) \|$", page, flags=re.M)
+        assert row is not None, code
+        # The "returned by" column names exactly the commands whose --help lists the code.
+        returning = {name for name, codes in cli._COMMAND_EXIT_CODES.items() if code in codes}
+        assert set(re.findall(r"`(\w+)`", row["by"])) == returning, code
 
 
 def test_every_page_is_in_the_nav() -> None:
