@@ -10,7 +10,7 @@ start-up.  Nothing in this module imports a web framework.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from cognito_jwt._claim_types import cognito_groups, oauth_scopes
@@ -24,10 +24,12 @@ __all__ = [
     "REQUIRED_SETTINGS",
     "AsyncVerifier",
     "SyncVerifier",
+    "checked_verifier",
     "claim_groups",
     "claim_scopes",
     "requirement_class",
     "verifier_from_settings",
+    "verifier_setting",
     "warm_up",
     "warm_up_async",
 ]
@@ -38,6 +40,78 @@ logger = logging.getLogger("cognito_jwt.integrations")
 ALB_TOKEN_HEADER = "x-amzn-oidc-data"  # noqa: S105 - a header name, not a secret
 #: The header an ALB that authenticated the user forwards the IdP's access token in.
 ALB_ACCESS_TOKEN_HEADER = "x-amzn-oidc-accesstoken"  # noqa: S105 - a header name
+
+
+def checked_verifier(
+    verifier: object, where: str, *, method: str = "verify", fix: str | None = None
+) -> Any:
+    """`verifier` itself if it is a verifier instance with `method`, else why not and the fix.
+
+    Every integration takes a verifier built once (it owns the key cache and
+    the verified-token cache), so a class, a factory's result forgotten or a
+    stray positional argument is refused where the integration is built, with
+    one message shape for all of them: where, expected vs found, and the fix.
+
+    Args:
+        verifier: what the user passed.
+        where: the argument or setting, as the user wrote it.
+        method: what the integration calls: `verify` (synchronous ones) or
+            `verify_async`.
+        fix: the fix, when the usual one ("build it once and pass that")
+            does not fit the slip.
+
+    Raises:
+        ConfigurationError: `verifier` is a class, or has no callable `method`.
+    """
+    if isinstance(verifier, type):
+        found, name = f"the class {verifier.__name__}", verifier.__name__
+    elif not callable(getattr(verifier, method, None)):
+        found, name = f"{verifier!r:.80}", "CognitoJwtVerifier"
+    else:
+        return verifier
+    raise _not_a_verifier(
+        where,
+        method,
+        found,
+        fix or f"build it once, e.g. {name}(user_pool_id=..., ...), and pass that",
+    )
+
+
+#: The fix for a ``VERIFIER`` setting that gives no verifier instance.
+_SETTING_FIX = (
+    "set it to a verifier instance, e.g. CognitoJwtVerifier(user_pool_id=..., ...), "
+    "a dotted path to one, or a function returning one"
+)
+
+
+def verifier_setting(given: object, where: str, *, load: Callable[[str], object]) -> Any:
+    """The verifier a ``VERIFIER`` setting names: an instance, a dotted path, or a factory.
+
+    A dotted path is imported with `load` (Django's `import_string`, so this
+    module imports no framework); what it names, if a function rather than a
+    verifier, is called once.  Whatever does not end as a verifier instance is
+    refused as `checked_verifier` refuses it.
+
+    Raises:
+        ConfigurationError: the path does not import, or names no verifier.
+    """
+    verifier = given
+    if isinstance(given, str):
+        try:
+            verifier = load(given)
+        except ImportError:
+            found = f"{given!r:.80}, which is no importable dotted path"
+            raise _not_a_verifier(where, "verify", found, _SETTING_FIX) from None
+    if not isinstance(verifier, type) and not hasattr(verifier, "verify") and callable(verifier):
+        verifier = verifier()  # a factory, e.g. "myproject.auth.make_verifier"
+    return checked_verifier(verifier, where, fix=_SETTING_FIX)
+
+
+def _not_a_verifier(where: str, method: str, found: str, fix: str) -> ConfigurationError:
+    """The one message every integration gives for what is no verifier instance."""
+    return ConfigurationError(
+        f"{where}: expected a verifier instance (an object with {method}()), found {found}; {fix}"
+    )
 
 
 def claim_groups(claims: Mapping[str, Any]) -> frozenset[str]:

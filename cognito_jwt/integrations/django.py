@@ -86,7 +86,7 @@ from cognito_jwt.http import (
     check_realm,
     rejection,
 )
-from cognito_jwt.integrations._common import verifier_from_settings
+from cognito_jwt.integrations._common import verifier_from_settings, verifier_setting
 
 __all__ = ["CognitoJwtMiddleware", "ambient_credentials", "get_verifier", "require_auth"]
 
@@ -126,13 +126,10 @@ def _config() -> Mapping[str, Any]:
 def _build(config: Mapping[str, Any]) -> _Settings:
     given = config.get("VERIFIER")
     if given is not None:
-        verifier = import_string(given) if isinstance(given, str) else given
-        if not hasattr(verifier, "verify") and callable(verifier):
-            verifier = verifier()  # a factory, e.g. "myproject.auth.make_verifier"
-        if isinstance(verifier, type) or not callable(getattr(verifier, "verify", None)):
-            raise ImproperlyConfigured(f"{SETTINGS_NAME}['VERIFIER'] has no verify() method")
+        where = f"settings.{SETTINGS_NAME}['VERIFIER']"
         try:  # the middleware and decorator verify synchronously
-            refuse_async_only(verifier, f"settings.{SETTINGS_NAME}['VERIFIER']")
+            verifier = verifier_setting(given, where, load=import_string)
+            refuse_async_only(verifier, where)
         except ConfigurationError as error:
             raise ImproperlyConfigured(error.message) from error
     else:

@@ -86,6 +86,7 @@ from cognito_jwt.integrations._common import (
     claim_scopes,
     requirement_class,
     verifier_from_settings,
+    verifier_setting,
 )
 from cognito_jwt.integrations._common import warm_up as _warm_up
 
@@ -136,19 +137,10 @@ def _build_verifier(config: Mapping[str, Any]) -> SyncVerifier:
     """A verifier from ``COGNITO_JWT``: the ``VERIFIER`` given, or one built from keys."""
     given = config.get("VERIFIER")
     if given is not None:
-        verifier = import_string(given) if isinstance(given, str) else given
-        if isinstance(verifier, type):
-            raise ImproperlyConfigured(
-                f"{SETTINGS_NAME}['VERIFIER']: expected a verifier instance or a function "
-                f"returning one, found the class {verifier.__name__} (build it: "
-                f"{verifier.__name__}(user_pool_id=..., ...))"
-            )
-        if not hasattr(verifier, "verify") and callable(verifier):
-            verifier = verifier()  # a factory, e.g. "myproject.auth.make_verifier"
-        if not callable(getattr(verifier, "verify", None)):
-            raise ImproperlyConfigured(f"{SETTINGS_NAME}['VERIFIER'] has no verify() method")
+        where = f"settings.{SETTINGS_NAME}['VERIFIER']"
         try:
-            refuse_async_only(verifier, f"settings.{SETTINGS_NAME}['VERIFIER']")
+            verifier = verifier_setting(given, where, load=import_string)
+            refuse_async_only(verifier, where)
         except ConfigurationError as error:
             raise ImproperlyConfigured(error.message) from error
         result: SyncVerifier = verifier

@@ -60,7 +60,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
 from cognito_jwt import http
 from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt.errors import ConfigurationError
-from cognito_jwt.integrations._common import warm_up_async
+from cognito_jwt.integrations._common import checked_verifier, warm_up_async
 
 __all__ = ["Claims", "ClaimsDependency", "CognitoAuth", "OptionalClaimsDependency"]
 
@@ -187,11 +187,7 @@ class CognitoAuth(SecurityBase):
     """
 
     def __init__(self, verifier: http.AsyncVerifier, *, realm: str | None = None) -> None:
-        if isinstance(verifier, type) or not callable(getattr(verifier, "verify_async", None)):
-            raise ConfigurationError(
-                f"verifier: expected a verifier instance (with verify_async), found {verifier!r}; "
-                "build it once, e.g. CognitoJwtVerifier(user_pool_id=..., ...), and pass that"
-            )
+        checked_verifier(verifier, "CognitoAuth(verifier)", method="verify_async")
         self.verifier = verifier
         self.realm = http.check_realm(realm)
         self.model = _SCHEME

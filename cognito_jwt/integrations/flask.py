@@ -64,7 +64,12 @@ from cognito_jwt import http
 from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt._verifier import refuse_async_only
 from cognito_jwt.errors import ConfigurationError
-from cognito_jwt.integrations._common import SyncVerifier, verifier_from_settings, warm_up
+from cognito_jwt.integrations._common import (
+    SyncVerifier,
+    checked_verifier,
+    verifier_from_settings,
+    warm_up,
+)
 
 __all__ = ["EXTENSION_NAME", "CognitoJwt", "current_claims", "require_auth", "verifier_from_config"]
 
@@ -98,17 +103,10 @@ def verifier_from_config(config: Mapping[str, Any]) -> SyncVerifier:
 
 
 def _checked_verifier(verifier: object, where: str) -> SyncVerifier:
-    """`verifier` if it is a verifier instance, else a `ConfigurationError` naming the slip."""
-    if isinstance(verifier, type):
-        raise ConfigurationError(
-            f"{where}: expected a verifier instance, found the class {verifier.__name__}; build "
-            f"it once, e.g. {verifier.__name__}(user_pool_id=..., ...), and pass that"
-        )
-    if not callable(getattr(verifier, "verify", None)):
-        raise ConfigurationError(
-            f"{where}: expected a verifier (an object with verify()), found {verifier!r}; "
-            "groups and scopes are keywords: require_auth(groups='admin')"
-        )
+    """`verifier` if it is a verifier instance `verify()` can run, else a `ConfigurationError`."""
+    # A string or list here is a group or scope given positionally.
+    keywords = "groups and scopes are keywords: require_auth(groups='admin')"
+    checked_verifier(verifier, where, fix=keywords if isinstance(verifier, str | list) else None)
     refuse_async_only(verifier, where)
     return cast(SyncVerifier, verifier)
 

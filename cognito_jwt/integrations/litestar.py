@@ -79,7 +79,7 @@ from cognito_jwt.http import (
     rejection,
     require,
 )
-from cognito_jwt.integrations._common import claim_groups, claim_scopes
+from cognito_jwt.integrations._common import checked_verifier, claim_groups, claim_scopes
 
 __all__ = [
     "CognitoAuthMiddleware",
@@ -203,12 +203,13 @@ class CognitoAuthMiddleware(AbstractAuthenticationMiddleware):
         scopes: Scopes | None = None,
         realm: str | None = None,
     ) -> None:
-        if isinstance(verifier, type) or not callable(getattr(verifier, "verify_async", None)):
-            raise ConfigurationError(
-                f"CognitoAuthMiddleware needs a verifier instance with verify_async, got "
-                f"{verifier!r}: DefineMiddleware(CognitoAuthMiddleware, "
-                "verifier=CognitoJwtVerifier(...))"
-            )
+        checked_verifier(
+            verifier,
+            "CognitoAuthMiddleware(verifier)",
+            method="verify_async",
+            fix="build it once and pass that: DefineMiddleware(CognitoAuthMiddleware, "
+            "verifier=CognitoJwtVerifier(...))",
+        )
         super().__init__(
             app,
             exclude=check_exclude(exclude),

@@ -67,6 +67,7 @@ from cognito_jwt.http import (
     check_realm,
     rejection,
 )
+from cognito_jwt.integrations._common import checked_verifier
 from cognito_jwt.integrations.django import ambient_credentials
 
 __all__ = [
@@ -167,11 +168,7 @@ class CognitoBearer(HttpBearer):
         requirement: Requirement | None = None,
         realm: str | None = None,
     ) -> None:
-        if isinstance(verifier, type) or not callable(getattr(verifier, "verify", None)):
-            raise ConfigurationError(
-                f"CognitoBearer needs a verifier instance, got {verifier!r}; "
-                "build one first: CognitoBearer(CognitoJwtVerifier(...))"
-            )
+        checked_verifier(verifier, "CognitoBearer(verifier)")
         refuse_async_only(verifier, "CognitoBearer")  # ninja calls auth synchronously
         self.verifier = verifier
         self.requirement = Requirement.of(

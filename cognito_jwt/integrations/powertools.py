@@ -53,8 +53,8 @@ except ModuleNotFoundError as exc:  # pragma: no cover - exercised only without 
     ) from exc
 
 from cognito_jwt._verifier import refuse_async_only
-from cognito_jwt.errors import ConfigurationError
 from cognito_jwt.http import Rejection, Requirement, authenticate, check_realm, rejection
+from cognito_jwt.integrations._common import checked_verifier
 
 __all__ = ["CONTEXT_KEY", "CognitoAuthMiddleware"]
 
@@ -116,11 +116,7 @@ class CognitoAuthMiddleware(BaseMiddlewareHandler):  # type: ignore[type-arg]
         realm: str | None = None,
     ) -> None:
         super().__init__()
-        if isinstance(verifier, type) or not callable(getattr(verifier, "verify", None)):
-            raise ConfigurationError(
-                f"CognitoAuthMiddleware needs a verifier instance, got {verifier!r}; "
-                "build one first: CognitoAuthMiddleware(CognitoJwtVerifier(...))"
-            )
+        checked_verifier(verifier, "CognitoAuthMiddleware(verifier)")
         refuse_async_only(verifier, "CognitoAuthMiddleware")  # middlewares run synchronously
         self.verifier = verifier
         self.requirement = Requirement.of(

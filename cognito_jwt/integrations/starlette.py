@@ -76,7 +76,7 @@ from cognito_jwt.http import (
     check_realm,
     rejection,
 )
-from cognito_jwt.integrations._common import claim_groups, claim_scopes
+from cognito_jwt.integrations._common import checked_verifier, claim_groups, claim_scopes
 
 __all__ = ["CognitoAuthBackend", "CognitoAuthenticationError", "CognitoUser", "requires"]
 
@@ -160,12 +160,9 @@ class CognitoAuthBackend(AuthenticationBackend):
     """
 
     def __init__(self, verifier: Any, *, realm: str | None = None) -> None:
-        if isinstance(verifier, type) or not callable(getattr(verifier, "verify_async", None)):
-            raise ConfigurationError(
-                f"CognitoAuthBackend needs a verifier instance with verify_async, got "
-                f"{verifier!r}; build one first: CognitoAuthBackend(CognitoJwtVerifier(...))"
-            )
-        self.verifier = verifier
+        self.verifier = checked_verifier(
+            verifier, "CognitoAuthBackend(verifier)", method="verify_async"
+        )
         self.realm = check_realm(realm)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
