@@ -74,6 +74,7 @@ TEST_DEPS = [
     "uvicorn>=0.30",  # the conformance table's real ASGI server
     "waitress>=3.0",  # the conformance table's real WSGI server
     "redis>=5.0",  # the Redis revocation store, against a real redis-server the tests start
+    "opentelemetry-api>=1.20",  # docs/reports.md's example runs (no docs page is skipped in CI)
 ]
 #: The package with every framework adapter's extra: the tests drive each one.
 WITH_ADAPTERS = ".[fastapi,flask,django,starlette,litestar,ninja,powertools]"

@@ -270,6 +270,11 @@ class JwksCache:
         with self._entries_lock:
             self._entries = {}
 
+    def forget(self, uri: str) -> None:
+        """Forget ``uri``'s keys and back-off: its next lookup fetches (one issuer's `clear`)."""
+        with self._entries_lock:
+            self._entries = {u: e for u, e in self._entries.items() if u != uri}
+
     # -- internals ---------------------------------------------------------
 
     def _entry(self, uri: str) -> _Entry:

@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt._exports import rehome as _rehome
 from cognito_jwt._testing_alb import AlbKeyServer, FakeAlb, alb_segment  # the ALB part of the kit
+from cognito_jwt._testing_stand_in import StandIn, stop_stand_ins
 
 __all__ = [
     "AlbKeyServer",
@@ -46,6 +47,7 @@ __all__ = [
     "FakeCognitoPool",
     "JwksServer",
     "ManualClock",
+    "StandIn",
     "alb_segment",
     "b64url",
     "identity_pool_token",
@@ -54,6 +56,7 @@ __all__ = [
     "rsa_jwk",
     "sign_okp",
     "step_up_claims",
+    "stop_stand_ins",
 ]
 
 _FETCH_OPTIONS = ("jwks_uri", "jwks_cache", "fetcher", "session")
@@ -413,6 +416,45 @@ class FakeCognitoPool:
             yield server
         finally:
             server.close()
+
+    def stand_in(self) -> StandIn:
+        """Answer this process's fetches of the pool's real JWKS URLs with its keys (tests only).
+
+        Code under test that builds the production verifier,
+        ``CognitoJwtVerifier(user_pool_id=..., token_use=..., client_id=...)``,
+        fetches ``https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json``
+        (and the pool's ``issuer-cognito-idp`` form).  While the stand-in runs,
+        those fetches, made by any `RequestsFetcher` (the default fetcher of
+        every `JwksCache`), get this pool's *current* JWKS; every other URL is
+        fetched as before, and a fetcher of your own is never touched.  So the
+        production lines run unchanged, offline.
+
+        Only code importing this test kit can start one: no argument,
+        configuration or environment variable of the library does.  Stop it
+        with `StandIn.stop` (or use it as a context manager); stopping drops
+        the pool's URLs from `DEFAULT_JWKS_CACHE`, so its keys no longer
+        verify there.  `stop_stand_ins` stops every one still running.
+
+        Raises:
+            ValueError: another pool with the same id is already standing in.
+
+        Examples:
+            >>> pool = FakeCognitoPool("us-east-1_AbCdEf123", "1example23456789")
+            >>> with pool.stand_in():
+            ...     verifier = CognitoJwtVerifier(
+            ...         user_pool_id="us-east-1_AbCdEf123",
+            ...         token_use="id",
+            ...         client_id="1example23456789",
+            ...     )
+            ...     verifier.verify(pool.id_token())["email"]
+            'alice@example.com'
+        """
+        urls = [f"{issuer}/.well-known/jwks.json" for issuer in cognito_issuers(self.user_pool_id)]
+        # The body is read per fetch, not once: keys rotated while it runs must show.
+        return StandIn(f"FakeCognitoPool {self.user_pool_id}", urls, self._jwks_bytes).start()
+
+    def _jwks_bytes(self) -> bytes:
+        return self.jwks_json.encode()
 
 
 class ManualClock:

@@ -61,6 +61,41 @@ socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignmen
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After a run that included the docs test: what of the docs' code runs, and what does not.
+
+    Printed by the process that reports (with or without xdist, with or
+    without ``-s``), from the pages themselves.
+    """
+    reports = [
+        report
+        for kind in terminalreporter.stats.values()
+        for report in kind
+        if "test_docs.py" in str(getattr(report, "nodeid", ""))
+    ]
+    if not reports:
+        return
+    from docs_blocks import PAGES, no_test_blocks, page_id
+
+    ran = [
+        value
+        for report in reports
+        if getattr(report, "when", "") == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == "docs_blocks_run"
+    ]
+    skipped = no_test_blocks(PAGES)
+    terminalreporter.write_sep(
+        "-",
+        f"docs: {len(ran)} pages passed, {sum(ran)} python blocks run in them, "
+        f"{len(skipped)} no-test blocks",
+    )
+    for block in skipped:
+        terminalreporter.write_line(
+            f"no-test {page_id(block.path)}:{block.line}: {block.reason or 'NO REASON GIVEN'}"
+        )
+
+
 @pytest.fixture(scope="session")
 def pool() -> FakeCognitoPool:
     """The default fake user pool (keys generated once per session)."""

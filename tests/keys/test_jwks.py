@@ -570,3 +570,35 @@ def test_a_new_kid_during_a_junk_flood_is_accepted_within_one_cooldown(
     assert accepted_after <= cooldown + 1.5, accepted_after
     refetches = jwks_server.requests - 1
     assert refetches <= elapsed / cooldown + 2, (refetches, elapsed)
+
+
+def test_forget_drops_one_uri_and_its_back_off_and_keeps_the_others(
+    pool: FakeCognitoPool, mono: ManualClock
+) -> None:
+    answers = {"https://a.example/jwks": pool.jwks_json.encode()}
+
+    calls: list[str] = []
+
+    class Fetcher:
+        def fetch(self, uri: str) -> bytes:
+            calls.append(uri)
+            if uri not in answers:
+                raise JwksUnavailableError(f"down: {uri}", reason="jwks_fetch_failed")
+            return answers[uri]
+
+    cache = JwksCache(Fetcher(), clock=mono)
+    cache.get_key("https://a.example/jwks", pool.id_kid)
+    with pytest.raises(JwksUnavailableError):
+        cache.get_key("https://b.example/jwks", pool.id_kid)  # fails, then backs off
+    answers["https://b.example/jwks"] = pool.jwks_json.encode()
+    cache.forget("https://b.example/jwks")
+    cache.get_key("https://b.example/jwks", pool.id_kid)  # no back-off: fetched at once
+    cache.forget("https://a.example/jwks")
+    cache.get_key("https://a.example/jwks", pool.id_kid)  # fetched again
+    assert cache.peek("https://b.example/jwks", pool.id_kid) is not None
+    assert calls == [
+        "https://a.example/jwks",
+        "https://b.example/jwks",
+        "https://b.example/jwks",
+        "https://a.example/jwks",
+    ]

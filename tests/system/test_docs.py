@@ -1,223 +1,172 @@
-"""The docs cannot drift from the code: their Python blocks run, their tables are checked.
+"""The docs cannot drift from the code: their Python blocks run as a reader runs them.
 
-Convention (also in CONTRIBUTING.md):
+Convention (also in CONTRIBUTING.md and docs/testing.md):
 
 * Every fenced block tagged ``python`` (or ``py``) in ``docs/*.md`` and
   ``README.md`` is executed, in page order, all blocks of a page sharing one
   namespace, so a page can build on its earlier blocks like a tutorial.
+* **Nothing is injected.**  Each page starts from an empty module namespace
+  (``__name__`` is ``"__docs__"``, so ``if __name__ == "__main__":`` servers
+  do not start): every name a block uses is defined on the page.
+* **One visible setup block.**  A page whose production lines need Cognito
+  (``CognitoJwtVerifier(user_pool_id=USER_POOL_ID, ...)`` fetches the pool's
+  real JWKS URL) opens with a setup block: a ``FakeCognitoPool`` for that pool,
+  started with ``pool.stand_in()`` so the fetch gets the fake keys, and the
+  ids and tokens the page uses.  Only the page's first python block may leave
+  a stand-in running; the harness stops it after the page.
+* **No internet.**  Besides the suite's socket guard, a `RequestsFetcher`
+  fetch of anything but 127.0.0.1/localhost fails with
+  ``JwksUnavailableError``, so a fetch the page did not arrange fails the page.
+  The default JWKS cache is emptied before and after each page.
 * A block is skipped only when the line before its opening fence (blank lines
-  aside) is ``<!-- no-test -->``: use it for fragments that are not complete
-  programs, and for code that needs real AWS.  Blocks in other languages
-  (``bash``, ``json``, ``text``...) are never run.
-* Each page starts with these names already defined, as a reader's own
-  application would have them:
-
-  ``pool``
-      a :class:`~cognito_jwt.testing.FakeCognitoPool` for user pool
-      ``us-east-1_AbCdEf123`` and app client ``1example23456789``
-      (``USER_POOL_ID`` and ``CLIENT_ID``);
-  ``id_token``
-      a valid ID token of user ``alice`` (``alice@example.com``) in group
-      ``admin``;
-  ``access_token``
-      a valid access token of the same user, group ``admin``, scopes
-      ``openid`` and ``orders/read``.
-
-* The network is replaced: a fetch of that pool's JWKS URL is answered with
-  the fake pool's keys, loopback URLs (``pool.serve_jwks()``) work normally,
-  and any other URL fails with ``JwksUnavailableError``.  So a block can show
-  the real, fetching ``CognitoJwtVerifier(user_pool_id=...)`` and still run.
-* ``__name__`` is ``"__docs__"``, so ``if __name__ == "__main__":`` servers do
-  not start.  A page whose code needs a missing optional package (a web
-  framework) is skipped, naming the package.
+  aside) is ``<!-- no-test: <reason> -->``, the reason saying why it cannot run
+  here (``needs real AWS``).  A marker without a reason fails, and so does a
+  count of skipped blocks over `MAX_NO_TEST`; the count is printed at the end
+  of every run that includes this file.  Blocks in other languages (``bash``,
+  ``json``, ``text``...) are never run.
+* A page whose code needs a missing optional package fails under ``CI`` (CI
+  installs every extra); on a laptop it is skipped, naming the package.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import types
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docs_blocks import (
+    DOCS,
+    MAX_NO_TEST,
+    PAGES,
+    ROOT,
+    check_no_test_blocks,
+    expand_snippets,
+    extract_blocks,
+    no_test_blocks,
+    page_id,
+)
 
 import cognito_jwt
-from cognito_jwt import (
-    DEFAULT_JWKS_CACHE,
-    JwksUnavailableError,
-    RequestsFetcher,
-    cli,
-    cognito_issuers,
-)
+from cognito_jwt import DEFAULT_JWKS_CACHE, JwksUnavailableError, RequestsFetcher, cli
 from cognito_jwt.errors import CognitoJwtError
-from cognito_jwt.testing import FakeCognitoPool
+from cognito_jwt.testing import FakeCognitoPool, StandIn, stop_stand_ins
 
-ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
-PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]
-NO_TEST = "<!-- no-test -->"
-RUNNABLE = {"python", "py"}
-
-USER_POOL_ID = "us-east-1_AbCdEf123"
-CLIENT_ID = "1example23456789"
-
-
-@dataclass(frozen=True)
-class Block:
-    """One fenced code block of a Markdown page."""
-
-    path: Path
-    line: int  # 1-based line of the first code line
-    lang: str
-    code: str
-    skip: bool
-
-    @property
-    def runnable(self) -> bool:
-        return self.lang in RUNNABLE and not self.skip
-
-
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
-
-
-def extract_blocks(text: str, path: Path) -> list[Block]:
-    """Find the fenced blocks of ``text``, with their language and skip marker.
-
-    Indented fences (inside admonitions or lists) count too; their common
-    indentation is removed before the code is run.
-    """
-    lines = text.splitlines()
-    blocks: list[Block] = []
-    i = 0
-    previous = ""  # last non-blank line outside a block
-    while i < len(lines):
-        match = _FENCE.match(lines[i])
-        if match is None:
-            if lines[i].strip():
-                previous = lines[i].strip()
-            i += 1
-            continue
-        indent, fence = match["indent"], match["fence"]
-        lang = match["info"].strip().split(" ")[0].lower().lstrip(".{")
-        body: list[str] = []
-        j = i + 1
-        closing = re.compile(rf"{re.escape(fence[0])}{{{len(fence)},}}")
-        while j < len(lines) and closing.fullmatch(lines[j].strip()) is None:
-            body.append(lines[j][len(indent) :] if lines[j].startswith(indent) else lines[j])
-            j += 1
-        blocks.append(Block(path, i + 2, lang, "\n".join(body) + "\n", previous == NO_TEST))
-        previous = ""
-        i = j + 1
-    return blocks
-
-
-_SNIPPET = re.compile(
-    r'^\s*-{1,}8<-{1,}\s+"(?P<file>[^":]+)(?::(?P<start>\d+)?(?::(?P<end>\d+))?)?"\s*$'
-)
-
-
-def expand_snippets(code: str) -> str:
-    """Inline ``--8<-- "path[:start[:end]]"`` lines, as pymdownx.snippets renders them.
-
-    Docs that show an example file by including it run that very file.
-    """
-    out: list[str] = []
-    for line in code.splitlines():
-        match = _SNIPPET.match(line)
-        if match is None:
-            out.append(line)
-            continue
-        included = (ROOT / match["file"]).read_text(encoding="utf-8").splitlines()
-        start = int(match["start"]) if match["start"] else 1
-        end = int(match["end"]) if match["end"] else len(included)
-        out.extend(included[start - 1 : end])
-    return "\n".join(out) + "\n"
-
-
-def _page_id(path: Path) -> str:
-    return str(path.relative_to(ROOT))
+#: Pages still run the old way (names injected, the network faked behind the
+#: reader's back) until they are converted to a setup block.  Empty when done.
+UNCONVERTED = {"docs/frameworks.md"}
+_LEGACY_POOL = ("us-east-1_AbCdEf123", "1example23456789")
 
 
 # --------------------------------------------------------------------------- harness
 
 
-@pytest.fixture
-def docs_pool() -> FakeCognitoPool:
-    return FakeCognitoPool(user_pool_id=USER_POOL_ID, client_id=CLIENT_ID)
+def _refuse_the_internet(self: RequestsFetcher, uri: str) -> bytes:
+    """The safety net: a fetch no stand-in answered and not on loopback fails."""
+    raise JwksUnavailableError(
+        f"docs test: expected a fetch the page arranged (a stand-in or a loopback server), "
+        f"found {uri}",
+        reason="jwks_fetch_failed",
+    )
 
 
 @pytest.fixture
-def fake_network(docs_pool: FakeCognitoPool, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Serve the docs pool's JWKS for its real Cognito URLs; refuse the internet."""
-    served = {iss + "/.well-known/jwks.json" for iss in cognito_issuers(USER_POOL_ID)}
+def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No internet for a page; fresh process-wide caches before and after it."""
     real_fetch = RequestsFetcher.fetch
 
     def fetch(self: RequestsFetcher, uri: str) -> bytes:
-        if uri in served:
-            return docs_pool.jwks_json.encode()
         if uri.startswith(("http://127.0.0.1:", "http://localhost:")):
             return real_fetch(self, uri)
-        raise JwksUnavailableError(f"docs test: no network for {uri}", reason="jwks_fetch_failed")
+        return _refuse_the_internet(self, uri)
 
     monkeypatch.setattr(RequestsFetcher, "fetch", fetch)
     DEFAULT_JWKS_CACHE.clear()
-    yield
-    DEFAULT_JWKS_CACHE.clear()
+    try:
+        yield
+    finally:
+        stop_stand_ins()  # before the patch is undone: each stand-in puts back what it found
+        DEFAULT_JWKS_CACHE.clear()
 
 
-def seeded_namespace(pool: FakeCognitoPool) -> dict[str, Any]:
-    """The names every page may use without defining them (see the module docstring)."""
-    return {
-        "__name__": "__docs__",
-        "USER_POOL_ID": USER_POOL_ID,
-        "CLIENT_ID": CLIENT_ID,
+def _legacy_namespace() -> tuple[dict[str, Any], StandIn]:
+    """The names an unconverted page still gets injected (see `UNCONVERTED`)."""
+    pool = FakeCognitoPool(*_LEGACY_POOL)
+    namespace = {
+        "USER_POOL_ID": pool.user_pool_id,
+        "CLIENT_ID": pool.client_id,
         "pool": pool,
         "id_token": pool.id_token(groups=["admin"]),
         "access_token": pool.access_token(groups=["admin"], scopes=["openid", "orders/read"]),
     }
+    return namespace, pool.stand_in()
 
 
-def run_page(path: Path, namespace: dict[str, Any]) -> int:
-    """Run the page's runnable blocks in order; return how many ran.
+def _missing_package(exc: ModuleNotFoundError, where: str) -> None:
+    """Skip on a laptop without an optional package; under ``CI`` (every extra installed) fail."""
+    missing = (exc.name or "").split(".")[0]
+    if not missing or missing == "cognito_jwt" or os.environ.get("CI"):
+        raise exc
+    pytest.skip(f"{where} needs {missing} (CI installs it; this page fails there without it)")
+
+
+def run_page(path: Path, *, text: str | None = None) -> int:
+    """Run the page's runnable blocks in order, from an empty namespace; return how many ran.
 
     The blocks run in a module registered in `sys.modules` while they run, as
     a reader's own module would be: frameworks that resolve a handler's
-    annotations through its module (Litestar) find it.
+    annotations through its module (Litestar) find it.  Only the first block
+    may leave a stand-in running (it is the page's setup block); the caller's
+    `offline` fixture stops it afterwards.
     """
-    module = types.ModuleType(namespace["__name__"])
-    module.__dict__.update(namespace)
+    module = types.ModuleType("__docs__")
+    if page_id(path) in UNCONVERTED:
+        namespace, _ = _legacy_namespace()
+        module.__dict__.update(namespace)
     sys.modules[module.__name__] = module
     ran = 0
     try:
-        for block in extract_blocks(path.read_text(encoding="utf-8"), path):
+        source_text = path.read_text(encoding="utf-8") if text is None else text
+        for block in extract_blocks(source_text, path):
             if not block.runnable:
                 continue
+            before = len(_running_stand_ins())
             # Pad so tracebacks point at the Markdown line.
             source = "\n" * (block.line - 1) + expand_snippets(block.code)
             code = compile(source, str(block.path), "exec")
             try:
                 exec(code, module.__dict__)
             except ModuleNotFoundError as exc:
-                missing = (exc.name or "").split(".")[0]
-                if missing and missing != "cognito_jwt":
-                    pytest.skip(f"{_page_id(path)}:{block.line} needs {missing}")
-                raise
+                _missing_package(exc, f"{page_id(path)}:{block.line}")
+            if ran and len(_running_stand_ins()) > before:
+                raise AssertionError(
+                    f"{page_id(path)}:{block.line}: expected stand-ins to start in the page's "
+                    "first python block (its visible setup block), found one started here "
+                    "and left running; move it to the setup block or use it as `with ...:`"
+                )
             ran += 1
     finally:
         sys.modules.pop(module.__name__, None)
     return ran
 
 
-@pytest.mark.usefixtures("fake_network")
-@pytest.mark.parametrize("page", PAGES, ids=_page_id)
-def test_page_code_runs(page: Path, docs_pool: FakeCognitoPool) -> None:
+def _running_stand_ins() -> list[Any]:
+    from cognito_jwt import _testing_stand_in
+
+    return list(_testing_stand_in._running)
+
+
+@pytest.mark.usefixtures("offline")
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_page_code_runs(page: Path, record_property: Any) -> None:
     if not page.exists():
-        pytest.skip(f"{_page_id(page)} not written yet")
-    run_page(page, seeded_namespace(docs_pool))
+        pytest.skip(f"{page_id(page)} not written yet")
+    record_property("docs_blocks_run", run_page(page))  # summed in the terminal summary
 
 
 def test_docs_hold_runnable_code() -> None:
@@ -231,11 +180,115 @@ def test_docs_hold_runnable_code() -> None:
         assert counts.get(name, 0) >= 1, f"docs/{name} has no runnable python block"
 
 
+def test_no_test_blocks_are_few_and_say_why() -> None:
+    """Each skipped block states why it cannot run here, and there are at most `MAX_NO_TEST`.
+
+    (The suite's terminal summary prints the same count and listing.)
+    """
+    blocks = no_test_blocks()
+    check_no_test_blocks([b for b in blocks if page_id(b.path) not in UNCONVERTED])
+    assert len(blocks) <= MAX_NO_TEST, f"{len(blocks)} no-test blocks, expected <= {MAX_NO_TEST}"
+
+
+def test_the_no_test_rule_refuses_a_missing_reason_and_too_many(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "<!-- no-test: needs real AWS -->\n```python\nboto3_call()\n```\n"
+        "<!--no-test: a signature only   -->\n\n```py\ndef f(...): ...\n```\n"
+        "```python\nruns = True\n```\n",
+        encoding="utf-8",
+    )
+    blocks = no_test_blocks([page])
+    assert [(b.line, b.reason) for b in blocks] == [(3, "needs real AWS"), (8, "a signature only")]
+    assert "page.md:3: needs real AWS" in check_no_test_blocks(blocks, cap=2)
+    with pytest.raises(AssertionError, match="2 no-test blocks, expected at most 1"):
+        check_no_test_blocks(blocks, cap=1)
+    for bare in ("<!-- no-test -->", "<!-- no-test: -->", "<!--no-test:   -->"):
+        page.write_text(f"{bare}\n```python\nx = 1\n```\n", encoding="utf-8")
+        (block,) = no_test_blocks([page])
+        with pytest.raises(AssertionError, match="need a reason"):
+            check_no_test_blocks([block])
+
+
+@pytest.mark.usefixtures("offline")
+def test_a_page_using_a_name_it_never_defined_fails(tmp_path: Path) -> None:
+    """Nothing is injected: ``id_token`` must come from the page itself."""
+    page = tmp_path / "page.md"
+    text = "```python\nfrom cognito_jwt import strip_bearer\n\nstrip_bearer(id_token)\n```\n"
+    with pytest.raises(NameError, match="id_token"):
+        run_page(page, text=text)
+
+
+@pytest.mark.usefixtures("offline")
+def test_a_page_fetching_a_url_it_did_not_arrange_fails(tmp_path: Path) -> None:
+    """The production verifier fetches the real JWKS URL: without a stand-in, the page fails."""
+    page = tmp_path / "page.md"
+    text = (
+        "```python\n"
+        "from cognito_jwt import CognitoJwtVerifier\n"
+        "from cognito_jwt.testing import FakeCognitoPool\n\n"
+        'pool = FakeCognitoPool("us-east-1_NotArranged1", "client1")\n'
+        "verifier = CognitoJwtVerifier(\n"
+        '    user_pool_id="us-east-1_NotArranged1", token_use="id", client_id="client1"\n'
+        ")\n"
+        "verifier.verify(pool.id_token())\n"
+        "```\n"
+    )
+    with pytest.raises(JwksUnavailableError, match="expected a fetch the page arranged"):
+        run_page(page, text=text)
+
+
+@pytest.mark.usefixtures("offline")
+def test_a_setup_block_makes_the_production_verifier_run(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    text = (
+        "```python\n"
+        "from cognito_jwt.testing import FakeCognitoPool\n\n"
+        'pool = FakeCognitoPool("us-east-1_Arranged1", "client1")\n'
+        "pool.stand_in()\n"
+        "```\n"
+        "```python\n"
+        "from cognito_jwt import CognitoJwtVerifier\n\n"
+        "verifier = CognitoJwtVerifier(\n"
+        '    user_pool_id="us-east-1_Arranged1", token_use="id", client_id="client1"\n'
+        ")\n"
+        'assert verifier.verify(pool.id_token())["email"] == "alice@example.com"\n'
+        "```\n"
+    )
+    assert run_page(page, text=text) == 2
+
+
+@pytest.mark.usefixtures("offline")
+def test_a_stand_in_started_after_the_setup_block_fails(tmp_path: Path) -> None:
+    """What makes a page run offline is in its first block, for the reader to see."""
+    page = tmp_path / "page.md"
+    text = (
+        "```python\nx = 1\n```\n"
+        "```python\n"
+        "from cognito_jwt.testing import FakeCognitoPool\n\n"
+        'FakeCognitoPool("us-east-1_Hidden1", "client1").stand_in()\n'
+        "```\n"
+    )
+    with pytest.raises(AssertionError, match="first python block"):
+        run_page(page, text=text)
+
+
+def test_a_missing_package_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    error = ModuleNotFoundError("No module named 'nonexistent_framework'")
+    error.name = "nonexistent_framework"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(ModuleNotFoundError):
+        _missing_package(error, "page.md:1")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="nonexistent_framework"):
+        _missing_package(error, "page.md:1")
+
+
 def test_extractor_convention() -> None:
     text = (
         "# Title\n"
         "```python\nx = 1\n```\n"
-        "<!-- no-test -->\n\n"
+        "<!-- no-test: a fragment -->\n\n"
         "```python\nfragment(...)\n```\n"
         "```bash\nls\n```\n"
         '!!! note\n    ```py title="x"\n    y = 2\n    ```\n'
@@ -250,6 +303,7 @@ def test_extractor_convention() -> None:
         ("python", False, "```\nnested = True\n"),
     ]
     assert blocks[0].line == 3
+    assert blocks[1].reason == "a fragment"
     assert [b.runnable for b in blocks] == [True, False, False, True, True]
 
 
