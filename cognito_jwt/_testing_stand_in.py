@@ -43,11 +43,12 @@ _replaced: list[Callable[[RequestsFetcher, str], bytes]] = []
 
 def _dispatch(self: RequestsFetcher, uri: str) -> bytes:
     """`RequestsFetcher.fetch` while stand-ins run: theirs first, then what was there."""
-    for stand_in in reversed(_running):  # the newest wins, as the latest setup would
+    for stand_in in reversed(tuple(_running)):  # the newest wins, as the latest setup would
         body = stand_in.answer(uri)
         if body is not None:
             return body
-    return _replaced[0](self, uri)
+    replaced = tuple(_replaced)  # empty only if the last stand-in stopped meanwhile
+    return replaced[0](self, uri) if replaced else RequestsFetcher.fetch(self, uri)
 
 
 class StandIn:
