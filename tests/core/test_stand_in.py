@@ -179,3 +179,16 @@ def test_only_the_test_kit_can_start_one() -> None:
             continue
         source = module.read_text(encoding="utf-8")
         assert not re.search(r"stand_in|_testing_stand_in|StandIn", source), module
+
+
+def test_a_fetch_racing_the_last_stop_goes_to_the_restored_fetcher(network: Network) -> None:
+    """A thread that entered the stand-in's fetch just before the last stop still gets an answer."""
+    from cognito_jwt import _testing_stand_in
+
+    pool = FakeCognitoPool(POOL_ID, CLIENT)
+    dispatch = _testing_stand_in._dispatch
+    pool.stand_in().stop()
+    url = cognito_issuers(POOL_ID)[0] + "/.well-known/jwks.json"
+    with pytest.raises(JwksUnavailableError):
+        dispatch(RequestsFetcher(), url)  # no stand-in answers any more: the network does
+    assert network.asked == [url]
