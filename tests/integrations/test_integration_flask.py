@@ -382,5 +382,5 @@ def test_example_app_from_environment(
 
     # Keys are fetched over HTTPS only: a plain-http JWKS URI fails at start-up.
     monkeypatch.setenv("COGNITO_JWKS_URI", closed_port_uri())
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(SystemExit, match="jwks_uri: expected https"):
         flask_app.create_app()
