@@ -28,6 +28,7 @@ from cognito_jwt._fetch import (
     RequestsFetcher,
 )
 from cognito_jwt._identity_pool import IDENTITY_POOL_ISSUER, identity_pool_verifier
+from cognito_jwt._issuer_settings import ANY_CLIENT, AnyClient
 from cognito_jwt._jwks import (
     DEFAULT_COOLDOWN,
     DEFAULT_JWKS_CACHE,
@@ -41,6 +42,7 @@ from cognito_jwt._jwt_verifier import JwtVerifier
 from cognito_jwt._multi_issuer import MultiIssuerVerifier
 from cognito_jwt._reports import Report
 from cognito_jwt._token import decode_unverified, strip_bearer
+from cognito_jwt._typed_claims import access_token_claims, id_token_claims
 from cognito_jwt._version import __version__
 from cognito_jwt.errors import (
     AccessDeniedError,
@@ -68,6 +70,7 @@ from cognito_jwt.errors import (
 )
 
 __all__ = [
+    "ANY_CLIENT",
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_COOLDOWN",
     "DEFAULT_JWKS_CACHE",
@@ -82,6 +85,7 @@ __all__ = [
     "AccessDeniedError",
     "AlbJwtVerifier",
     "AlbKeyCache",
+    "AnyClient",
     "CognitoAccessTokenClaims",
     "CognitoIdTokenClaims",
     "CognitoJwtError",
@@ -114,8 +118,10 @@ __all__ = [
     "UnknownKeyError",
     "UnsupportedAlgorithmError",
     "__version__",
+    "access_token_claims",
     "cognito_issuers",
     "decode_unverified",
+    "id_token_claims",
     "identity_pool_verifier",
     "strip_bearer",
 ]

@@ -15,7 +15,7 @@ import math
 import re
 import sys
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from cognito_jwt.errors import (
     InvalidAudienceError,
@@ -40,21 +40,28 @@ _ABSENT: Any = object()
 _JUST_STR = frozenset({str})
 
 
-class _CognitoCommonClaims(TypedDict):
+class _IdTokenRequired(TypedDict):
+    """The claims every Cognito ID token carries."""
+
     sub: str
     iss: str
-    token_use: str
+    token_use: Literal["id"]
     exp: int
     iat: int
+    aud: str
 
 
-class CognitoIdTokenClaims(_CognitoCommonClaims, total=False):
+class CognitoIdTokenClaims(_IdTokenRequired, total=False):
     """Claims of a Cognito ID token (``token_use == "id"``).
 
-    Pre-token-generation Lambdas may add any other claim; read those with ``.get``.
+    `id_token_claims(claims)` returns the claims `verify` gave you under this
+    type, after checking that they are an ID token's, so no `cast` is needed.
+    `sub`, `iss`, `token_use`, `exp`, `iat` and `aud` are always there; read
+    the others with ``.get``, and so the claims a pre-token-generation Lambda
+    adds (``.get`` of a key not declared here is typed `object` by mypy, so
+    check its type before use).
     """
 
-    aud: str
     auth_time: int
     #: The authentication level reached (`urn:cognito:loa:1`...`4` unless the
     #: pool renames them); only pools with authentication levels add it.
@@ -76,14 +83,27 @@ class CognitoIdTokenClaims(_CognitoCommonClaims, total=False):
     identities: list[dict[str, Any]]
 
 
-class CognitoAccessTokenClaims(_CognitoCommonClaims, total=False):
+class _AccessTokenRequired(TypedDict):
+    """The claims every Cognito access token carries."""
+
+    sub: str
+    iss: str
+    token_use: Literal["access"]
+    exp: int
+    iat: int
+    client_id: str
+
+
+class CognitoAccessTokenClaims(_AccessTokenRequired, total=False):
     """Claims of a Cognito access token (``token_use == "access"``).
 
+    `access_token_claims(claims)` returns the claims `verify` gave you under
+    this type, after checking that they are an access token's.  `sub`, `iss`,
+    `token_use`, `exp`, `iat` and `client_id` are always there.
     Machine-to-machine (client-credentials) tokens carry no ``username`` and
-    their ``sub`` equals ``client_id``.
+    their ``sub`` equals ``client_id``: read ``username`` with ``.get``.
     """
 
-    client_id: str
     username: str
     scope: str
     auth_time: int

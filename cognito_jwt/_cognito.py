@@ -20,10 +20,12 @@ from cognito_jwt._fetch import Fetcher
 from cognito_jwt._issuer import _CognitoRules, _new_issuer
 from cognito_jwt._issuer_settings import (
     _REQUIRED,
+    AnyClient,
     CustomCheck,
     CustomCheckAsync,
     _settings,
     _string_set,
+    any_client,
 )
 from cognito_jwt._jwks import JwksCache
 from cognito_jwt._partitions import dns_suffix
@@ -91,15 +93,20 @@ def cognito_issuers(user_pool_id: str, additional_regions: Sequence[str] = ()) -
 class CognitoJwtVerifier(_VerifierBase):
     """Verifies ID and access tokens of one Amazon Cognito user pool.
 
-    `token_use` and `client_id` are required: pass `None` to skip a check
-    on purpose, so that loosening is always visible in the caller's code.
+    `token_use` and `client_id` are required: pass `token_use=None` or
+    `client_id=ANY_CLIENT` to skip a check on purpose, so that loosening is
+    always visible in the caller's code.
 
     Args:
         user_pool_id: e.g. `"us-east-1_AbCdEf123"`; the issuer and JWKS URI
             follow from it.
         token_use: `"id"`, `"access"`, or `None` for either.
         client_id: the app client id(s) allowed in `aud` (ID tokens) or
-            `client_id` (access tokens), or `None` for any client.
+            `client_id` (access tokens), or `ANY_CLIENT` for any client.
+            `None` is deprecated (it still means any client, with a
+            `DeprecationWarning`): `os.environ.get("CLIENT_ID")` gives `None`
+            when the variable is missing, which would silently open the
+            check, so type checkers refuse `None` and `str | None` here.
         groups: `cognito:groups` required (any one, or all with
             `require_all_groups`); missing → 403.
         scopes: OAuth scopes required in `scope` (any, or all with
@@ -181,7 +188,7 @@ class CognitoJwtVerifier(_VerifierBase):
         *,
         user_pool_id: str,
         token_use: TokenUse,
-        client_id: str | Sequence[str] | None,
+        client_id: str | Sequence[str] | AnyClient,
         groups: str | Sequence[str] | None = None,
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
@@ -217,7 +224,7 @@ class CognitoJwtVerifier(_VerifierBase):
         *,
         user_pool_id: str,
         token_use: None,
-        client_id: str | Sequence[str] | None,
+        client_id: str | Sequence[str] | AnyClient,
         groups: str | Sequence[str] | None = None,
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
@@ -252,7 +259,7 @@ class CognitoJwtVerifier(_VerifierBase):
         *,
         user_pool_id: str,
         token_use: TokenUse | None = _REQUIRED,
-        client_id: str | Sequence[str] | None = _REQUIRED,
+        client_id: str | Sequence[str] | AnyClient | None = _REQUIRED,
         groups: str | Sequence[str] | None = None,
         scopes: str | Sequence[str] | None = None,
         require_all_groups: bool = False,
@@ -293,9 +300,10 @@ class CognitoJwtVerifier(_VerifierBase):
             )
         if client_id is _REQUIRED:
             raise ConfigurationError(
-                "client_id: expected the app client id(s) (or None, explicitly, for any), "
+                "client_id: expected the app client id(s) (or ANY_CLIENT, explicitly, for any), "
                 "found it missing"
             )
+        allowed_clients = any_client(client_id, "CognitoJwtVerifier")
         if scopes is not None and token_use == "id":  # noqa: S105
             raise ConfigurationError(
                 "scopes: expected token_use='access' (or None): ID tokens carry no scope claim, "
@@ -339,7 +347,7 @@ class CognitoJwtVerifier(_VerifierBase):
             issuers = (issuer,)
         rules = _CognitoRules(
             token_use=token_use,
-            client_ids=_string_set("client_id", client_id),
+            client_ids=_string_set("client_id", allowed_clients),
             groups=_string_set("groups", groups),
             require_all_groups=require_all_groups,
             scopes=_string_set("scopes", scopes),

@@ -12,9 +12,10 @@ here, at definition time, never a surprise on the first request.
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, Final, NamedTuple, NoReturn
 
 from cognito_jwt import _reports
 from cognito_jwt._fetch import Fetcher, RequestsFetcher
@@ -41,6 +42,48 @@ class _Required:
 
 #: The default of an argument the caller must give, even if only as `None`.
 _REQUIRED: Any = _Required()
+
+
+class AnyClient(enum.Enum):
+    """The type of `ANY_CLIENT`: the one way to accept tokens of every app client."""
+
+    ANY_CLIENT = "ANY_CLIENT"
+
+    def __repr__(self) -> str:
+        return "ANY_CLIENT"
+
+    __str__ = __repr__
+
+
+#: `client_id=ANY_CLIENT` skips the app-client check on purpose: a token of any
+#: app client of the pool is accepted (its `aud` or `client_id` is not read).
+#: It replaces `client_id=None`, which a missing environment variable
+#: (`os.environ.get("CLIENT_ID")`) produces by accident: a type checker refuses
+#: `None` (and `str | None`) for `client_id`, and at run time `None` still means
+#: any client, with a `DeprecationWarning`, until a future release refuses it.
+ANY_CLIENT: Final = AnyClient.ANY_CLIENT
+
+
+def any_client(client_id: object, where: str) -> object:
+    """`client_id` as the checks take it: `None` for "any client".
+
+    `ANY_CLIENT` becomes `None`; `None` itself still does, with a
+    `DeprecationWarning` pointing at the caller's line (`where` names the
+    constructor in the message).
+    """
+    if client_id is ANY_CLIENT:
+        return None
+    if client_id is None:
+        import warnings
+
+        warnings.warn(
+            f"{where}(client_id=None) is deprecated: a missing environment variable "
+            "(os.environ.get(...)) reads as None and would silently accept every app client; "
+            "pass client_id=cognito_jwt.ANY_CLIENT to skip the client check on purpose",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return client_id
 
 
 class _Immutable:

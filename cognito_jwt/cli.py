@@ -490,7 +490,9 @@ def _cmd_verify(args: argparse.Namespace, out: IO[str], err: IO[str], now: float
             raise _UsageError(f"--jwks-file {args.jwks_file}: {exc.__class__.__name__}") from None
     else:
         _require_https(_jwks_uri_for(args), _uri_option(args), args)
-    client_id: str | list[str] | None = None
+    from cognito_jwt._issuer_settings import ANY_CLIENT, AnyClient
+
+    client_id: str | list[str] | AnyClient = ANY_CLIENT
     if not args.any_client:
         client_id = args.client_id[0] if len(args.client_id) == 1 else list(args.client_id)
     verifier = CognitoJwtVerifier(

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from fixed_time import NOW, clock
 
 from cognito_jwt import (
+    ANY_CLIENT,
     CognitoJwtError,
     CognitoJwtVerifier,
     InvalidAudienceError,
@@ -271,7 +272,7 @@ def generic_with_ec() -> JwtVerifier:
 
 def cognito_any_client() -> CognitoJwtVerifier:
     """Neither `token_use` nor `client_id` checked: the type checks still run."""
-    return POOL.verifier(token_use=None, client_id=None, clock=clock)
+    return POOL.verifier(token_use=None, client_id=ANY_CLIENT, clock=clock)
 
 
 def cognito_orders_read() -> CognitoJwtVerifier:

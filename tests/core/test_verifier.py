@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from fixed_time import NOW, clock
 
 from cognito_jwt import (
+    ANY_CLIENT,
     AccessDeniedError,
     CognitoJwtError,
     CognitoJwtVerifier,
@@ -118,7 +119,7 @@ def test_token_use_none_accepts_both_kinds(pool: FakeCognitoPool) -> None:
 
 
 def test_client_id_none_accepts_any_client(pool: FakeCognitoPool) -> None:
-    verifier = pool.verifier(token_use="id", client_id=None, clock=clock)
+    verifier = pool.verifier(token_use="id", client_id=ANY_CLIENT, clock=clock)
     assert verifier.verify(pool.id_token(now=NOW, aud="someone-else"))["aud"] == "someone-else"
 
 

@@ -35,6 +35,7 @@ CORE_LAYERS = [
     "cognito_jwt._discovery",
     "cognito_jwt._claim_types",
     "cognito_jwt._claims",
+    "cognito_jwt._typed_claims",
     "cognito_jwt._step_up",
     "cognito_jwt._issuer_settings",
     "cognito_jwt._issuer",

@@ -42,6 +42,10 @@ PUBLIC_MODULES = [
 ]
 
 EXPECTED = {
+    "ANY_CLIENT",
+    "AnyClient",
+    "access_token_claims",
+    "id_token_claims",
     "AccessDeniedError",
     "AlbJwtVerifier",
     "AlbKeyCache",

@@ -14,12 +14,13 @@ import asyncio
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import Any, assert_type, cast
+from typing import Any, assert_type
 
 import pytest
 from fixed_time import NOW
 
 from cognito_jwt import (
+    ANY_CLIENT,
     AccessDeniedError,
     CognitoAccessTokenClaims,
     CognitoIdTokenClaims,
@@ -27,6 +28,8 @@ from cognito_jwt import (
     CognitoJwtVerifier,
     JwksCache,
     MultiIssuerVerifier,
+    access_token_claims,
+    id_token_claims,
     strip_bearer,
 )
 from cognito_jwt.authorizer import make_handler, require_groups_for
@@ -54,7 +57,8 @@ def user_code(pool: FakeCognitoPool) -> None:
     )
     claims = verifier.verify(strip_bearer(f"Bearer {pool.id_token(now=NOW, groups=['admin'])}"))
     assert_type(claims, dict[str, Any])
-    id_claims = cast(CognitoIdTokenClaims, claims)
+    id_claims = id_token_claims(claims)
+    assert_type(id_claims, CognitoIdTokenClaims)
     assert_type(id_claims["sub"], str)
     assert_type(id_claims["exp"], int)
     assert id_claims["aud"] == pool.client_id
@@ -62,7 +66,7 @@ def user_code(pool: FakeCognitoPool) -> None:
     access = CognitoJwtVerifier(
         user_pool_id="eu-west-1_Other123",
         token_use="access",
-        client_id=None,
+        client_id=ANY_CLIENT,
         scopes=["aws.cognito.signin.user.admin"],
         jwks_cache=JwksCache(max_age=600),
         jwks_uri="https://example.invalid/jwks.json",
@@ -70,12 +74,12 @@ def user_code(pool: FakeCognitoPool) -> None:
     multi = MultiIssuerVerifier([verifier, access])
     assert_type(multi.issuers, tuple[str, ...])
 
-    access_claims = cast(
-        CognitoAccessTokenClaims,
+    access_claims = access_token_claims(
         asyncio.run(
             pool.verifier(token_use="access", clock=clock).verify_async(pool.access_token(now=NOW))
-        ),
+        )
     )
+    assert_type(access_claims, CognitoAccessTokenClaims)
     assert access_claims.get("username") == "alice"
 
     try:
@@ -134,8 +138,11 @@ def test_the_configurations_the_checker_accepts_also_run() -> None:
 def test_the_type_check_script_reads_marks_and_mypy_lines_alike() -> None:
     check = _load("check")
     marks = check.expected()
-    assert len(marks) == 6
-    assert all(name == "verifier_arguments_refused.py" for name, _, _ in marks)
+    assert {name for name, _, _ in marks} == {
+        "verifier_arguments_refused.py",
+        "claims_typed_refused.py",
+    }
+    assert len(marks) == 15
     name, line, code = min(marks)
     output = (
         f"tests/type_checks/{name}:{line}: error: No overload variant of "
@@ -143,3 +150,29 @@ def test_the_type_check_script_reads_marks_and_mypy_lines_alike() -> None:
         "tests/type_checks/verifier_arguments_accepted.py:9: note: a note is no error\n"
     )
     assert check.reported(output) == {(name, line, code)}
+
+
+def test_the_typed_claims_the_checker_accepts_also_run(pool: FakeCognitoPool) -> None:
+    twin = _load("claims_typed_accepted")
+    environ = {"USER_POOL_ID": pool.user_pool_id, "CLIENT_ID": pool.client_id}
+    ids = twin.verifier_from_the_environment(pool.jwks_json, "id", environ)
+    access = twin.verifier_from_the_environment(pool.jwks_json, "access", environ)
+    either = pool.verifier(token_use=None)
+    tenant: dict[str, Any] = {"custom:tenant": "acme"}
+    id_token = pool.id_token(**tenant)
+    access_token = pool.access_token(scopes=["orders/read", "orders/write"])
+    m2m = pool.client_credentials_token(scopes=["orders/read"])
+
+    assert twin.profile(ids, id_token) == "alice@example.com of acme"
+    assert twin.scopes_of(access, access_token) == ["orders/read", "orders/write"]
+    assert asyncio.run(twin.scopes_of_async(access, m2m)) == ["orders/read"]
+    assert twin.machine_client(access, m2m) == pool.client_id
+    assert twin.machine_client(access, access_token) is None
+    assert twin.audience_of_either(either, id_token) == pool.client_id
+    assert twin.audience_of_either(either, m2m) == pool.client_id
+    assert twin.route(ids.verify(id_token)) == ids.verify(id_token)["sub"]
+    assert twin.untyped_caller(ids, id_token) == "acme"
+    assert twin.typed_claims_where_a_mapping_is_expected(ids, id_token) > 5
+    any_client = twin.any_client_on_purpose(pool.jwks_json, environ)
+    other_client = pool.client_credentials_token(client_id="another-client")
+    assert any_client.verify(other_client)["client_id"] == "another-client"

@@ -1,8 +1,9 @@
 """Check that mypy reports exactly the errors the type-check files expect.
 
-`verifier_arguments_refused.py` marks each line mypy must report with
-``# E: <error code>``; `verifier_arguments_accepted.py` marks none.  This
-runs ``mypy --strict`` (the project's configuration) on both and compares
+Each ``*_refused.py`` file marks each line mypy must report with
+``# E: <error code>``; its ``*_accepted.py`` twin marks none (verifier
+arguments; typed claims).  This runs ``mypy --strict`` (the project's
+configuration) on all of them and compares
 the ``file:line: error [code]`` lines with the marks: a missing error means
 a mistake the types stopped catching, an extra one a correct use they now
 refuse.  ``nox -s lint`` runs it; run it by hand with
@@ -18,7 +19,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-FILES = ("verifier_arguments_refused.py", "verifier_arguments_accepted.py")
+FILES = (
+    "verifier_arguments_refused.py",
+    "verifier_arguments_accepted.py",
+    "claims_typed_refused.py",
+    "claims_typed_accepted.py",
+)
 
 _MARK = re.compile(r"#\s*E:\s*(?P<code>[a-z0-9-]+)\s*$")
 _REPORTED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+): error: .*\[(?P<code>[a-z0-9-]+)\]$")

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
-from cognito_jwt import CognitoJwtVerifier
+from cognito_jwt import ANY_CLIENT, CognitoJwtVerifier
 
 TokenUse = Literal["id", "access"]
 
@@ -42,5 +42,5 @@ def every_check_named() -> list[CognitoJwtVerifier]:
         CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="id", client_id="c"),
         CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="access", client_id=["c", "d"]),
         CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use=None, client_id="c"),
-        CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="access", client_id=None),
+        CognitoJwtVerifier(user_pool_id="us-east-1_A", token_use="access", client_id=ANY_CLIENT),
     ]

@@ -47,3 +47,17 @@ def token_use_misspelled() -> None:
     CognitoJwtVerifier(  # E: call-overload
         user_pool_id="us-east-1_A", token_use="ID", client_id="c"
     )
+
+
+def client_id_read_from_a_variable_that_may_be_missing() -> None:
+    # os.environ.get gives None when the variable is unset, and None meant "any client":
+    # the audience check would vanish with the variable.  Say ANY_CLIENT on purpose.
+    CognitoJwtVerifier(  # E: call-overload
+        user_pool_id="us-east-1_A", token_use="id", client_id=os.environ.get("COGNITO_CLIENT_ID")
+    )
+
+
+def client_id_none_the_deprecated_spelling_of_any_client() -> None:
+    CognitoJwtVerifier(  # E: call-overload
+        user_pool_id="us-east-1_A", token_use="id", client_id=None
+    )
