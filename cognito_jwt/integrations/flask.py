@@ -434,7 +434,7 @@ def require_auth(
         if given is not None:
             active_verifier, active_realm = given, realm
         else:
-            state = _state()
+            state = _state(realm)
             active_verifier = state.verifier
             active_realm = realm if realm is not None else state.realm
         # The WSGI environ directly: `request.headers` would first build an
@@ -508,13 +508,24 @@ def current_claims() -> dict[str, Any]:
     return cast(dict[str, Any], claims)
 
 
-def _state() -> _State:
-    """The current app's extension state, or a clear error if it was never set up."""
+def _state(realm: str | None) -> _State:
+    """The current app's extension state; without one, the request is answered 500.
+
+    ``@require_auth()`` without a verifier is decorated before any app exists
+    (blueprints, the application factory), so only the request can tell that
+    ``CognitoJwt(app)`` never ran.  Then no request reaches the view: each is
+    answered 500 `configuration_error` (a JSON body like every other refusal,
+    whatever the app's debug or testing settings) and an ERROR names the fix.
+    """
     state = current_app.extensions.get(EXTENSION_NAME)
     if not isinstance(state, _State):
-        raise RuntimeError(
-            "require_auth() without a verifier needs CognitoJwt(app) (or init_app) first"
+        error = ConfigurationError(
+            f"require_auth() without a verifier: expected the {EXTENSION_NAME!r} extension on "
+            f"the app {current_app.name!r}, found none; call CognitoJwt(app) or "
+            "cognito.init_app(app) where the app is created, or pass the verifier: "
+            "require_auth(verifier, ...)"
         )
+        _abort(http.rejection(error, realm=realm, method=request.method, path=request.path))
     return state
 
 

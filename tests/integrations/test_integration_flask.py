@@ -283,12 +283,22 @@ def test_explicit_verifier_needs_no_extension(pool: FakeCognitoPool) -> None:
     assert EXTENSION_NAME not in app.extensions
 
 
-def test_without_extension_or_verifier_is_a_clear_error(pool: FakeCognitoPool) -> None:
+@pytest.mark.parametrize("testing", [False, True], ids=["production", "TESTING"])
+def test_without_extension_or_verifier_every_request_is_500_and_the_fix_is_logged(
+    pool: FakeCognitoPool, testing: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A deployment without its configuration: no view runs, whatever the token."""
     app = Flask(__name__)
-    app.config["TESTING"] = True
+    app.config["TESTING"] = testing  # propagates a view's exceptions to the client
     add_routes(app)
-    with pytest.raises(RuntimeError, match="CognitoJwt"):
-        app.test_client().get("/me", headers=bearer(pool.id_token()))
+    client = app.test_client()
+    for headers in ({}, bearer(pool.id_token(groups=["admin"])), bearer("garbage")):
+        with caplog.at_level("ERROR", logger="cognito_jwt.integrations"):
+            response = client.get("/admin", headers=headers)
+        assert response.status_code == 500
+        assert response.get_json() == {"error": "server_error", "reason": "configuration_error"}
+    assert caplog.messages, "the fix is logged"
+    assert all("call CognitoJwt(app) or cognito.init_app(app)" in m for m in caplog.messages)
 
 
 def test_app_error_handler_can_restyle_rejections(pool: FakeCognitoPool) -> None:

@@ -364,6 +364,13 @@ def _protect_out_of_sight(holder: SimpleNamespace, depth: int = 3) -> None:
         require_auth(groups="admin")(holder.view)
 
 
+def _no_extension(app: Flask) -> None:
+    @app.delete("/news")
+    @require_auth(groups="admin")
+    def delete_news() -> str:
+        return "deleted"
+
+
 def _any_of(app: Flask) -> None:
     either = any_of(require(groups="admin"), require(scopes=SCOPE))
 
@@ -412,6 +419,11 @@ FLASK_SLIPS: list[tuple[str, Callable[[Flask], None], dict[str, int] | str]] = [
         "registered, then wrapped where no app is in sight (the extension's net)",
         _wrapped_where_the_app_is_out_of_sight,
         {"none": 401, "garbage": 401, "reader": 401, "admin": 401, "m2m": 401, "id": 401},
+    ),
+    (
+        "@require_auth() without a verifier and without CognitoJwt(app)",
+        _no_extension,
+        {"none": 500, "garbage": 500, "reader": 500, "admin": 500, "m2m": 500, "id": 500},
     ),
     (
         "an admin or an M2M client: requirement=any_of(...)",
