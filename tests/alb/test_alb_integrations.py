@@ -113,14 +113,24 @@ def test_flask_answers_503_when_the_key_endpoint_fails(alb: FakeAlb) -> None:
 
 # -- Django REST framework ------------------------------------------------------------
 
+#: This module's URLconf, should it be the one that configures Django: no URLs are served.
+urlpatterns: list[Any] = []
+
+
+def django_configured() -> None:
+    """Configure Django for the process unless another module has (one configuration)."""
+    from django.conf import settings
+    from integration_support import configure_django
+
+    if not settings.configured:
+        configure_django(__name__)
+
 
 @pytest.fixture
 def drf_authenticate(alb: FakeAlb, alb_key_server: AlbKeyServer) -> Iterator[Any]:
     pytest.importorskip("django")
     pytest.importorskip("rest_framework")
-    # That module configures Django for the whole process (its own URLconf);
-    # importing it first keeps a single configuration whichever test runs first.
-    import test_integration_drf  # noqa: F401
+    django_configured()
     from django.test import override_settings
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
@@ -264,7 +274,7 @@ def test_integrations_read_the_access_token_an_alb_forwards(pool: FakeCognitoPoo
 
 def test_drf_reads_the_access_token_an_alb_forwards(pool: FakeCognitoPool) -> None:
     pytest.importorskip("rest_framework")
-    import test_integration_drf  # noqa: F401
+    django_configured()
     from django.test import override_settings
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
