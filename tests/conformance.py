@@ -637,3 +637,15 @@ ADAPTERS: dict[str, Adapter] = {
     "flask": serve_flask,
     "drf": serve_drf,
 }
+
+#: The adapters with a form of the `security` routes, the framework's own scopes
+#: (FastAPI's `Security(auth, scopes=[...])`, Starlette's `requires([...])`; `http`
+#: has every form); every adapter serves every other route.
+SECURITY_FORM = frozenset({"fastapi", "http", "starlette"})
+
+
+def routes_of(adapter: str) -> frozenset[str]:
+    """The routes `adapter` serves, so that only its rows are generated (none to skip)."""
+    return frozenset(
+        name for name, route in ROUTES.items() if adapter in SECURITY_FORM or not route.security
+    )
