@@ -31,6 +31,12 @@ What django-ninja's model decides here:
   `cognito_jwt.http` does: the `WWW-Authenticate` challenge and the
   `{"error", "reason"}` body.  Forgetting it still answers 401/403/503
   (ninja's body, no challenge), never 500 and never 200.
+* Ninja awaits what an auth callable marked `is_async` returns when it runs
+  an `async def` operation (on the event loop), and takes what it returns for
+  a plain one.  `CognitoBearer` is so marked: in an async operation it awaits
+  the verifier's `verify_async` (no worker thread, no blocked loop); in a
+  plain operation, which ninja runs in a thread of its own, it calls `verify`
+  there, as before.
 * Ninja views are CSRF-exempt; a token an ALB put in `x-amzn-oidc-*` (from its
   session cookie, which a browser sends on its own) is CSRF-checked on unsafe
   methods, as ninja's cookie authentication does.
@@ -40,11 +46,14 @@ The claims are `request.auth` (ninja's convention) and `request.cognito_claims`.
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 try:
+    from asgiref.sync import sync_to_async
     from django.http import HttpRequest, HttpResponse
     from ninja import NinjaAPI
     from ninja.errors import AuthenticationError, AuthorizationError, HttpError
@@ -64,6 +73,7 @@ from cognito_jwt.http import (
     Rejection,
     Requirement,
     authenticate,
+    authenticate_async,
     check_realm,
     rejection,
 )
@@ -107,6 +117,17 @@ class CognitoHttpError(HttpError):
     def __init__(self, refusal: Rejection) -> None:
         super().__init__(refusal.status_code, refusal.reason)
         self.rejection = refusal
+
+
+def _refuse(request: HttpRequest, refusal: Rejection) -> None:
+    """Raise ninja's error for `refusal`; without a token, leave the answer for `install`.
+
+    Without a token the caller returns `None`, ninja's "not mine", so that a
+    further `auth=` callable may accept the request.
+    """
+    if refusal.reason != MISSING_TOKEN:
+        raise _error(refusal) from refusal
+    setattr(request, _MISSING_ATTR, refusal)
 
 
 def _error(refusal: Rejection) -> HttpError:
@@ -169,7 +190,8 @@ class CognitoBearer(HttpBearer):
         realm: str | None = None,
     ) -> None:
         checked_verifier(verifier, "CognitoBearer(verifier)")
-        refuse_async_only(verifier, "CognitoBearer")  # ninja calls auth synchronously
+        # The same instance may guard plain operations, which verify synchronously.
+        refuse_async_only(verifier, "CognitoBearer")
         self.verifier = verifier
         self.requirement = Requirement.of(
             requirement,
@@ -181,9 +203,32 @@ class CognitoBearer(HttpBearer):
         self.requirement.check_possible(verifier)
         self.realm = check_realm(realm)
         super().__init__()
+        # Ninja awaits what an `is_async` callable returns in async operations
+        # and takes it as it is in plain ones; `__call__` returns a coroutine
+        # only to a coroutine (see the module docstring).
+        self.is_async = True
 
-    def __call__(self, request: HttpRequest) -> dict[str, Any] | None:
-        """The verified claims; `None` without a token; a ninja error otherwise."""
+    def __call__(
+        self, request: HttpRequest
+    ) -> dict[str, Any] | Coroutine[Any, Any, dict[str, Any] | None] | None:
+        """The verified claims (a coroutine of them for a coroutine); `None` without a token.
+
+        Ninja calls this from a coroutine for an `async def` operation, and
+        awaits what an `is_async` callable returns; for a plain operation it
+        calls it from a plain function, in the operation's thread, and takes
+        what it returns.  So the caller decides, not whether a loop happens to
+        run in this thread: a plain operation called from an async test (a
+        sync test client inside a loop) still verifies synchronously.
+
+        Raises:
+            CognitoAuthenticationError: (401), `CognitoAuthorizationError` (403)
+                or `CognitoHttpError` (400, 503): the token was refused.
+        """
+        if sys._getframe(1).f_code.co_flags & inspect.CO_COROUTINE:
+            return self._verified_async(request)
+        return self._verified(request)
+
+    def _verified(self, request: HttpRequest) -> dict[str, Any] | None:
         try:
             claims = authenticate(
                 self.verifier,
@@ -194,19 +239,39 @@ class CognitoBearer(HttpBearer):
                 path=request.path,
             )
         except Rejection as refusal:
-            if refusal.reason == MISSING_TOKEN:
-                setattr(request, _MISSING_ATTR, refusal)
-                return None
-            raise _error(refusal) from refusal
-        if (
-            request.method not in _SAFE_METHODS
-            and ambient_credentials(request, self.verifier)
-            and not getattr(request, "_ninja_csrf_exempt", False)
-            and check_csrf(request)
-        ):
+            _refuse(request, refusal)
+            return None
+        if self._csrf_applies(request) and check_csrf(request):
             raise HttpError(403, "CSRF check Failed")
         request.cognito_claims = claims  # type: ignore[attr-defined]
         return claims
+
+    async def _verified_async(self, request: HttpRequest) -> dict[str, Any] | None:
+        try:
+            claims = await authenticate_async(
+                self.verifier,
+                request.headers,
+                requirement=self.requirement,
+                realm=self.realm,
+                method=request.method,
+                path=request.path,
+            )
+        except Rejection as refusal:
+            _refuse(request, refusal)
+            return None
+        # Django's CSRF check may read the session (a database): not on the loop.
+        if self._csrf_applies(request) and await sync_to_async(check_csrf)(request):
+            raise HttpError(403, "CSRF check Failed")
+        request.cognito_claims = claims  # type: ignore[attr-defined]
+        return claims
+
+    def _csrf_applies(self, request: HttpRequest) -> bool:
+        """An unsafe method on a token the browser sent by itself (an ALB's header)."""
+        return (
+            request.method not in _SAFE_METHODS
+            and ambient_credentials(request, self.verifier)
+            and not getattr(request, "_ninja_csrf_exempt", False)
+        )
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         """Unused: `__call__` reads the headers through `cognito_jwt.http`."""

@@ -8,6 +8,7 @@ never 200, never 500.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +27,7 @@ if not settings.configured:  # by another test module, or a docs page
 pytest.importorskip("ninja")  # reads Django's settings when imported
 
 from django.http import HttpRequest
-from django.test import Client, override_settings
+from django.test import AsyncClient, Client, override_settings
 from django.urls import path
 from ninja import NinjaAPI
 from ninja.security import APIKeyHeader
@@ -78,10 +79,67 @@ def _wrong_class() -> NinjaAPI:
     return api
 
 
+def build_async_api(name: str, kind: str) -> NinjaAPI:
+    """`build_api` with `async def` operations: ninja's `AsyncOperation` runs the auth."""
+    api = NinjaAPI(urls_namespace=name)
+    for route, requirement in routes_for(kind).items():
+        auth = CognitoBearer(VERIFIERS[kind], **requirement)
+
+        @api.get(route, auth=auth, url_name=f"{name}{route}")
+        async def protected(request: HttpRequest) -> dict[str, Any]:
+            return {"sub": request.auth["sub"]}  # type: ignore[attr-defined]
+
+        @api.post(route, auth=auth, url_name=f"{name}{route}-post")
+        async def post(request: HttpRequest) -> dict[str, Any]:
+            return {"sub": request.auth["sub"]}  # type: ignore[attr-defined]
+
+    return install(api)
+
+
+class CallCounter:
+    """A real verifier counting which of `verify` and `verify_async` (on a running loop) ran."""
+
+    def __init__(self, verifier: Any) -> None:
+        self._verifier = verifier
+        self.awaited_on_the_loop = 0
+        self.called_synchronously = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._verifier, name)
+
+    def verify(self, token: str) -> dict[str, Any]:
+        self.called_synchronously += 1
+        return dict(self._verifier.verify(token))
+
+    async def verify_async(self, token: str) -> dict[str, Any]:
+        asyncio.get_running_loop()  # raises unless awaited on an event loop
+        self.awaited_on_the_loop += 1
+        return dict(await self._verifier.verify_async(token))
+
+
+SPY = CallCounter(VERIFIERS["id"])
+
+
+def _spied() -> NinjaAPI:
+    api = install(NinjaAPI(urls_namespace="spied", auth=CognitoBearer(SPY, groups="admin")))
+
+    @api.get("/async")
+    async def in_async(request: HttpRequest) -> dict[str, Any]:
+        return {"sub": request.auth["sub"]}  # type: ignore[attr-defined]
+
+    @api.get("/sync")
+    def in_sync(request: HttpRequest) -> dict[str, Any]:
+        return {"sub": request.auth["sub"]}  # type: ignore[attr-defined]
+
+    return api
+
+
 APIS = {kind: build_api(kind, kind) for kind in VERIFIERS}
+APIS.update({f"async-{kind}": build_async_api(f"async-{kind}", kind) for kind in VERIFIERS})
 APIS["bare"] = build_api("bare", "id", installed=False)
 APIS["mixed"] = _mixed()
 APIS["wrong"] = _wrong_class()
+APIS["spied"] = _spied()
 urlpatterns = [path(f"{name}/", api.urls) for name, api in APIS.items()]
 
 
@@ -228,3 +286,76 @@ def test_csrf_an_alb_header_is_checked_on_unsafe_methods_a_bearer_token_is_not()
     refused = strict.post("/alb/me", headers=alb)
     assert (refused.status_code, refused.json()) == (403, {"detail": "CSRF check Failed"})
     assert strict.post("/id/me", headers=bearer(POOL.id_token())).status_code == 200
+
+
+# ------------------------------------------------------------------ async operations
+
+
+@pytest.mark.parametrize("row", ROWS, ids=ids(ROWS))
+def test_async_operations_answer_as_the_http_answer_does(row: Row) -> None:
+    """Through Django's `AsyncClient`: ninja runs the auth of an `async def` operation."""
+    headers = as_wsgi(row.headers)
+    path = f"/async-{row.verifier}{row.route}"
+    response = asyncio.run(AsyncClient(raise_request_exception=False).get(path, headers=headers))
+    body = json.loads(response.content)
+    got = answer(response.status_code, response.headers.get("WWW-Authenticate"), body)
+    assert got == expected(Row(row.name, tuple(headers.items()), row.verifier, row.route))
+
+
+def test_an_async_operation_awaits_verify_async_and_a_plain_one_calls_verify() -> None:
+    """No worker thread for an async operation; the plain one verifies in its own thread."""
+    admin = bearer(POOL.id_token(groups=["admin"]))
+    before = SPY.awaited_on_the_loop, SPY.called_synchronously
+    response = asyncio.run(
+        AsyncClient(raise_request_exception=False).get("/spied/async", headers=admin)
+    )
+    assert response.status_code == 200
+    assert (SPY.awaited_on_the_loop, SPY.called_synchronously) == (before[0] + 1, before[1])
+    assert client().get("/spied/sync", headers=admin).status_code == 200
+    assert (SPY.awaited_on_the_loop, SPY.called_synchronously) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "reason"),
+    [
+        ({}, 401, "missing_token"),
+        (bearer("not-a-jwt"), 401, "malformed_token"),
+        (bearer(POOL.id_token(groups=["users"])), 403, "missing_group"),
+        (bearer(POOL.id_token(expires_in=-60)), 401, "token_expired"),
+    ],
+    ids=["no token", "garbage", "missing group", "expired"],
+)
+def test_an_async_operation_refuses_as_a_plain_one_does(
+    headers: dict[str, str], status: int, reason: str
+) -> None:
+    async_answer = asyncio.run(
+        AsyncClient(raise_request_exception=False).get("/spied/async", headers=headers)
+    )
+    plain_answer = client().get("/spied/sync", headers=headers)
+    for response in (async_answer, plain_answer):
+        assert (response.status_code, response.json()["reason"]) == (status, reason)
+    assert async_answer.headers["WWW-Authenticate"] == plain_answer.headers["WWW-Authenticate"]
+
+
+def test_csrf_in_an_async_operation_an_alb_header_is_checked_on_unsafe_methods() -> None:
+    strict = AsyncClient(enforce_csrf_checks=True, raise_request_exception=False)
+    alb = {"x-amzn-oidc-data": ALB.token()}
+    assert asyncio.run(strict.get("/async-alb/me", headers=alb)).status_code == 200
+    refused = asyncio.run(strict.post("/async-alb/me", headers=alb))
+    assert (refused.status_code, refused.json()) == (403, {"detail": "CSRF check Failed"})
+    token = bearer(POOL.id_token())
+    assert asyncio.run(strict.post("/async-id/me", headers=token)).status_code == 200
+
+
+def test_a_plain_operation_run_inside_an_event_loop_still_verifies_synchronously() -> None:
+    """A sync test client in an async test: ninja calls the auth from a plain function there."""
+    from ninja.testing import TestClient
+
+    admin = bearer(POOL.id_token(groups=["admin"]))
+
+    async def from_a_loop() -> Any:
+        return TestClient(APIS["spied"]).get("/sync", headers=admin)
+
+    before = SPY.awaited_on_the_loop, SPY.called_synchronously
+    assert asyncio.run(from_a_loop()).status_code == 200
+    assert (SPY.awaited_on_the_loop, SPY.called_synchronously) == (before[0], before[1] + 1)
