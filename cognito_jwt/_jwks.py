@@ -9,9 +9,18 @@ Behaviour, and why:
   read; keys are pre-built `VerificationKey` objects.
   Key sets are replaced whole (copy-on-write), never mutated in place.
 * **Single flight.** When a fetch is needed, concurrent callers (threads, and
-  coroutines through worker threads) wait on one per-URI lock and share the
-  one response; a generation counter tells a waiter that the fetch it queued
-  for has already happened.
+  coroutines through worker threads) wait on the one fetch in flight per URI
+  and share its response, never on a lock held across I/O, and only until
+  its deadline (`_jwks_refresh.Flight`); a generation counter tells a waiter
+  that the fetch it queued for has already happened.
+* **Refresh ahead, without blocking.** In the last `refresh_ahead` seconds of
+  a set's freshness, the first caller starts a refresh on a daemon thread (an
+  asyncio task under `verify_async`) and every caller keeps the current keys;
+  keys past `max_age` but usable are served the same way while one is
+  refreshed.  A request waits only with no usable key, or for a kid not in
+  the set.  With `background_refresh=False` (the default under AWS Lambda)
+  the caller refreshes inline instead.  A failed refresh keeps the keys and
+  backs off.
 * **Unknown kid → refetch at once, then a cooldown.** A kid not in a fresh
   set triggers an immediate refetch (shared by all concurrent callers), so a
   key the pool has just published is adopted on first sight.  Only a fetch
@@ -30,6 +39,7 @@ Behaviour, and why:
   the back-off keeps it to at most one fetch per cooldown however many such
   tokens arrive.  `hydrate_first` passes over such a URI at start-up.
 
+How a fetch runs (single flight, background refresh) is `_jwks_fetching.py`'s.
 The key-source interface, static keys, the back-off bookkeeping and the
 fetcher's contract are `_key_source.py`'s, shared with the ALB's key cache.
 """
@@ -43,17 +53,11 @@ from typing import Any
 
 from cognito_jwt import _reports
 from cognito_jwt._fetch import Fetcher, RequestsFetcher
-from cognito_jwt._jwks_document import MIN_CACHE_CONTROL_MAX_AGE, JwksParser, lifetime, parsed
+from cognito_jwt._jwks_document import MIN_CACHE_CONTROL_MAX_AGE, JwksParser
 from cognito_jwt._jwks_entry import JwksEntry as _Entry
-from cognito_jwt._key_source import (
-    NOT_PUBLISHED,
-    Backoff,
-    fetch_body,
-    logger,
-    report_fetch,
-    seconds,
-    unknown_kid,
-)
+from cognito_jwt._jwks_fetching import JwksFetching
+from cognito_jwt._jwks_refresh import DEFAULT_REFRESH_AHEAD, background_default, fetch_deadline
+from cognito_jwt._key_source import NOT_PUBLISHED, Backoff, logger, seconds, unknown_kid
 from cognito_jwt._keys import VerificationKey, parse_jwks
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
 
@@ -62,6 +66,7 @@ __all__ = [
     "DEFAULT_JWKS_CACHE",
     "DEFAULT_MAX_AGE",
     "DEFAULT_MAX_BACKOFF",
+    "DEFAULT_REFRESH_AHEAD",
     "DEFAULT_STALE_IF_ERROR",
     "MIN_CACHE_CONTROL_MAX_AGE",
     "JwksCache",
@@ -79,7 +84,7 @@ DEFAULT_STALE_IF_ERROR = 24 * 3600.0
 DEFAULT_MAX_BACKOFF = 300.0
 
 
-class JwksCache:
+class JwksCache(JwksFetching):
     """A thread-safe, multi-URI JWKS cache with single-flight fetching.
 
     Args:
@@ -91,6 +96,14 @@ class JwksCache:
         stale_if_error: seconds past ``max_age`` that old keys keep serving
             while fetches fail.
         max_backoff: upper bound of the back-off between failing attempts.
+        refresh_ahead: seconds before a set's freshness ends in which one
+            caller refreshes it while every caller keeps its keys (at most a
+            quarter of the set's lifetime); `0` refreshes only once keys are stale.
+        background_refresh: `True` refreshes on a daemon thread (an asyncio
+            task under `verify_async`), `False` inline in the request that
+            finds the refresh due; `None` (the default) means `True`, except
+            in AWS Lambda (`AWS_LAMBDA_FUNCTION_NAME` set), whose frozen
+            environments would strand a background thread.
         clock: monotonic seconds; replaceable for tests.
         jwks_parser: ``f(body) -> JWKS``, for an issuer whose key document is
             not a JWKS (a map of PEM certificates, a wrapped set): it turns the
@@ -102,8 +115,9 @@ class JwksCache:
             keep keys *longer* than ``max_age``.  Off by default: a longer
             life delays dropping a key the issuer removed.  (A shorter one is
             always honoured, down to `MIN_CACHE_CONTROL_MAX_AGE`.)
-        on_report: ``f(report)``, told of each fetch, refresh, failed fetch,
-            back-off and stale serve (URI, duration, outcome; see `Report`).
+        on_report: ``f(report)``, told of each fetch, background refresh
+            started, refresh, failed fetch, back-off and stale serve (URI,
+            duration, outcome; see `Report`).
             What it raises is logged once and swallowed.
         on_event: deprecated, the old name of ``on_report``; it warns.
 
@@ -120,6 +134,8 @@ class JwksCache:
         cooldown: float = DEFAULT_COOLDOWN,
         stale_if_error: float = DEFAULT_STALE_IF_ERROR,
         max_backoff: float = DEFAULT_MAX_BACKOFF,
+        refresh_ahead: float = DEFAULT_REFRESH_AHEAD,
+        background_refresh: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
         jwks_parser: JwksParser | None = None,
         cache_control_extends: bool = False,
@@ -145,6 +161,11 @@ class JwksCache:
         self.cooldown = seconds("cooldown", cooldown)
         self.stale_if_error = seconds("stale_if_error", stale_if_error)
         self.max_backoff = max(seconds("max_backoff", max_backoff), self.cooldown)
+        self.refresh_ahead = seconds("refresh_ahead", refresh_ahead)
+        #: Whether refreshes run in the background (see `background_refresh`).
+        self.background_refresh = background_default(background_refresh)
+        self._deadline = fetch_deadline(self.fetcher)
+        self._tasks: set[Any] = set()  # asyncio tasks of background refreshes, until they end
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._entries_lock = threading.Lock()
@@ -152,10 +173,20 @@ class JwksCache:
     # -- public ------------------------------------------------------------
 
     def peek(self, uri: str, kid: str) -> VerificationKey | None:
-        """A fresh cached key for ``kid``, or ``None``.  Never blocks."""
+        """A fresh cached key for ``kid``, or ``None``.  Never blocks, never fetches.
+
+        Inside the refresh window it starts the background refresh (once) and
+        still answers; refreshing inline, it answers ``None`` there so that the
+        caller's `get_key` refreshes.
+        """
         entry = self._entries.get(uri)
-        if entry is None or self._clock() >= entry.fresh_until:
+        if entry is None:
             return None
+        now = self._clock()
+        if now >= entry.refresh_at:
+            if now >= entry.fresh_until or not self.background_refresh:
+                return None
+            self._start_background(uri, entry)
         keyset = entry.keyset
         return keyset.keys.get(kid) if keyset is not None else None
 
@@ -189,7 +220,9 @@ class JwksCache:
         if now < entry.fresh_until and keyset is not None:
             key = keyset.keys.get(kid)
             if key is not None:
-                return key
+                if now < entry.refresh_at:
+                    return key
+                return self._refresh_ahead(uri, entry, seen, kid, key, stale=False)
             if now < entry.unknown_kid_until or now < entry.backoff.next_retry:
                 raise unknown_kid(uri, kid, keyset)
             self._refresh(uri, entry, seen, wait=True, kid=kid, gated=True)
@@ -197,22 +230,18 @@ class JwksCache:
         # Stale or never loaded.
         if entry.usable_stale(now, self.max_age, self.stale_if_error) and keyset is not None:
             key = keyset.keys.get(kid)
-            if now < entry.backoff.next_retry or entry.lock.locked():
+            if key is None:
+                # A kid this set never had: worth waiting for a fetch, unless backing off.
+                if now < entry.backoff.next_retry:
+                    raise unknown_kid(uri, kid, keyset)
+                self._refresh(uri, entry, seen, wait=True, kid=kid)
+                return self._lookup_after_fetch(uri, kid, entry)
+            if now < entry.backoff.next_retry or entry.fetching():
                 # Backing off, or another caller is already refreshing: serve stale.
-                if key is not None:
-                    _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
-                    return key
-                raise unknown_kid(uri, kid, keyset)
-            try:
-                self._refresh(uri, entry, seen, wait=False, kid=kid)
-            except JwksUnavailableError:
-                if key is not None:
-                    logger.warning("JWKS refresh failed for %s; serving cached keys", uri)
-                    _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
-                    return key
-                raise
-            return self._lookup_after_fetch(uri, kid, entry)
-        if entry.backoff.waiting(now) and not entry.lock.locked():
+                _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
+                return key
+            return self._refresh_ahead(uri, entry, seen, kid, key, stale=True)
+        if entry.backoff.waiting(now) and not entry.fetching():
             error = entry.backoff.still_failing(f"JWKS at {uri}")
             _reports.notify(
                 self._on_report,
@@ -224,6 +253,28 @@ class JwksCache:
             raise error
         self._refresh(uri, entry, seen, wait=True, kid=kid)
         return self._lookup_after_fetch(uri, kid, entry)
+
+    def _refresh_ahead(
+        self, uri: str, entry: _Entry, seen: int, kid: str, key: VerificationKey, *, stale: bool
+    ) -> VerificationKey:
+        """Refresh keys still usable, `key` being the current key for `kid`.
+
+        In the background: start it (once) and answer `key`.  Inline: fetch
+        now, and answer from the new set; if the fetch fails, `key`.
+        """
+        if self.background_refresh:
+            self._start_background(uri, entry)
+        else:
+            try:
+                self._refresh(uri, entry, seen, wait=False, kid=kid)
+            except JwksUnavailableError:
+                logger.warning("JWKS refresh failed for %s; serving cached keys", uri)
+            else:
+                if entry.keyset is not None and entry.generation != seen:
+                    return self._lookup_after_fetch(uri, kid, entry)
+        if stale:
+            _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
+        return key
 
     def hydrate(self, uri: str) -> None:
         """Load keys for ``uri`` now unless fresh ones are cached.
@@ -263,7 +314,7 @@ class JwksCache:
         keyset = parse_jwks(jwks, source=f"JWKS for {uri}")
         entry = self._entry(uri)
         with entry.lock:
-            entry.install(keyset, self._clock(), self.max_age)
+            entry.install(keyset, self._clock(), self.max_age, self.refresh_ahead)
 
     def clear(self) -> None:
         """Forget every cached key set (tests, or after a known compromise)."""
@@ -286,93 +337,6 @@ class JwksCache:
                     entry = _Entry(Backoff(self.cooldown, self.max_backoff))
                     self._entries = {**self._entries, uri: entry}
         return entry
-
-    def _lookup_after_fetch(self, uri: str, kid: str, entry: _Entry) -> VerificationKey:
-        keyset = entry.keyset
-        if keyset is None:
-            raise entry.backoff.still_failing(f"JWKS at {uri}")
-        key = keyset.keys.get(kid)
-        if key is None:
-            raise unknown_kid(uri, kid, keyset)
-        return key
-
-    def lifetime(self, body: bytes) -> float:
-        """Seconds a document fetched as `body` stays fresh (see `_jwks_document.lifetime`)."""
-        return lifetime(body, self.max_age, extends=self.cache_control_extends)
-
-    def _refresh(
-        self,
-        uri: str,
-        entry: _Entry,
-        seen_generation: int,
-        *,
-        wait: bool,
-        kid: str | None = None,
-        gated: bool = False,
-    ) -> None:
-        """Fetch ``uri`` once for everyone who asked since ``seen_generation``.
-
-        ``kid`` is what the caller is looking for (none for `hydrate`); if the
-        set fetched (or shared) lacks it, the cooldown starts.  ``gated`` marks
-        a fetch wanted only for an unknown kid, which a cooldown started while
-        the caller waited for the lock cancels.
-
-        Raises:
-            JwksUnavailableError: this fetch (or the one we waited for) failed.
-        """
-        if not entry.lock.acquire(blocking=wait):
-            return
-        try:
-            if entry.generation != seen_generation:
-                # Someone fetched while we waited for the lock: share their result.
-                if (
-                    entry.backoff.last_error is not None
-                    and entry.backoff.failures
-                    and entry.keyset is None
-                ):
-                    raise entry.backoff.still_failing(f"JWKS at {uri}")
-                entry.note_missing_kid(kid, self.cooldown)
-                return
-            now = self._clock()
-            if gated and now < entry.unknown_kid_until:
-                return  # another caller's fetch has just answered "no such kid"
-            entry.last_attempt = now
-            first = entry.keyset is None
-            started = time.perf_counter() if self._on_report is not None else 0.0
-            try:
-                fetched = fetch_body(self.fetcher, uri)
-                keyset = parse_jwks(parsed(uri, fetched, self.jwks_parser), source=f"JWKS at {uri}")
-                if not keyset.keys:
-                    # A set with no usable key is a broken endpoint, not a rotation
-                    # (Cognito always publishes its keys): it fails like any bad
-                    # answer, so keys that still work keep serving (stale-if-error).
-                    raise JwksUnavailableError(
-                        f"JWKS at {uri}: expected at least one usable key, found none "
-                        f"({len(keyset.unusable)} unusable)",
-                        reason="jwks_invalid",
-                    )
-            except JwksUnavailableError as exc:
-                delay = entry.backoff.failed(exc, now)
-                entry.generation += 1
-                logger.warning(
-                    "JWKS fetch failed for %s (%s); next attempt in %.1f s", uri, exc.reason, delay
-                )
-                report_fetch(
-                    self._on_report,
-                    "fetch_failed",
-                    uri,
-                    started=started,
-                    reason=exc.reason,
-                    status=503,
-                )
-                raise
-            entry.install(keyset, now, self.lifetime(fetched))
-            entry.note_missing_kid(kid, self.cooldown)
-            logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))
-            kind: _reports.ReportKind = "fetch" if first else "refresh"
-            report_fetch(self._on_report, kind, uri, started=started)
-        finally:
-            entry.lock.release()
 
 
 #: The process-wide cache every verifier uses unless given ``jwks_cache=``.

@@ -1,17 +1,20 @@
 """The state of one JWKS URI in the JWKS cache, and the transitions the cache makes on it.
 
 `JwksCache` (`_jwks.py`) decides *when* to fetch; this says what a fetch, a
-failure or a missing kid changes: the installed key set and its freshness, the
-back-off (`_key_source.Backoff`, shared with the ALB cache), and the cooldown
-for unknown kids.
+failure or a missing kid changes: the installed key set, its freshness and its
+refresh window (`_jwks_refresh`), the fetch in flight, the back-off
+(`_key_source.Backoff`, shared with the ALB cache), and the cooldown for
+unknown kids.
 """
 
 from __future__ import annotations
 
 import threading
 
+from cognito_jwt._jwks_refresh import Flight, refresh_at
 from cognito_jwt._key_source import Backoff
 from cognito_jwt._keys import KeySet
+from cognito_jwt.errors import JwksUnavailableError
 
 __all__ = ["JwksEntry"]
 
@@ -22,19 +25,27 @@ class JwksEntry:
     __slots__ = (
         "backoff",
         "fetched_at",
+        "flight",
         "fresh_until",
         "generation",
         "keyset",
         "last_attempt",
         "lock",
+        "refresh_at",
         "unknown_kid_until",
     )
 
     def __init__(self, backoff: Backoff) -> None:
+        # Held only to read and write these fields, never across a fetch.
         self.lock = threading.Lock()
         self.keyset: KeySet | None = None
         self.fetched_at = float("-inf")
         self.fresh_until = float("-inf")
+        # When the next refresh is due: the refresh window's start (at most
+        # `fresh_until`), or after a failure the back-off's next attempt.  The
+        # hot path compares the clock with this one number.
+        self.refresh_at = float("-inf")
+        self.flight: Flight | None = None  # the fetch in progress, if any
         self.last_attempt = float("-inf")
         # Until when unknown kids are refused without a fetch: set only by a
         # successful fetch that lacked a kid somebody asked for.
@@ -51,13 +62,40 @@ class JwksEntry:
         horizon = max(self.fresh_until, self.fetched_at + max_age)
         return self.keyset is not None and now < horizon + stale_if_error
 
-    def install(self, keyset: KeySet, now: float, lifetime: float) -> None:
-        """Serve `keyset`, fetched at `now`, for `lifetime` seconds; failures are forgotten."""
+    def fetching(self) -> bool:
+        """Whether a fetch is in flight and may still end (not abandoned)."""
+        flight = self.flight
+        return flight is not None and flight.live()
+
+    def start(self, now: float, deadline: float) -> Flight:
+        """Record a fetch begun at `now` (cache clock), abandoned after `deadline` real seconds."""
+        flight = self.flight = Flight(deadline)
+        self.last_attempt = now
+        return flight
+
+    def install(self, keyset: KeySet, now: float, lifetime: float, ahead: float = 0.0) -> None:
+        """Serve `keyset`, fetched at `now`, for `lifetime` seconds; failures are forgotten.
+
+        Its refresh window opens `ahead` seconds (at most a quarter of
+        `lifetime`) before its freshness ends.
+        """
         self.keyset = keyset
         self.fetched_at = now
         self.fresh_until = now + lifetime
+        self.refresh_at = refresh_at(self.fresh_until, lifetime, ahead)
         self.backoff.succeeded()
         self.generation += 1
+
+    def failed(self, error: JwksUnavailableError, now: float) -> float:
+        """Record a fetch begun at `now` that failed; the seconds until the next attempt.
+
+        Keys still fresh keep serving without a refresh until the back-off
+        allows the next one (never past their freshness).
+        """
+        delay = self.backoff.failed(error, now)
+        self.refresh_at = min(self.backoff.next_retry, self.fresh_until)
+        self.generation += 1
+        return delay
 
     def note_missing_kid(self, kid: str | None, cooldown: float) -> None:
         """Start the cooldown if the set just fetched lacks the `kid` asked for.

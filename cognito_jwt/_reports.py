@@ -1,7 +1,8 @@
 """The `on_report` hook: small immutable reports for metrics, never a token or a claim.
 
 Verifiers report each rejection; `JwksCache` and `AlbKeyCache` report each
-fetch, refresh, failed fetch, back-off and stale serve.  A hook is for
+fetch, refresh, failed fetch, back-off and stale serve, and `JwksCache` each
+background refresh it starts.  A hook is for
 counting and timing (a `collections.Counter`, Powertools Metrics,
 OpenTelemetry), so a `Report` carries only what is safe in a metric or a log
 line: reasons, statuses, the *configured* issuer, a `kid` that passed the
@@ -40,7 +41,14 @@ __all__ = [
 ]
 
 ReportKind = Literal[
-    "rejected", "fetch", "refresh", "fetch_failed", "backoff", "stale", "revocation_fail_open"
+    "rejected",
+    "fetch",
+    "refresh_started",
+    "refresh",
+    "fetch_failed",
+    "backoff",
+    "stale",
+    "revocation_fail_open",
 ]
 
 
@@ -49,7 +57,9 @@ class Report(NamedTuple):
 
     Attributes:
         kind: `"rejected"` (a token was refused), `"fetch"` (keys loaded for
-            the first time), `"refresh"` (keys loaded again), `"fetch_failed"`,
+            the first time), `"refresh_started"` (a background refresh of keys
+            still serving began; a `"refresh"` or `"fetch_failed"` report
+            follows from its thread), `"refresh"` (keys loaded again), `"fetch_failed"`,
             `"backoff"` (a fetch was due but withheld: back-off, cooldown or
             fetch budget), or `"stale"` (keys past their age were served
             because a refresh failed or was withheld), or `"revocation_fail_open"`

@@ -275,7 +275,15 @@ def test_jwks_cache_reports_fetch_refresh_failure_backoff_and_stale(pool: FakeCo
     seen = Recorder()
     ticks = ManualClock()
     switch = Switch(pool)
-    cache = JwksCache(switch, max_age=100, cooldown=10, clock=ticks, on_report=seen)
+    cache = JwksCache(
+        switch,
+        max_age=100,
+        cooldown=10,
+        clock=ticks,
+        on_report=seen,
+        background_refresh=False,
+        refresh_ahead=0,
+    )
     uri = "https://keys.example/jwks.json"
     cache.get_key(uri, pool.id_kid)
     ticks.advance(101)

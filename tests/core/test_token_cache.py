@@ -443,7 +443,9 @@ def rotating() -> tuple[FakeCognitoPool, CognitoJwtVerifier, JwksCache, PoolFetc
     pool = FakeCognitoPool("us-east-1_CacheRot1", "cacherotclient0123456789a")
     mono = ManualClock()
     fetcher = PoolFetcher(pool)
-    jwks_cache = JwksCache(fetcher, clock=mono, max_age=600, cooldown=10)
+    jwks_cache = JwksCache(
+        fetcher, clock=mono, max_age=600, cooldown=10, background_refresh=False, refresh_ahead=0
+    )
     verifier = pool.verifier(clock=ManualClock(NOW), jwks_cache=jwks_cache)
     return pool, verifier, jwks_cache, fetcher, mono
 

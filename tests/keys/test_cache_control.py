@@ -81,7 +81,9 @@ def fetches_at(endpoint: Endpoint, header: str | None, offsets: list[float], **c
         audience="cc-client",
         jwks_uri=endpoint.server.url,
         allow_http=True,
-        jwks_cache=JwksCache(max_age=3600, clock=clock, **cache),
+        jwks_cache=JwksCache(
+            max_age=3600, clock=clock, **cache, background_refresh=False, refresh_ahead=0
+        ),
         clock=lambda: NOW,
         cache_size=0,
     )
@@ -140,7 +142,7 @@ def test_a_fetcher_returning_plain_bytes_keeps_max_age(pool: FakeCognitoPool) ->
             return pool.jwks_json.encode()
 
     clock = ManualClock()
-    cache = JwksCache(Plain(), max_age=3600, clock=clock)
+    cache = JwksCache(Plain(), max_age=3600, clock=clock, background_refresh=False, refresh_ahead=0)
     cache.hydrate("https://keys.example.com")
     clock.advance(3599)
     cache.hydrate("https://keys.example.com")
@@ -155,7 +157,9 @@ def test_a_shorter_max_age_does_not_shorten_stale_if_error(endpoint: Endpoint) -
         audience="cc-client",
         jwks_uri=endpoint.server.url,
         allow_http=True,
-        jwks_cache=JwksCache(max_age=3600, stale_if_error=600, clock=clock),
+        jwks_cache=JwksCache(
+            max_age=3600, stale_if_error=600, clock=clock, background_refresh=False, refresh_ahead=0
+        ),
         clock=lambda: NOW,
         cache_size=0,
     )

@@ -208,7 +208,9 @@ def test_only_a_fetch_without_the_kid_starts_the_cooldown(
 def test_removed_key_is_rejected_after_the_next_refresh(
     pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
-    cache = JwksCache(clock=mono, max_age=600, cooldown=10)
+    cache = JwksCache(
+        clock=mono, max_age=600, cooldown=10, background_refresh=False, refresh_ahead=0
+    )
     verifier = make_verifier(pool, jwks_server.url, cache)
     old_kid = pool.id_kid
     old_token = pool.id_token(now=NOW)
@@ -229,7 +231,15 @@ def test_removed_key_is_rejected_after_the_next_refresh(
 def test_stale_keys_serve_while_the_endpoint_fails_then_expire(
     pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
-    cache = JwksCache(clock=mono, max_age=600, cooldown=10, stale_if_error=3600, max_backoff=60)
+    cache = JwksCache(
+        clock=mono,
+        max_age=600,
+        cooldown=10,
+        stale_if_error=3600,
+        max_backoff=60,
+        background_refresh=False,
+        refresh_ahead=0,
+    )
     verifier = make_verifier(pool, jwks_server.url, cache)
     token = pool.id_token(now=NOW)
     assert verifier.verify(token)
@@ -461,7 +471,14 @@ def test_a_callers_session_is_used(pool: FakeCognitoPool, jwks_server: HostileSe
 def test_hydrate_follows_the_back_off_and_keeps_usable_stale_keys(
     pool: FakeCognitoPool, jwks_server: HostileServer, mono: ManualClock
 ) -> None:
-    cache = JwksCache(clock=mono, max_age=600, cooldown=10, stale_if_error=3600)
+    cache = JwksCache(
+        clock=mono,
+        max_age=600,
+        cooldown=10,
+        stale_if_error=3600,
+        background_refresh=False,
+        refresh_ahead=0,
+    )
     verifier = make_verifier(pool, jwks_server.url, cache)
     verifier.hydrate()
     jwks_server.behaviour = reply(500, {"Content-Type": "text/plain"}, b"boom")

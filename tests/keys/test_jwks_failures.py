@@ -14,6 +14,11 @@ through the same three questions:
 * the cache's clock is a fake (exact ages, no sleeping), the HTTP timeouts are
   real (wall-clock latency is what we measure).
 
+With keys cached, the refresh these tests count is the one made in the request
+(``background_refresh=False, refresh_ahead=0``, what an AWS Lambda function gets), so that each
+attempt is counted when the call returns; ``test_refresh_ahead.py`` runs the
+same failures through the background refresh.
+
 Worst-case latencies are collected in ``LATENCY`` and appended to the file named
 by ``COGNITO_JWT_REPORT``, if set (``nox -s soak`` sets it and prints the file).
 """
@@ -321,6 +326,8 @@ def test_cached_keys_keep_serving_while_the_endpoint_fails(
     mono = ManualClock()
     cache = JwksCache(
         fetcher(**mode.fetch),
+        background_refresh=False,
+        refresh_ahead=0,
         clock=mono,
         max_age=60,
         cooldown=10,
@@ -378,7 +385,14 @@ def test_only_the_refreshing_caller_waits(pool: FakeCognitoPool, name: str) -> N
     mode = mode_named(pool, name)
     assert mode.behaviour is not None
     mono = ManualClock()
-    cache = JwksCache(fetcher(**mode.fetch), clock=mono, max_age=60, cooldown=10)
+    cache = JwksCache(
+        fetcher(**mode.fetch),
+        clock=mono,
+        max_age=60,
+        cooldown=10,
+        background_refresh=False,
+        refresh_ahead=0,
+    )
     token = pool.id_token(now=NOW)
     with endpoint(pool, mode, start_good=True) as ep:
         verifier = verifier_for(pool, ep.uri, cache)
@@ -425,7 +439,14 @@ def test_persistent_failure_backs_off_exponentially_then_keys_expire(
     """A day of a dead endpoint, a call every simulated second: requests counted."""
     mono = ManualClock()
     cache = JwksCache(
-        fetcher(), clock=mono, max_age=60, cooldown=1, max_backoff=16, stale_if_error=600
+        fetcher(),
+        background_refresh=False,
+        refresh_ahead=0,
+        clock=mono,
+        max_age=60,
+        cooldown=1,
+        max_backoff=16,
+        stale_if_error=600,
     )
     token = pool.id_token(now=NOW)
     with endpoint(pool, mode_named(pool, "500"), start_good=True) as ep:
@@ -454,7 +475,15 @@ def test_persistent_failure_backs_off_exponentially_then_keys_expire(
 def test_flapping_endpoint_never_fails_a_valid_token(pool: FakeCognitoPool) -> None:
     """Every other request fails (500, then reset): cached keys cover every gap."""
     mono = ManualClock()
-    cache = JwksCache(fetcher(), clock=mono, max_age=5, cooldown=2, max_backoff=8)
+    cache = JwksCache(
+        fetcher(),
+        clock=mono,
+        max_age=5,
+        cooldown=2,
+        max_backoff=8,
+        background_refresh=False,
+        refresh_ahead=0,
+    )
     token = pool.id_token(now=NOW)
     good = current_jwks(pool)
     bad = [reply(500, JSON, b"{}"), reset]
@@ -486,7 +515,9 @@ def test_body_changing_between_calls(pool: FakeCognitoPool) -> None:
         pool.jwks_json.encode(),
     ]
     mono = ManualClock()
-    cache = JwksCache(fetcher(), clock=mono, max_age=60, cooldown=10)
+    cache = JwksCache(
+        fetcher(), clock=mono, max_age=60, cooldown=10, background_refresh=False, refresh_ahead=0
+    )
     token = pool.id_token(now=NOW)
     with HostileServer(json_body(lambda: bodies[0])) as server:
         verifier = verifier_for(pool, server.url, cache)
@@ -527,7 +558,9 @@ def test_redirect_target_is_never_contacted(pool: FakeCognitoPool) -> None:
 def test_down_endpoint_comes_back_on_the_same_port(pool: FakeCognitoPool) -> None:
     """Keys cached, endpoint process dies (refused), later restarts: served throughout."""
     mono = ManualClock()
-    cache = JwksCache(fetcher(), clock=mono, max_age=60, cooldown=10)
+    cache = JwksCache(
+        fetcher(), clock=mono, max_age=60, cooldown=10, background_refresh=False, refresh_ahead=0
+    )
     token = pool.id_token(now=NOW)
     good = current_jwks(pool)
     server = HostileServer(good)
@@ -559,7 +592,9 @@ def test_new_kid_is_picked_up_on_first_use_after_the_cooldown(
 ) -> None:
     pool = rotating_pool
     mono = ManualClock()
-    cache = JwksCache(fetcher(), clock=mono, max_age=3600, cooldown=10)
+    cache = JwksCache(
+        fetcher(), clock=mono, max_age=3600, cooldown=10, background_refresh=False, refresh_ahead=0
+    )
     with HostileServer(current_jwks(pool)) as server:
         verifier = verifier_for(pool, server.url, cache)
         old = pool.id_token(now=NOW)
@@ -579,7 +614,9 @@ def test_removed_kid_is_rejected_after_the_next_refresh_even_if_seen_before(
     """No cache of ours (keys, parsed headers, verified tokens) outlives the key."""
     pool = rotating_pool
     mono = ManualClock()
-    cache = JwksCache(fetcher(), clock=mono, max_age=600, cooldown=10)
+    cache = JwksCache(
+        fetcher(), clock=mono, max_age=600, cooldown=10, background_refresh=False, refresh_ahead=0
+    )
     with HostileServer(current_jwks(pool)) as server:
         verifier = verifier_for(pool, server.url, cache)
         old_kid = pool.id_kid

@@ -171,7 +171,12 @@ def test_a_parser_failing_on_refresh_keeps_the_cached_keys(
         return pem_parser(body)
 
     clock = ManualClock()
-    verifier = verifier_for(server, JwksCache(jwks_parser=flaky, max_age=600, clock=clock))
+    verifier = verifier_for(
+        server,
+        JwksCache(
+            jwks_parser=flaky, max_age=600, clock=clock, background_refresh=False, refresh_ahead=0
+        ),
+    )
     verifier.verify(good.id_token(now=NOW))
     clock.advance(601)
     assert verifier.verify(good.id_token(now=NOW))["aud"] == AUDIENCE  # stale, still serving

@@ -61,6 +61,7 @@ EXPECTED = {
     "DEFAULT_MAX_BACKOFF",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_REFRESH_AHEAD",
     "DEFAULT_STALE_IF_ERROR",
     "DEFAULT_TOTAL_TIMEOUT",
     "IDENTITY_POOL_ISSUER",
@@ -129,6 +130,7 @@ def test_the_re_exported_defaults_are_the_ones_the_classes_use() -> None:
     assert cache["cooldown"].default == cognito_jwt.DEFAULT_COOLDOWN
     assert cache["stale_if_error"].default == cognito_jwt.DEFAULT_STALE_IF_ERROR
     assert cache["max_backoff"].default == cognito_jwt.DEFAULT_MAX_BACKOFF
+    assert cache["refresh_ahead"].default == cognito_jwt.DEFAULT_REFRESH_AHEAD
     assert fetcher["connect_timeout"].default == cognito_jwt.DEFAULT_CONNECT_TIMEOUT
     assert fetcher["read_timeout"].default == cognito_jwt.DEFAULT_READ_TIMEOUT
     assert fetcher["total_timeout"].default == cognito_jwt.DEFAULT_TOTAL_TIMEOUT

@@ -1,0 +1,152 @@
+"""How the JWKS cache refreshes ahead of expiry: the window, the fetch in flight, where it runs.
+
+`JwksCache` (`_jwks.py`) decides *when* to refresh; this module holds the parts
+of that decision that are not about keys:
+
+* **The refresh window** (`refresh_at`): the last `refresh_ahead` seconds of
+  a key set's freshness, at most a quarter of its lifetime (so a one-minute
+  `Cache-Control` life is not refreshed every few seconds).  The first caller
+  inside it starts a refresh; every caller keeps verifying with the current
+  keys meanwhile.
+* **A fetch in flight** (`Flight`): the one fetch of a URI that everyone who
+  needs it shares.  It holds no lock while it runs: callers that must wait for
+  it (no usable key, or a kid never seen) wait on its event, and only until its
+  deadline, the fetcher's own `total_timeout` plus a grace.  A fetch abandoned
+  mid-way (an AWS Lambda environment frozen between two invocations, a thread
+  that never comes back) therefore delays the next caller by at most that
+  deadline; the caller then fetches itself, and the abandoned fetch's late
+  answer is dropped.
+* **Where a background refresh runs** (`dispatch`): a daemon thread, so
+  interpreter shutdown never waits for it; under a running event loop (the
+  `verify_async` path) the refresh is also an asyncio task that awaits that
+  thread, held by the cache until it ends.
+* **Inline under AWS Lambda** (`background_default`): Lambda freezes the
+  execution environment between invocations, which would strand a background
+  thread mid-fetch, and runs one invocation at a time per environment, so no
+  concurrent caller could wait anyway: the caller inside the window refreshes
+  in its own request.  Detected by `AWS_LAMBDA_FUNCTION_NAME`, which the
+  Lambda runtime sets (docs/jwks-cache.md cites AWS), or chosen explicitly
+  with `background_refresh=`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cognito_jwt._fetch import DEFAULT_TOTAL_TIMEOUT
+from cognito_jwt.errors import ConfigurationError
+
+__all__ = [
+    "ABANDON_GRACE",
+    "DEFAULT_REFRESH_AHEAD",
+    "LAMBDA_VARIABLE",
+    "Flight",
+    "background_default",
+    "dispatch",
+    "fetch_deadline",
+    "refresh_at",
+]
+
+#: Seconds before a key set's freshness ends in which one caller refreshes it.
+DEFAULT_REFRESH_AHEAD = 300.0
+#: Seconds past a fetcher's `total_timeout` after which its fetch counts as abandoned.
+ABANDON_GRACE = 1.0
+#: The variable the AWS Lambda runtime sets in every function's environment.
+LAMBDA_VARIABLE = "AWS_LAMBDA_FUNCTION_NAME"
+
+
+def refresh_at(fresh_until: float, lifetime: float, refresh_ahead: float) -> float:
+    """When the refresh window of a set fresh until `fresh_until` for `lifetime` opens."""
+    return fresh_until - min(refresh_ahead, lifetime / 4)
+
+
+def background_default(option: object) -> bool:
+    """Whether refreshes run in the background: `option`, or `False` under AWS Lambda.
+
+    Raises:
+        ConfigurationError: `option` is neither `None`, `True` nor `False`.
+    """
+    if option is None:
+        return not os.environ.get(LAMBDA_VARIABLE)
+    if not isinstance(option, bool):
+        raise ConfigurationError(
+            "background_refresh: expected True, False or None (None: in the background, "
+            f"inline under AWS Lambda), found {option!r}"
+        )
+    return option
+
+
+def fetch_deadline(fetcher: object) -> float:
+    """Seconds a caller waits on a fetch in flight before it counts as abandoned.
+
+    The fetcher's `total_timeout` (as `RequestsFetcher` has) plus `ABANDON_GRACE`;
+    `DEFAULT_TOTAL_TIMEOUT` for a fetcher that does not say.
+    """
+    total = getattr(fetcher, "total_timeout", None)
+    if isinstance(total, bool) or not isinstance(total, int | float) or not total > 0:
+        total = DEFAULT_TOTAL_TIMEOUT
+    return float(total) + ABANDON_GRACE
+
+
+class Flight:
+    """One fetch of a URI in progress: its end, and when waiting for it stops.
+
+    The deadline is real time (`time.monotonic`), whatever clock the cache
+    keeps ages with: it bounds a real wait.
+    """
+
+    __slots__ = ("deadline", "done")
+
+    def __init__(self, seconds: float) -> None:
+        self.done = threading.Event()
+        self.deadline = time.monotonic() + seconds
+
+    def live(self) -> bool:
+        """Whether it may still end: not done, and not past its deadline."""
+        return not self.done.is_set() and time.monotonic() < self.deadline
+
+    def wait(self) -> None:
+        """Block until it ends or its deadline passes, whichever comes first."""
+        self.done.wait(max(0.0, self.deadline - time.monotonic()))
+
+
+def dispatch(run: Callable[[], None], tasks: set[Any]) -> None:
+    """Run `run` on a daemon thread; under a running event loop, as a task awaiting it too.
+
+    The thread starts here, not when the loop gets to the task, so a loop that
+    closes right after (`asyncio.run` per call) cannot cancel the refresh
+    before it began.  `tasks` holds each task until it ends (the loop keeps
+    only a weak reference).
+    """
+    asyncio = sys.modules.get("asyncio")
+    loop = asyncio._get_running_loop() if asyncio is not None else None
+    if loop is None:
+        threading.Thread(target=run, name="cognito-jwt-refresh", daemon=True).start()
+        return
+    finished = loop.create_future()
+
+    def resolve() -> None:
+        if not finished.done():
+            finished.set_result(None)
+
+    def target() -> None:
+        try:
+            run()
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile
+                loop.call_soon_threadsafe(resolve)
+
+    threading.Thread(target=target, name="cognito-jwt-refresh", daemon=True).start()
+
+    async def refresh() -> None:
+        await finished
+
+    task = loop.create_task(refresh(), name="cognito-jwt-refresh")
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
