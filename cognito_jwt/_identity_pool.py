@@ -15,6 +15,11 @@ pool, or guests, by accident; AWS warns about exactly that.  So here both are
 required: `aud` is the pool id you pass, and `amr` must be said explicitly,
 `"authenticated"`, `"unauthenticated"` or both, never defaulted.
 
+The header's `typ` may be absent, `JWT` or `JWS`, and nothing else: AWS does
+not document the header, and a decoded token published by a third party shows
+`"typ": "JWS"` (docs/tokens.md cites it), a value other verifiers of this
+library refuse (`invalid_header`).  Only this verifier accepts it.
+
 Keys are found by OpenID Connect Discovery (`JwtVerifier.from_discovery`),
 since AWS documents the issuer but not a JWKS path; the document's ID-token
 algorithms narrow the RSA allow-list.  AWS documents this issuer for the
@@ -33,6 +38,8 @@ from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _string_set
 from cognito_jwt._jwks import JwksCache
 from cognito_jwt._jwt_verifier import JwtVerifier
 from cognito_jwt._partitions import dns_suffix
+from cognito_jwt._token import ParsedToken, parse_token
+from cognito_jwt._verifier import _MAX_HEADER_CACHE
 from cognito_jwt.errors import ConfigurationError, InvalidClaimError, shown
 
 __all__ = ["IDENTITY_POOL_ISSUER", "identity_pool_verifier"]
@@ -43,6 +50,25 @@ IDENTITY_POOL_ISSUER = "https://cognito-identity.amazonaws.com"
 #: `REGION:GUID`, the pattern of the Cognito Federated Identities API reference.
 _POOL_ID = re.compile(r"([\w-]+):[0-9a-f-]+", re.ASCII)
 _AMR_VALUES = frozenset({"authenticated", "unauthenticated"})
+
+
+#: The header `typ` values an identity-pool token may carry (besides none), lower case.
+IDENTITY_POOL_TYPS = frozenset({"jwt", "jws"})
+
+
+class _IdentityPoolVerifier(JwtVerifier):
+    """A `JwtVerifier` whose tokens may say `typ: JWS`, as identity-pool tokens do."""
+
+    def _parse(self, token: str) -> ParsedToken:
+        header_cache = self._header_cache
+        if len(header_cache) >= _MAX_HEADER_CACHE:
+            header_cache.clear()  # bounded, as the base verifier's
+        return parse_token(
+            token,
+            max_length=self._max_token_length,
+            header_cache=header_cache,
+            typs=IDENTITY_POOL_TYPS,
+        )
 
 
 def _amr_rule(accepted: frozenset[str], then: CustomCheck | None) -> CustomCheck:
@@ -138,7 +164,7 @@ def identity_pool_verifier(
                 "iss of your pool's tokens)"
             )
         issuer = IDENTITY_POOL_ISSUER
-    return JwtVerifier.from_discovery(
+    return _IdentityPoolVerifier.from_discovery(
         issuer,
         audience=identity_pool_id,
         id_tokens=True,

@@ -247,8 +247,8 @@ def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def parse_header(segment: str) -> Header:
-    """Decode and sanity-check a header segment.
+def parse_header(segment: str, typs: frozenset[str] = _KNOWN_TYPS) -> Header:
+    """Decode and sanity-check a header segment; a `typ` must be absent or in `typs` (lower case).
 
     Header segments repeat across a pool's tokens, so the verifier caches the
     result of this function per segment string; it must therefore be pure.
@@ -276,10 +276,14 @@ def parse_header(segment: str) -> Header:
             reason="unsupported_crit",
         )
     typ = raw.get("typ")
-    if typ is not None and (not isinstance(typ, str) or typ.lower() not in _KNOWN_TYPS):
+    if typ is not None and (not isinstance(typ, str) or typ.lower() not in typs):
+        expected = (
+            "'JWT' or 'at+jwt'"
+            if typs is _KNOWN_TYPS
+            else " or ".join(repr(t.upper()) for t in sorted(typs))
+        )
         raise MalformedTokenError(
-            f"header typ: expected 'JWT' or 'at+jwt', found {typ!r:.40}",
-            reason="invalid_header",
+            f"header typ: expected {expected}, found {typ!r:.40}", reason="invalid_header"
         )
     return Header(alg, kid, raw)
 
@@ -320,6 +324,7 @@ def parse_token(
     *,
     max_length: int = DEFAULT_MAX_TOKEN_LENGTH,
     header_cache: dict[str, Header] | None = None,
+    typs: frozenset[str] = _KNOWN_TYPS,
 ) -> ParsedToken:
     """Split and decode a compact JWS without verifying anything cryptographic.
 
@@ -327,7 +332,8 @@ def parse_token(
         token: the compact serialisation `header.payload.signature`.
         max_length: size cap, checked before any decoding work.
         header_cache: optional memo of parsed headers keyed by header segment;
-            the caller bounds its size.
+            the caller bounds its size, and keeps one per `typs`.
+        typs: the `typ` values accepted (lower case) besides none.
 
     Raises:
         MalformedTokenError: (401) any structural problem.
@@ -347,7 +353,7 @@ def parse_token(
                 header = header_cache.get(segments[0])
     if header is None or segments is None:
         segments = _check_shape(token, max_length, segments)
-        header = parse_header(segments[0])
+        header = parse_header(segments[0], typs)
         if header_cache is not None:
             header_cache[segments[0]] = header
     h_seg, p_seg, s_seg = segments

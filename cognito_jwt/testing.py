@@ -543,15 +543,18 @@ def identity_pool_token(
     now: int | None = None,
     expires_in: int = 600,
     alg: str = "RS512",
+    typ: str | None = "JWS",
     **overrides: Any,
 ) -> str:
     """An identity-pool OpenID token (`GetOpenIdToken`'s shape), signed by `pool`'s ID key.
 
     `aud` is the identity pool id, `sub` an identity id in its region, `amr`
     `["unauthenticated"]` for a guest or `["authenticated", *providers]`, and
-    it lives 10 minutes, as AWS documents.  `issuer` defaults to `pool.issuer`,
-    so the pool's JWKS server verifies it; other keyword arguments override
-    claims (`None` removes one).
+    it lives 10 minutes, as AWS documents.  The header carries `alg` and
+    `typ` `JWS`, as a published capture of a real token shows (`typ=None`
+    leaves it out).  `issuer` defaults to `pool.issuer`, so the pool's JWKS
+    server verifies it; other keyword arguments override claims (`None`
+    removes one).
     """
     now = int(time.time()) if now is None else now
     region = identity_pool_id.split(":", 1)[0]
@@ -568,7 +571,10 @@ def identity_pool_token(
             claims.pop(name, None)
         else:
             claims[name] = value
-    return pool.sign(claims, {"kid": pool.id_kid, "alg": alg})
+    header = {"kid": pool.id_kid, "alg": alg}
+    if typ is not None:
+        header["typ"] = typ
+    return pool.sign(claims, header)
 
 
 # -- Resource-bound access tokens -----------------------------------------------

@@ -21,6 +21,8 @@ from cognito_jwt import (
     JwksCache,
     JwksUnavailableError,
     JwtVerifier,
+    MalformedTokenError,
+    MultiIssuerVerifier,
     TokenExpiredError,
     UnsupportedAlgorithmError,
     identity_pool_verifier,
@@ -81,6 +83,61 @@ def test_an_authenticated_identitys_token_verifies(idp: IdentityIssuer) -> None:
     claims = idp.verifier().verify(idp.token(providers=[USER_POOL_PROVIDER]))
     assert claims["aud"] == POOL_ID
     assert claims["amr"] == ["authenticated", USER_POOL_PROVIDER]
+
+
+@pytest.mark.parametrize(
+    ("typ", "passes"),
+    [
+        pytest.param("JWS", True, id="JWS-as-a-published-capture-shows"),
+        pytest.param("JWT", True, id="JWT"),
+        pytest.param(None, True, id="absent"),
+        pytest.param("jws", True, id="compared-case-insensitively"),
+        pytest.param("at+jwt", False, id="an-access-token-type"),
+        pytest.param("application/jwt", False, id="a-media-type"),
+        pytest.param("JWE", False, id="JWE"),
+        pytest.param("JOSE", False, id="JOSE"),
+        pytest.param("", False, id="empty"),
+        pytest.param(["JWS"], False, id="a-list"),
+    ],
+)
+def test_the_header_typ_may_be_absent_jwt_or_jws_and_nothing_else(
+    idp: IdentityIssuer, typ: Any, passes: bool
+) -> None:
+    token = idp.token(typ=typ)
+    if passes:
+        assert idp.verifier().verify(token)["aud"] == POOL_ID
+    else:
+        with pytest.raises(MalformedTokenError) as caught:
+            idp.verifier().verify(token)
+        assert caught.value.reason == "invalid_header"
+
+
+def test_typ_jws_is_refused_by_every_other_verifier(idp: IdentityIssuer) -> None:
+    """The same token, issuer and keys through a plain `JwtVerifier`: fail closed."""
+    plain = JwtVerifier.from_discovery(
+        idp.issuer,
+        audience=POOL_ID,
+        id_tokens=True,
+        algorithms=["RS512"],
+        allow_http=True,
+        jwks_cache=JwksCache(),
+        clock=lambda: NOW,
+    )
+    assert plain.verify(idp.token(typ=None))["aud"] == POOL_ID
+    with pytest.raises(MalformedTokenError) as caught:
+        plain.verify(idp.token(typ="JWS"))
+    assert caught.value.reason == "invalid_header"
+    assert "expected 'JWT' or 'at+jwt'" in str(caught.value)
+
+
+def test_typ_jws_is_refused_once_merged_into_a_multi_issuer_verifier(
+    idp: IdentityIssuer,
+) -> None:
+    multi = MultiIssuerVerifier([idp.verifier()])
+    assert multi.verify(idp.token(typ="JWT"))["aud"] == POOL_ID
+    with pytest.raises(MalformedTokenError) as caught:
+        multi.verify(idp.token(typ="JWS"))
+    assert caught.value.reason == "invalid_header"
 
 
 @pytest.mark.parametrize(
