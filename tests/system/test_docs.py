@@ -18,6 +18,9 @@ Convention (also in CONTRIBUTING.md and docs/testing.md):
   fetch of anything but 127.0.0.1/localhost fails with
   ``JwksUnavailableError``, so a fetch the page did not arrange fails the page.
   The default JWKS cache is emptied before and after each page.
+* **Sections stand alone** in the guides listed in `SECTIONED`
+  (``docs/frameworks.md``): each ``##`` section also runs with nothing before
+  it but the setup block, as a reader who copies one framework's section.
 * A block is skipped only when the line before its opening fence (blank lines
   aside) is ``<!-- no-test: <reason> -->``, the reason saying why it cannot run
   here (``needs real AWS``).  A marker without a reason fails, and so does a
@@ -42,7 +45,6 @@ from typing import Any
 import pytest
 from docs_blocks import (
     DOCS,
-    MAX_NO_TEST,
     PAGES,
     ROOT,
     check_no_test_blocks,
@@ -55,13 +57,7 @@ from docs_blocks import (
 import cognito_jwt
 from cognito_jwt import DEFAULT_JWKS_CACHE, JwksUnavailableError, RequestsFetcher, cli
 from cognito_jwt.errors import CognitoJwtError
-from cognito_jwt.testing import FakeCognitoPool, StandIn, stop_stand_ins
-
-#: Pages still run the old way (names injected, the network faked behind the
-#: reader's back) until they are converted to a setup block.  Empty when done.
-UNCONVERTED = {"docs/frameworks.md"}
-_LEGACY_POOL = ("us-east-1_AbCdEf123", "1example23456789")
-
+from cognito_jwt.testing import stop_stand_ins
 
 # --------------------------------------------------------------------------- harness
 
@@ -94,19 +90,6 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         DEFAULT_JWKS_CACHE.clear()
 
 
-def _legacy_namespace() -> tuple[dict[str, Any], StandIn]:
-    """The names an unconverted page still gets injected (see `UNCONVERTED`)."""
-    pool = FakeCognitoPool(*_LEGACY_POOL)
-    namespace = {
-        "USER_POOL_ID": pool.user_pool_id,
-        "CLIENT_ID": pool.client_id,
-        "pool": pool,
-        "id_token": pool.id_token(groups=["admin"]),
-        "access_token": pool.access_token(groups=["admin"], scopes=["openid", "orders/read"]),
-    }
-    return namespace, pool.stand_in()
-
-
 def _missing_package(exc: ModuleNotFoundError, where: str) -> None:
     """Skip on a laptop without an optional package; under ``CI`` (every extra installed) fail."""
     missing = (exc.name or "").split(".")[0]
@@ -125,9 +108,6 @@ def run_page(path: Path, *, text: str | None = None) -> int:
     `offline` fixture stops it afterwards.
     """
     module = types.ModuleType("__docs__")
-    if page_id(path) in UNCONVERTED:
-        namespace, _ = _legacy_namespace()
-        module.__dict__.update(namespace)
     sys.modules[module.__name__] = module
     ran = 0
     try:
@@ -169,6 +149,76 @@ def test_page_code_runs(page: Path, record_property: Any) -> None:
     record_property("docs_blocks_run", run_page(page))  # summed in the terminal summary
 
 
+#: Guides whose ``##`` sections each stand alone after the page's setup block:
+#: a reader copies the setup block and one framework's section, not the page.
+SECTIONED = [DOCS / "frameworks.md"]
+
+
+def setup_and_section(text: str, heading_line: int) -> str:
+    """The page's text up to its setup block, then one section, each at its own lines.
+
+    Everything else is blanked out, so the section's blocks can use only the
+    names the setup block and the section itself define, and a traceback
+    still names the Markdown line.
+    """
+    lines = text.splitlines()
+    setup = next(b for b in extract_blocks(text, Path("page.md")) if b.lang in {"python", "py"})
+    setup_end = setup.line + setup.code.count("\n")  # the closing fence's line (1-based)
+    end = next(
+        (i for i in range(heading_line, len(lines)) if lines[i].startswith("## ")), len(lines)
+    )
+    kept = [
+        line if i < setup_end or heading_line - 1 <= i < end else "" for i, line in enumerate(lines)
+    ]
+    return "\n".join(kept) + "\n"
+
+
+def _sections() -> list[tuple[Path, int, str]]:
+    """(page, 1-based line of the heading, heading) of each section holding runnable code."""
+    found = []
+    for page in SECTIONED:
+        text = page.read_text(encoding="utf-8")
+        headings = [
+            (n, line[3:])
+            for n, line in enumerate(text.splitlines(), start=1)
+            if line.startswith("## ")
+        ]
+        for (n, heading), nxt in zip(headings, [*headings[1:], (10**9, "")], strict=True):
+            blocks = extract_blocks(text, page)
+            if any(b.runnable and n < b.line < nxt[0] for b in blocks):
+                found.append((page, n, heading))
+    return found
+
+
+@pytest.mark.usefixtures("offline")
+@pytest.mark.parametrize(
+    ("page", "heading_line", "heading"),
+    _sections(),
+    ids=[f"{page_id(p)}#{h}" for p, _, h in _sections()],
+)
+def test_each_section_runs_after_the_setup_block_alone(
+    page: Path, heading_line: int, heading: str
+) -> None:
+    text = setup_and_section(page.read_text(encoding="utf-8"), heading_line)
+    assert f"## {heading}" in text
+    assert run_page(page, text=text) >= 2  # the setup block and the section's own
+
+
+def test_a_section_using_another_sections_name_fails(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Page\n\n```python\nUSER_POOL_ID = 'us-east-1_AbCdEf123'\n```\n\n"
+        "## First\n\n```python\nsigned_in = {'Authorization': 'Bearer x'}\n```\n\n"
+        "## Second\n\n```python\nassert USER_POOL_ID\nprint(signed_in)\n```\n",
+        encoding="utf-8",
+    )
+    text = page.read_text(encoding="utf-8")
+    assert run_page(page) == 3  # the whole page runs: Second sees First's name
+    second = text.splitlines().index("## Second") + 1
+    with pytest.raises(NameError, match="signed_in"):
+        run_page(page, text=setup_and_section(text, second))
+
+
 def test_docs_hold_runnable_code() -> None:
     """Guard the extractor itself: the guide pages do contain code that runs."""
     counts = {
@@ -186,8 +236,7 @@ def test_no_test_blocks_are_few_and_say_why() -> None:
     (The suite's terminal summary prints the same count and listing.)
     """
     blocks = no_test_blocks()
-    check_no_test_blocks([b for b in blocks if page_id(b.path) not in UNCONVERTED])
-    assert len(blocks) <= MAX_NO_TEST, f"{len(blocks)} no-test blocks, expected <= {MAX_NO_TEST}"
+    check_no_test_blocks(blocks)
 
 
 def test_the_no_test_rule_refuses_a_missing_reason_and_too_many(tmp_path: Path) -> None:
