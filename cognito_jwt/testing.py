@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from cognito_jwt._cognito import CognitoJwtVerifier, cognito_issuers
 from cognito_jwt._exports import rehome as _rehome
+from cognito_jwt._issuer import default_jwks_uri
 from cognito_jwt._testing_alb import AlbKeyServer, FakeAlb, alb_segment  # the ALB part of the kit
 from cognito_jwt._testing_stand_in import StandIn, stop_stand_ins
 
@@ -423,7 +424,10 @@ class FakeCognitoPool:
         Code under test that builds the production verifier,
         ``CognitoJwtVerifier(user_pool_id=..., token_use=..., client_id=...)``,
         fetches ``https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json``
-        (and the pool's ``issuer-cognito-idp`` form).  While the stand-in runs,
+        (and the pool's ``issuer-cognito-idp`` form); a pool built with
+        ``issuer=`` (standing for another OpenID Connect provider) also answers
+        ``<issuer>/.well-known/jwks.json``, where ``JwtVerifier(issuer=...)``
+        fetches by default.  While the stand-in runs,
         those fetches, made by any `RequestsFetcher` (the default fetcher of
         every `JwksCache`), get this pool's *current* JWKS; every other URL is
         fetched as before, and a fetcher of your own is never touched.  So the
@@ -449,7 +453,11 @@ class FakeCognitoPool:
             ...     verifier.verify(pool.id_token())["email"]
             'alice@example.com'
         """
-        urls = [f"{issuer}/.well-known/jwks.json" for issuer in cognito_issuers(self.user_pool_id)]
+        urls = [default_jwks_uri(issuer) for issuer in cognito_issuers(self.user_pool_id)]
+        if self.issuer not in cognito_issuers(self.user_pool_id):
+            # Built with issuer= (another identity provider, say): where
+            # `JwtVerifier(issuer=...)` looks for that issuer's keys by default.
+            urls.append(default_jwks_uri(self.issuer))
         # The body is read per fetch, not once: keys rotated while it runs must show.
         return StandIn(f"FakeCognitoPool {self.user_pool_id}", urls, self._jwks_bytes).start()
 

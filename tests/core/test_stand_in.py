@@ -21,6 +21,7 @@ from cognito_jwt import (
     CognitoJwtVerifier,
     JwksCache,
     JwksUnavailableError,
+    JwtVerifier,
     RequestsFetcher,
     cognito_issuers,
 )
@@ -78,6 +79,22 @@ def test_it_answers_both_issuer_forms_of_the_pool(network: Network) -> None:
         assert body == pool.jwks_json.encode()
         assert stand_in.request_count == 1
     assert network.asked == []
+
+
+def test_a_pool_with_its_own_issuer_stands_in_for_that_issuers_keys(network: Network) -> None:
+    """A fake of another OpenID Connect provider: the generic verifier, unchanged, gets its keys."""
+    issuer = "https://login.partner.example"
+    partner = FakeCognitoPool(POOL_ID, "orders-api", issuer=issuer)
+    with partner.stand_in() as stand_in:
+        verifier = JwtVerifier(issuer=issuer, audience="orders-api")  # what production builds
+        assert verifier.verify(partner.id_token())["iss"] == issuer
+        with pytest.raises(JwksUnavailableError):
+            RequestsFetcher().fetch("https://login.partner.example/keys")
+    assert stand_in.request_count == 1
+    assert network.asked == ["https://login.partner.example/keys"]
+    with pytest.raises(JwksUnavailableError) as caught:  # stopped: the keys are gone again
+        JwtVerifier(issuer=issuer, audience="orders-api").verify(partner.id_token())
+    assert caught.value.reason == "jwks_fetch_failed"
 
 
 def test_it_makes_no_other_fetch_succeed(network: Network) -> None:
