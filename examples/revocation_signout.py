@@ -47,6 +47,7 @@ def sign_out_this_device(
     refresh_token: str,
     client_id: str,
     claims: dict[str, Any],
+    cut_off_user: bool = True,
 ) -> None:
     """The user signs out of this device: `RevokeToken`, then list its `origin_jti`.
 
@@ -56,4 +57,9 @@ def sign_out_this_device(
     `cut_off_user=False` to keep the user's other devices signed in.
     """
     idp.revoke_token(Token=refresh_token, ClientId=client_id)
-    revocations.revoke_token(iss=claims["iss"], origin_jti=claims["origin_jti"], sub=claims["sub"])
+    revocations.revoke_token(
+        iss=claims["iss"],
+        origin_jti=claims["origin_jti"],
+        sub=claims["sub"],
+        cut_off_user=cut_off_user,
+    )

@@ -135,7 +135,13 @@ def test_the_example_sign_out_writes_the_list_that_refuses_the_old_token(
         _moto_verifier(moto, other).verify(token)
 
 
-def test_revoke_token_call_shape_then_the_list(pool: FakeCognitoPool) -> None:
+@pytest.mark.parametrize(
+    ("cut_off_user", "other_device_verifies"), [({}, False), ({"cut_off_user": False}, True)]
+)
+def test_revoke_token_call_shape_then_the_list(
+    pool: FakeCognitoPool, cut_off_user: dict[str, bool], other_device_verifies: bool
+) -> None:
+    """`sign_out_this_device` cuts the user off unless told not to, as its docstring says."""
     import boto3
     from botocore.stub import Stubber
     from revocation_signout import sign_out_this_device
@@ -157,10 +163,19 @@ def test_revoke_token_call_shape_then_the_list(pool: FakeCognitoPool) -> None:
             refresh_token="the-refresh-token",
             client_id=pool.client_id,
             claims=claims,
+            **cut_off_user,
         )
         stub.assert_no_pending_responses()
-    with pytest.raises(TokenRevokedError):
+    with pytest.raises(TokenRevokedError) as revoked:
         verifier.verify(token)
+    assert revoked.value.reason == "token_revoked"
+    other_device = pool.id_token(now=NOW, origin_jti="device-2")
+    if other_device_verifies:
+        assert verifier.verify(other_device)["origin_jti"] == "device-2"
+    else:
+        with pytest.raises(TokenRevokedError) as cut_off:
+            verifier.verify(other_device)
+        assert cut_off.value.reason == "token_revoked"
 
 
 # -- a fake Cognito: GetUser through a stand-in client ---------------------------------------
