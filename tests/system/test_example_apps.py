@@ -161,8 +161,12 @@ def test_the_documented_fake_pool_command_serves_what_it_prints(
     app: str, running: list[subprocess.Popen[str]], tmp_path: Path
 ) -> None:
     command = documented_command(app)
-    printed = parse_printed(start(command, running, tmp_path / "stderr.txt"))
+    lines = start(command, running, tmp_path / "stderr.txt")
+    printed = parse_printed(lines)
 
+    served = re.search(r"serves its keys at (\S+)", "\n".join(lines))
+    assert served is not None
+    assert re.match(r"http://127\.0\.0\.1:\d+/", served[1])  # plain http, loopback only
     assert set(printed.tokens) == {"READER", "ADMIN"}
     assert {status for _, _, status in printed.calls} == {200, 401, 403}
     for name, url, status in printed.calls:
