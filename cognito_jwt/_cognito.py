@@ -347,7 +347,7 @@ class CognitoJwtVerifier(_VerifierBase):
             issuers = (issuer,)
         rules = _CognitoRules(
             token_use=token_use,
-            client_ids=_string_set("client_id", allowed_clients),
+            client_ids=_string_set("client_id", allowed_clients, skip="ANY_CLIENT"),
             groups=_string_set("groups", groups),
             require_all_groups=require_all_groups,
             scopes=_string_set("scopes", scopes),

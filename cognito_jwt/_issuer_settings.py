@@ -360,12 +360,13 @@ def _key_source(
     return DEFAULT_JWKS_CACHE
 
 
-def _string_set(name: str, value: object) -> frozenset[str] | None:
+def _string_set(name: str, value: object, *, skip: str = "None") -> frozenset[str] | None:
     """Normalise a `str | Sequence[str] | None` setting, rejecting empty ones.
 
     An empty list would silently mean "nothing matches" (or, worse, in some
     libraries "anything matches"); it is almost always a configuration bug.
-    `None` stays `None`: the check is skipped on purpose.
+    `None` stays `None`: the check is skipped on purpose.  `skip` is how the
+    error tells the caller to skip it (`ANY_CLIENT` for a Cognito `client_id`).
     """
     if value is None:
         return None
@@ -377,6 +378,6 @@ def _string_set(name: str, value: object) -> frozenset[str] | None:
     result = frozenset(items)
     if not result or not all(isinstance(v, str) and v for v in result):
         raise ConfigurationError(
-            f"{name}: expected non-empty strings (None to skip the check), found {value!r}"
+            f"{name}: expected non-empty strings ({skip} to skip the check), found {value!r}"
         )
     return result

@@ -259,3 +259,8 @@ def test_any_client_where_it_means_nothing_is_refused(
     """ANY_CLIENT only opens the Cognito client check; anywhere else it is a mistake."""
     with pytest.raises(ConfigurationError, match="expected"):
         build(pool)
+
+
+def test_an_empty_client_list_names_any_client_as_the_way_to_skip(pool: FakeCognitoPool) -> None:
+    with pytest.raises(ConfigurationError, match=r"\(ANY_CLIENT to skip the check\), found \[\]"):
+        CognitoJwtVerifier(user_pool_id=pool.user_pool_id, token_use="id", client_id=[])
