@@ -21,13 +21,17 @@ takes its `jwks_uri`.  The rules, and why:
   ID tokens only, so it is read only for a verifier of ID tokens
   (`id_tokens=True`), and then only intersected with the caller's allow-list.
 * **Cached and refreshed like keys.** The document is kept for the key
-  cache's `max_age` (sooner if its `Cache-Control` says so, as for keys); a
-  failed refresh keeps the document it has (for `stale_if_error` more
-  seconds) and backs off as the key cache does.
+  cache's `max_age` (sooner if its `Cache-Control` says so, as for keys), and
+  refreshed ahead of that in the key cache's refresh window, in the
+  background or inline as the key cache refreshes (`_jwks_refresh`): no
+  request waits for it, and no lock is held across its fetch.  A failed
+  refresh keeps the document it has (for `stale_if_error` more seconds) and
+  backs off as the key cache does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -35,6 +39,7 @@ from typing import Any, NamedTuple
 
 from cognito_jwt._fetch import Fetcher, check_jwks_uri
 from cognito_jwt._jwks import JwksCache
+from cognito_jwt._jwks_refresh import Flight, dispatch, refresh_at
 from cognito_jwt._key_source import Backoff, fetch_body
 from cognito_jwt._keys import VerificationKey
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError
@@ -187,10 +192,12 @@ class DiscoveryKeySource:
         self.keys = keys
         self._allow_http = allow_http
         self._clock: Callable[[], float] = clock or keys._clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the fields below, never held across a fetch
+        self._flight: Flight | None = None  # the document fetch in progress, if any
         self._metadata: ProviderMetadata | None = None
         self._fetched_at = float("-inf")
         self._fresh_until = float("-inf")
+        self._refresh_at = float("-inf")  # the refresh window's start, or the next retry
         # The key cache's back-off rule (cooldown doubling up to max_backoff).
         self._backoff = Backoff(keys.cooldown, keys.max_backoff)
 
@@ -211,15 +218,26 @@ class DiscoveryKeySource:
             JwksUnavailableError: (503) the fetch failed or the document is wrong.
         """
         with self._lock:
-            return self._fetch(self._clock())
+            now = self._clock()
+            flight = self._flight = Flight(self.keys._deadline)
+        return self._fetch(now, flight)
 
     # -- KeySource ---------------------------------------------------------
 
     def peek(self, uri: str, kid: str) -> VerificationKey | None:  # noqa: ARG002
-        """A fresh cached key under the current document, or `None`; never blocks."""
+        """A fresh cached key under the current document, or `None`; never blocks.
+
+        Inside the document's refresh window it starts the background refresh
+        (once) and still answers; refreshing inline, it answers `None` there.
+        """
         metadata = self._metadata
-        if metadata is None or self._clock() >= self._fresh_until:
+        if metadata is None:
             return None
+        now = self._clock()
+        if now >= self._refresh_at:
+            if now >= self._fresh_until or not self.keys.background_refresh:
+                return None
+            self._start_background()
         return self.keys.peek(metadata.jwks_uri, kid)
 
     def get_key(self, uri: str, kid: str) -> VerificationKey:  # noqa: ARG002
@@ -244,26 +262,64 @@ class DiscoveryKeySource:
     def _jwks_uri(self) -> str:
         """The current document's `jwks_uri`, refreshing the document when it is due.
 
-        One caller refreshes; the others keep using the document they have
-        (there always is one after construction).  A failed refresh keeps the
-        document for `stale_if_error` more seconds and backs off.
+        One caller refreshes (in the background, or inline as the key cache
+        does); every caller keeps the document it has meanwhile (there always
+        is one after construction).  A failed refresh keeps the document for
+        `stale_if_error` more seconds and backs off.
         """
         now = self._clock()
         metadata = self._metadata
-        if metadata is not None and now < self._fresh_until:
+        if metadata is None:  # construction failed to load it; not reached in practice
+            return self.load().jwks_uri
+        if now < self._refresh_at:
             return metadata.jwks_uri
-        if metadata is not None and (self._backoff.waiting(now) or self._lock.locked()):
-            return self._still_usable(metadata, now, None)
+        error: JwksUnavailableError | None = None
+        if self.keys.background_refresh:
+            self._start_background()
+        else:
+            flight = self._claim(now)
+            if flight is not None:
+                try:
+                    return self._fetch(now, flight).jwks_uri
+                except JwksUnavailableError as exc:
+                    error = exc
+        if now < self._fresh_until:
+            return metadata.jwks_uri
+        return self._still_usable(metadata, now, error)
+
+    def _claim(self, now: float) -> Flight | None:
+        """A new fetch of the document, unless one is in flight, just ended, or backing off."""
         with self._lock:
-            if self._metadata is not metadata:  # refreshed while we waited
-                assert self._metadata is not None
-                return self._metadata.jwks_uri
-            try:
-                return self._fetch(now).jwks_uri
-            except JwksUnavailableError as exc:
-                if metadata is None:
-                    raise
-                return self._still_usable(metadata, now, exc)
+            flight = self._flight
+            if (flight is not None and flight.live()) or self._backoff.waiting(now):
+                return None
+            if now < self._refresh_at:
+                return None  # refreshed while we looked
+            flight = self._flight = Flight(self.keys._deadline)
+        return flight
+
+    def _start_background(self) -> None:
+        """Refresh the document on a daemon thread (or asyncio task), once."""
+        flight = self._flight
+        if flight is not None and flight.live():
+            return
+        now = self._clock()
+        claimed = self._claim(now)
+        if claimed is not None:
+            dispatch(lambda: self._background(now, claimed), self.keys._tasks)
+
+    def _background(self, now: float, flight: Flight) -> None:
+        """Refresh the document; if it names a new `jwks_uri`, load those keys too.
+
+        So that no request waits for keys at the new place either.  On failure
+        the document in use keeps serving (the back-off is recorded), and a
+        request fetches the new keys itself.
+        """
+        before = self._metadata
+        with contextlib.suppress(JwksUnavailableError):
+            metadata = self._fetch(now, flight)
+            if before is None or metadata.jwks_uri != before.jwks_uri:
+                self.keys.hydrate(metadata.jwks_uri)
 
     def _still_usable(
         self, metadata: ProviderMetadata, now: float, error: JwksUnavailableError | None
@@ -279,16 +335,37 @@ class DiscoveryKeySource:
             reason="discovery_stale",
         )
 
-    def _fetch(self, now: float) -> ProviderMetadata:
-        """Fetch and check the document; call with the lock held."""
+    def _fetch(self, now: float, flight: Flight) -> ProviderMetadata:
+        """Fetch and check the document as `flight`, begun at `now`; no lock held meanwhile.
+
+        A flight abandoned and replaced meanwhile changes nothing.
+
+        Raises:
+            JwksUnavailableError: (503) the fetch failed or the document is wrong.
+        """
         try:
-            body = fetch_body(self.fetcher, self.uri)
-            metadata = parse_metadata(body, issuer=self.issuer, allow_http=self._allow_http)
-        except JwksUnavailableError as exc:
-            self._backoff.failed(exc, now)
-            raise
-        self._metadata = metadata
-        self._fetched_at = now
-        self._fresh_until = now + self.keys.lifetime(body)  # Cache-Control, as for keys
-        self._backoff.succeeded()
-        return metadata
+            try:
+                body = fetch_body(self.fetcher, self.uri)
+                metadata = parse_metadata(body, issuer=self.issuer, allow_http=self._allow_http)
+            except JwksUnavailableError as exc:
+                with self._lock:
+                    if self._flight is flight:
+                        self._backoff.failed(exc, now)
+                        self._refresh_at = min(self._backoff.next_retry, self._fresh_until)
+                raise
+            with self._lock:
+                if self._flight is flight:
+                    lifetime = self.keys.lifetime(body)  # Cache-Control, as for keys
+                    self._metadata = metadata
+                    self._fetched_at = now
+                    self._fresh_until = now + lifetime
+                    self._refresh_at = refresh_at(
+                        self._fresh_until, lifetime, self.keys.refresh_ahead
+                    )
+                    self._backoff.succeeded()
+            return metadata
+        finally:
+            with self._lock:
+                if self._flight is flight:
+                    self._flight = None
+            flight.done.set()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -45,12 +47,16 @@ class Provider:
             "id_token_signing_alg_values_supported": ["RS256"],
         }
         self.failing = False
+        #: Held while this event is clear: the document's answer waits for it.
+        self.document_gate = threading.Event()
+        self.document_gate.set()
 
     def _answer(self, h: Any) -> None:
         path = h.path
         self.hits[path] = self.hits.get(path, 0) + 1
         assert self.pool is not None
         if path == "/tenant/.well-known/openid-configuration":
+            assert self.document_gate.wait(30)
             if self.failing:
                 reply(500, JSON, b"{}")(h)
             else:
@@ -97,7 +103,10 @@ def test_the_document_is_refreshed_after_max_age_and_its_new_jwks_uri_followed(
     provider: Provider,
 ) -> None:
     clock = ManualClock()
-    verifier = discovered(provider, jwks_cache=JwksCache(max_age=600, clock=clock))
+    verifier = discovered(
+        provider,
+        jwks_cache=JwksCache(max_age=600, clock=clock, background_refresh=False, refresh_ahead=0),
+    )
     verifier.verify(provider.token())
     provider.keys_path = "/certs/v4"
     clock.advance(601)
@@ -106,11 +115,50 @@ def test_the_document_is_refreshed_after_max_age_and_its_new_jwks_uri_followed(
     assert provider.count("/certs/v4") == 1
 
 
+def test_the_document_is_refreshed_ahead_in_the_background_and_no_call_waits(
+    provider: Provider,
+) -> None:
+    clock = ManualClock()
+    cache = JwksCache(max_age=600, refresh_ahead=60, clock=clock, background_refresh=True)
+    verifier = discovered(provider, jwks_cache=cache, cache_size=0)
+    assert verifier.verify(provider.token())
+    provider.document_gate.clear()  # the refreshed document is held at the server
+    provider.keys_path = "/certs/v4"
+    clock.advance(540)  # the window (the last 60 s of 600) of document and keys opens
+    for _ in range(20):
+        assert verifier.verify(provider.token())  # none waits for the held document
+    provider.document_gate.set()
+    deadline = time.monotonic() + 30
+    while provider.count("/certs/v4") == 0:  # the new jwks_uri's keys, loaded with it
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert verifier.verify(provider.token())
+    assert provider.count(DOC) == 2
+    assert provider.count("/certs/v4") == 1
+
+
+def test_inline_the_call_in_the_window_refreshes_the_document(provider: Provider) -> None:
+    clock = ManualClock()
+    cache = JwksCache(max_age=600, refresh_ahead=60, clock=clock, background_refresh=False)
+    verifier = discovered(provider, jwks_cache=cache, cache_size=0)
+    assert verifier.verify(provider.token())
+    provider.keys_path = "/certs/v4"
+    clock.advance(539)
+    assert verifier.verify(provider.token())
+    assert provider.count(DOC) == 1
+    clock.advance(1)
+    assert verifier.verify(provider.token())  # refreshed in the call, and followed
+    assert provider.count(DOC) == 2
+    assert provider.count("/certs/v4") == 1
+
+
 def test_a_failed_document_refresh_keeps_the_document_and_backs_off(
     provider: Provider,
 ) -> None:
     clock = ManualClock()
-    cache = JwksCache(max_age=600, cooldown=10, clock=clock)
+    cache = JwksCache(
+        max_age=600, cooldown=10, clock=clock, background_refresh=False, refresh_ahead=0
+    )
     verifier = discovered(provider, jwks_cache=cache, cache_size=0)
     verifier.verify(provider.token())
     provider.failing = True
@@ -126,7 +174,14 @@ def test_a_failed_document_refresh_keeps_the_document_and_backs_off(
 
 def test_a_document_unrefreshed_beyond_stale_if_error_stops_serving(provider: Provider) -> None:
     clock = ManualClock()
-    cache = JwksCache(max_age=600, cooldown=10, stale_if_error=100, clock=clock)
+    cache = JwksCache(
+        max_age=600,
+        cooldown=10,
+        stale_if_error=100,
+        clock=clock,
+        background_refresh=False,
+        refresh_ahead=0,
+    )
     verifier = discovered(provider, jwks_cache=cache, cache_size=0)
     verifier.verify(provider.token())
     provider.failing = True
