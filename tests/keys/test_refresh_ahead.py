@@ -161,6 +161,51 @@ def test_inline_the_first_call_inside_the_window_refreshes_once(pool: FakeCognit
     assert fetcher.calls == 2  # the new set's window is 540 s away again
 
 
+def test_inline_a_failed_refresh_keeps_the_keys_and_backs_off(pool: FakeCognitoPool) -> None:
+    class Failing:
+        calls = 0
+        down = False
+
+        def fetch(self, uri: str) -> bytes:
+            self.calls += 1
+            if self.down:
+                raise JwksUnavailableError(f"{uri} is down", reason="jwks_fetch_failed")
+            return pool.jwks_json.encode()
+
+    fetcher, clock, reports = Failing(), ManualClock(), Reports()
+    cache = JwksCache(
+        fetcher,
+        clock=clock,
+        max_age=600,
+        refresh_ahead=60,
+        cooldown=10,
+        background_refresh=False,
+        on_report=reports,
+    )
+    verifier = pool.verifier(
+        token_use="id", jwks_uri="https://keys.example/jwks.json", jwks_cache=cache
+    )
+    token = pool.id_token()
+    assert verifier.verify(token)
+    fetcher.down = True
+    clock.advance(540)
+    assert verifier.verify(token)  # the refresh in the call failed: the current keys serve
+    assert fetcher.calls == 2
+    assert [r.reason for r in reports.seen if r.kind == "fetch_failed"] == ["jwks_fetch_failed"]
+    clock.advance(9.9)
+    for _ in range(10):
+        assert verifier.verify(token)
+    assert fetcher.calls == 2  # backing off: no attempt for `cooldown`
+    clock.advance(0.1)
+    assert verifier.verify(token)
+    assert fetcher.calls == 3  # one attempt, then twice the wait
+    fetcher.down = False
+    clock.advance(20)
+    assert verifier.verify(token)
+    assert fetcher.calls == 4
+    assert reports.kinds()[-1] == "refresh"
+
+
 # -- in the background -----------------------------------------------------------------
 
 
