@@ -37,6 +37,11 @@ What django-ninja's model decides here:
   the verifier's `verify_async` (no worker thread, no blocked loop); in a
   plain operation, which ninja runs in a thread of its own, it calls `verify`
   there, as before.
+* Called from any coroutine (ninja's, or an `auth=` function of yours that
+  combines schemes), it returns an awaitable of the claims, which must be
+  awaited: `claims = await bearer(request)`.  Testing the awaitable itself
+  for truth (`return bearer(request) or other(request)`) raises `TypeError`
+  instead of being truthy, so a forgotten `await` can never authenticate.
 * Ninja views are CSRF-exempt; a token an ALB put in `x-amzn-oidc-*` (from its
   session cookie, which a browser sends on its own) is CSRF-checked on unsafe
   methods, as ninja's cookie authentication does.
@@ -49,8 +54,8 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
+from typing import Any, NoReturn
 
 try:
     from asgiref.sync import sync_to_async
@@ -138,6 +143,34 @@ def _error(refusal: Rejection) -> HttpError:
     return CognitoHttpError(refusal)
 
 
+class _PendingClaims(Awaitable[dict[str, Any] | None]):
+    """The claims, once awaited; never true or false until then.
+
+    `CognitoBearer` returns this to a coroutine.  A bare coroutine object is
+    truthy, so a caller that forgot `await` (`return bearer(request) or None`
+    in an `async def auth=` function) would authenticate every request, a
+    forged token too.  This awaitable refuses to have a truth value at all:
+    it closes the verification it holds (nothing runs, no "never awaited"
+    warning) and raises `TypeError` naming the fix.
+    """
+
+    __slots__ = ("_coroutine",)
+
+    def __init__(self, coroutine: Coroutine[Any, Any, dict[str, Any] | None]) -> None:
+        self._coroutine = coroutine
+
+    def __await__(self) -> Generator[Any, None, dict[str, Any] | None]:
+        return self._coroutine.__await__()
+
+    def __bool__(self) -> NoReturn:
+        self._coroutine.close()
+        raise TypeError(
+            "CognitoBearer(...)(request) called from a coroutine returns an awaitable "
+            "of the claims, not the claims: await it (claims = await bearer(request)); "
+            "its truth value would say nothing about the token"
+        )
+
+
 class CognitoBearer(HttpBearer):
     """An `auth=` callable for django-ninja verifying the request's token.
 
@@ -210,8 +243,8 @@ class CognitoBearer(HttpBearer):
 
     def __call__(
         self, request: HttpRequest
-    ) -> dict[str, Any] | Coroutine[Any, Any, dict[str, Any] | None] | None:
-        """The verified claims (a coroutine of them for a coroutine); `None` without a token.
+    ) -> dict[str, Any] | Awaitable[dict[str, Any] | None] | None:
+        """The verified claims (an awaitable of them for a coroutine); `None` without a token.
 
         Ninja calls this from a coroutine for an `async def` operation, and
         awaits what an `is_async` callable returns; for a plain operation it
@@ -220,12 +253,17 @@ class CognitoBearer(HttpBearer):
         run in this thread: a plain operation called from an async test (a
         sync test client inside a loop) still verifies synchronously.
 
+        Any coroutine gets the awaitable, not only ninja's: an `auth=`
+        function combining schemes writes `claims = await bearer(request)`.
+        The awaitable has no truth value (`TypeError`), so a forgotten
+        `await` fails closed instead of authenticating every request.
+
         Raises:
             CognitoAuthenticationError: (401), `CognitoAuthorizationError` (403)
                 or `CognitoHttpError` (400, 503): the token was refused.
         """
         if sys._getframe(1).f_code.co_flags & inspect.CO_COROUTINE:
-            return self._verified_async(request)
+            return _PendingClaims(self._verified_async(request))
         return self._verified(request)
 
     def _verified(self, request: HttpRequest) -> dict[str, Any] | None:

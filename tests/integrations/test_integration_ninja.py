@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from adapter_cases import ALB, POOL, ROWS, VERIFIERS, Row, answer, expected, ids, routes_for
-from integration_support import configure_django
+from integration_support import configure_django, tampered
 
 pytest.importorskip("django")
 
@@ -134,12 +134,36 @@ def _spied() -> NinjaAPI:
     return api
 
 
+def _combined() -> NinjaAPI:
+    """`auth=` functions of the user's own calling the bearer from a coroutine."""
+    api = install(NinjaAPI(urls_namespace="combined"))
+    guard = CognitoBearer(VERIFIERS["id"])
+
+    async def forgot_await(request: HttpRequest) -> Any:
+        return guard(request) or None
+
+    async def awaited(request: HttpRequest) -> Any:
+        claims = await guard(request)  # type: ignore[misc]
+        return claims or None
+
+    @api.get("/forgot-await", auth=forgot_await)
+    async def unawaited(request: HttpRequest) -> dict[str, Any]:
+        return {"secret": True}
+
+    @api.get("/awaited", auth=awaited)
+    async def awaited_op(request: HttpRequest) -> dict[str, Any]:
+        return {"sub": request.auth["sub"]}  # type: ignore[attr-defined]
+
+    return api
+
+
 APIS = {kind: build_api(kind, kind) for kind in VERIFIERS}
 APIS.update({f"async-{kind}": build_async_api(f"async-{kind}", kind) for kind in VERIFIERS})
 APIS["bare"] = build_api("bare", "id", installed=False)
 APIS["mixed"] = _mixed()
 APIS["wrong"] = _wrong_class()
 APIS["spied"] = _spied()
+APIS["combined"] = _combined()
 urlpatterns = [path(f"{name}/", api.urls) for name, api in APIS.items()]
 
 
@@ -244,6 +268,64 @@ def test_slip_a_second_auth_callable_is_tried_without_a_token_never_after_a_bad_
     assert (response.status_code, response.json()["reason"]) == (401, "token_expired")
     response = client().get("/mixed/me")
     assert (response.status_code, response.headers["WWW-Authenticate"]) == (401, "Bearer")
+
+
+@pytest.mark.parametrize(
+    ("route", "headers", "status", "reason"),
+    [
+        ("/forgot-await", bearer(POOL.id_token()), 500, None),
+        ("/forgot-await", bearer(tampered(POOL.id_token())), 500, None),
+        ("/forgot-await", {}, 500, None),
+        ("/awaited", bearer(POOL.id_token()), 200, None),
+        ("/awaited", bearer(tampered(POOL.id_token())), 401, "invalid_signature"),
+        ("/awaited", {}, 401, "missing_token"),
+    ],
+    ids=[
+        "await forgotten, good token",
+        "await forgotten, forged token",
+        "await forgotten, no token",
+        "awaited, good token",
+        "awaited, forged token",
+        "awaited, no token",
+    ],
+)
+def test_slip_an_auth_function_calling_the_bearer_without_await_is_never_200(
+    route: str, headers: dict[str, str], status: int, reason: str | None
+) -> None:
+    """`return bearer(request) or None` in an `async def auth=`: a TypeError (500), never 200.
+
+    The awaitable the bearer hands a coroutine has no truth value; awaited,
+    it is the claims or ninja's refusal, as in ninja's own call.
+    """
+    response = asyncio.run(
+        AsyncClient(raise_request_exception=False).get(f"/combined{route}", headers=headers)
+    )
+    assert response.status_code == status
+    if reason is not None:
+        assert response.json()["reason"] == reason
+
+
+def test_slip_the_awaitable_a_coroutine_gets_refuses_a_truth_value_and_runs_nothing() -> None:
+    """`bool(bearer(request))` in a coroutine raises TypeError naming `await`; nothing verifies."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", headers=bearer(POOL.id_token(groups=["admin"])))
+    guard = CognitoBearer(SPY)
+    before = SPY.awaited_on_the_loop, SPY.called_synchronously
+
+    async def caller() -> None:
+        pending = guard(request)
+        with pytest.raises(TypeError, match=r"await it \(claims = await bearer\(request\)\)"):
+            bool(pending)
+        with pytest.raises(TypeError, match="await it"):
+            assert pending
+        assert (SPY.awaited_on_the_loop, SPY.called_synchronously) == before
+        claims = await guard(request)  # type: ignore[misc]
+        assert claims is not None
+        assert claims["cognito:groups"] == ["admin"]
+
+    asyncio.run(caller())
+    assert SPY.awaited_on_the_loop == before[0] + 1
 
 
 def test_slip_install_keeps_other_401s_as_they_were() -> None:
