@@ -15,12 +15,14 @@ Behaviour, and why:
   that the fetch it queued for has already happened.
 * **Refresh ahead, without blocking.** In the last `refresh_ahead` seconds of
   a set's freshness, the first caller starts a refresh on a daemon thread (an
-  asyncio task under `verify_async`) and every caller keeps the current keys;
-  keys past `max_age` but usable are served the same way while one is
-  refreshed.  A request waits only with no usable key, or for a kid not in
-  the set.  With `background_refresh=False` (the default under AWS Lambda)
-  the caller refreshes inline instead.  A failed refresh keeps the keys and
-  backs off.
+  asyncio task under `verify_async`) and every caller keeps the current keys.
+  With `background_refresh=False` (the default under AWS Lambda) the caller
+  refreshes inline instead.  A failed refresh keeps the keys and backs off.
+* **Past max_age, never served unchecked.** Keys past their freshness are
+  not served while a fetch may replace them: the caller runs the refresh (or
+  waits for the one in flight, shared by all) and is answered from the new
+  set, so a key the issuer removed stops verifying at `max_age` however idle
+  the process was.  A request also waits for a kid not in the set.
 * **Unknown kid → refetch at once, then a cooldown.** A kid not in a fresh
   set triggers an immediate refetch (shared by all concurrent callers), so a
   key the pool has just published is adopted on first sight.  Only a fetch
@@ -222,7 +224,7 @@ class JwksCache(JwksFetching):
             if key is not None:
                 if now < entry.refresh_at:
                     return key
-                return self._refresh_ahead(uri, entry, seen, kid, key, stale=False)
+                return self._refresh_ahead(uri, entry, seen, kid, key)
             if now < entry.unknown_kid_until or now < entry.backoff.next_retry:
                 raise unknown_kid(uri, kid, keyset)
             self._refresh(uri, entry, seen, wait=True, kid=kid, gated=True)
@@ -236,11 +238,11 @@ class JwksCache(JwksFetching):
                     raise unknown_kid(uri, kid, keyset)
                 self._refresh(uri, entry, seen, wait=True, kid=kid)
                 return self._lookup_after_fetch(uri, kid, entry)
-            if now < entry.backoff.next_retry or entry.fetching():
-                # Backing off, or another caller is already refreshing: serve stale.
+            if now < entry.backoff.next_retry:
+                # Backing off after a failure: stale-if-error.
                 _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
                 return key
-            return self._refresh_ahead(uri, entry, seen, kid, key, stale=True)
+            return self._refresh_stale(uri, entry, seen, kid, key)
         if entry.backoff.waiting(now) and not entry.fetching():
             error = entry.backoff.still_failing(f"JWKS at {uri}")
             _reports.notify(
@@ -255,9 +257,9 @@ class JwksCache(JwksFetching):
         return self._lookup_after_fetch(uri, kid, entry)
 
     def _refresh_ahead(
-        self, uri: str, entry: _Entry, seen: int, kid: str, key: VerificationKey, *, stale: bool
+        self, uri: str, entry: _Entry, seen: int, kid: str, key: VerificationKey
     ) -> VerificationKey:
-        """Refresh keys still usable, `key` being the current key for `kid`.
+        """Refresh keys still fresh, in the window, `key` being the current key for `kid`.
 
         In the background: start it (once) and answer `key`.  Inline: fetch
         now, and answer from the new set; if the fetch fails, `key`.
@@ -272,8 +274,28 @@ class JwksCache(JwksFetching):
             else:
                 if entry.keyset is not None and entry.generation != seen:
                     return self._lookup_after_fetch(uri, kid, entry)
-        if stale:
-            _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
+        return key
+
+    def _refresh_stale(
+        self, uri: str, entry: _Entry, seen: int, kid: str, key: VerificationKey
+    ) -> VerificationKey:
+        """Refresh keys past their freshness, and answer from what the fetch brings.
+
+        Stale keys are not served while the endpoint may answer: a key the
+        issuer removed would keep verifying past `max_age`.  So the caller
+        fetches, or waits for the fetch in flight (in the background or not),
+        and is answered from the new set; only if that fetch fails is `key`,
+        the stale key, served (stale-if-error).
+        """
+        try:
+            self._refresh(uri, entry, seen, wait=True, kid=kid)
+        except JwksUnavailableError:
+            logger.warning("JWKS refresh failed for %s; serving cached keys", uri)
+        else:
+            if self._clock() < entry.fresh_until:
+                return self._lookup_after_fetch(uri, kid, entry)
+        # The fetch failed (ours or the one we shared): stale-if-error.
+        _reports.notify(self._on_report, "stale", uri=uri, kid=kid)
         return key
 
     def hydrate(self, uri: str) -> None:

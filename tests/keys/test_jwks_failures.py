@@ -380,8 +380,10 @@ def test_cached_keys_keep_serving_while_the_endpoint_fails(
 
 
 @pytest.mark.parametrize("name", ["black hole", "drip headers 1 B/s"])
-def test_only_the_refreshing_caller_waits(pool: FakeCognitoPool, name: str) -> None:
-    """While one thread is stuck in a slow refresh, the others use the stale keys."""
+def test_callers_past_max_age_share_one_failing_refresh_then_serve_stale(
+    pool: FakeCognitoPool, name: str
+) -> None:
+    """Past max_age, every caller waits for the one refresh; when it fails, the stale keys serve."""
     mode = mode_named(pool, name)
     assert mode.behaviour is not None
     mono = ManualClock()
@@ -419,15 +421,9 @@ def test_only_the_refreshing_caller_waits(pool: FakeCognitoPool, name: str) -> N
         for t in threads:
             t.join()
         assert errors == []
-        # Waiting on the network takes at least the read timeout; only the one
-        # caller that attempted the refresh may have done so.
-        waited = [s for s in latencies if s >= 0.9 * READ_TIMEOUT]
-        assert len(waited) <= 1, sorted(latencies)[-5:]
-        others = sorted(latencies)[:-1]
-        record(f"{name} (16 threads, others)", max(others))
         assert max(latencies) < BOUND
         record(f"{name} (16 threads)", max(latencies))
-        assert ep.requests == 2
+        assert ep.requests == 2  # one refresh for 320 calls: shared, then backing off
 
 
 # -- beyond one failure ----------------------------------------------------------------

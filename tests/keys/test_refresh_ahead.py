@@ -291,33 +291,46 @@ def test_a_failed_background_refresh_keeps_the_keys_and_backs_off(
     assert verifier.verify(token)
     reports.wait_for("fetch_failed", 2)
     assert server.request_count == 3
-    clock.advance(60)  # past max_age: stale keys serve while it backs off (20 s)
+    clock.advance(55)  # past max_age: the caller refreshes itself; it fails: stale keys serve
     assert verifier.verify(token)
-    assert "stale" in reports.kinds()
-    gate.fail = False
-    clock.advance(20)
-    assert verifier.verify(token)  # serves stale, refreshes in the background
-    reports.wait_for("refresh")
     assert server.request_count == 4
+    assert reports.kinds()[-2:] == ["fetch_failed", "stale"]
+    gate.fail = False
+    clock.advance(39)  # backing off (40 s): stale keys serve, no attempt
+    assert verifier.verify(token)
+    assert server.request_count == 4
+    clock.advance(1)  # back-off over: the caller refreshes and is answered from the new set
+    assert verifier.verify(token)
+    assert server.request_count == 5
+    assert reports.kinds()[-1] == "refresh"
 
 
-def test_stale_keys_serve_while_a_background_refresh_runs(
+def test_past_max_age_callers_wait_for_one_refresh_and_get_the_new_keys(
     pool: FakeCognitoPool, gate: Gate, server: JwksServer
 ) -> None:
-    """A process idle through the whole window: its first call past max_age does not wait."""
+    """A process idle through the whole window: no stale key serves while the endpoint answers."""
     clock, reports = ManualClock(), Reports()
     verifier = verifier_for(pool, server, background_cache(clock, reports))
     token = pool.id_token(now=NOW)
     assert verifier.verify(token)
     gate.shut()
     clock.advance(601)
-    for _ in range(5):
-        assert verifier.verify(token)  # returns while the refresh is held at the server
+    results: list[object] = []
+    callers = [
+        threading.Thread(target=lambda: results.append(verifier.verify(token)["sub"]))
+        for _ in range(5)
+    ]
+    for t in callers:
+        t.start()
     assert gate.arrived.wait(PATIENCE)
-    assert server.request_count == 2
+    assert results == []  # nobody is answered while the refresh is held at the server
     gate.open.set()
-    reports.wait_for("refresh")
-    assert reports.kinds().count("refresh_started") == 1
+    for t in callers:
+        t.join(PATIENCE)
+    assert len(results) == 5
+    assert server.request_count == 2  # they shared one fetch
+    assert "stale" not in reports.kinds()
+    assert "refresh_started" not in reports.kinds()  # run by a caller, not in the background
 
 
 def test_under_verify_async_the_refresh_is_an_asyncio_task(
