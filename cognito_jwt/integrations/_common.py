@@ -185,7 +185,8 @@ def verifier_from_settings(config: Mapping[str, Any], *, prefix: str, where: str
         where: how the error messages name `config` (`"Flask config"`).
 
     Raises:
-        ConfigurationError: a required key is missing, or the verifier rejected
+        ConfigurationError: a required key is missing, `CLIENT_ID` is `None`
+            (any client is `cognito_jwt.ANY_CLIENT`), or the verifier rejected
             a value; raised at start-up rather than on the first request.
     """
     from cognito_jwt import CognitoJwtVerifier
@@ -194,8 +195,10 @@ def verifier_from_settings(config: Mapping[str, Any], *, prefix: str, where: str
     if missing:
         raise ConfigurationError(
             f"{where} is missing {', '.join(missing)} (needed to verify Cognito tokens; "
-            f"{prefix}TOKEN_USE may be 'id', 'access' or None for both)"
+            f"{prefix}TOKEN_USE may be 'id', 'access' or None for both; "
+            f"{prefix}CLIENT_ID the app client id(s), or cognito_jwt.ANY_CLIENT for any)"
         )
+    _check_client_setting(config[prefix + "CLIENT_ID"], f"{where}: {prefix}CLIENT_ID")
     table = {**REQUIRED_SETTINGS, **OPTIONAL_SETTINGS}
     kwargs = {arg: config[prefix + key] for key, arg in table.items() if prefix + key in config}
     try:
@@ -203,6 +206,35 @@ def verifier_from_settings(config: Mapping[str, Any], *, prefix: str, where: str
     except ConfigurationError as error:
         raise ConfigurationError(f"{where}: {error.message}", reason=error.reason) from error
     return verifier
+
+
+def _check_client_setting(value: object, where: str) -> None:
+    """Refuse a `CLIENT_ID` setting of `None` (or the string `"ANY_CLIENT"`).
+
+    Settings are where `os.environ.get("COGNITO_CLIENT_ID")` lands, and it
+    reads `None` when the variable is missing.  The constructor still takes
+    `client_id=None` as "any client" (deprecated, with a warning Python's
+    default filters hide when the call comes from here), so a missing variable
+    would open the client check with nothing shown.  In settings, "any client"
+    is said only with the `cognito_jwt.ANY_CLIENT` object itself; a string
+    cannot say it, since an environment variable can hold any string.
+
+    Raises:
+        ConfigurationError: `value` is `None` or the string `"ANY_CLIENT"`.
+    """
+    if value is None:
+        raise ConfigurationError(
+            f"{where}: expected the app client id(s), or cognito_jwt.ANY_CLIENT "
+            "(the object: from cognito_jwt import ANY_CLIENT) to accept every app client "
+            "on purpose; found None, which a missing environment variable "
+            "(os.environ.get(...)) reads as"
+        )
+    if value == "ANY_CLIENT":
+        raise ConfigurationError(
+            f"{where}: expected the app client id(s), or the object cognito_jwt.ANY_CLIENT "
+            "(from cognito_jwt import ANY_CLIENT) to accept every app client; found the "
+            "string 'ANY_CLIENT', which is neither"
+        )
 
 
 # --------------------------------------------------------------------------

@@ -222,23 +222,18 @@ def test_a_missing_client_id_names_any_client_as_the_opt_out(pool: FakeCognitoPo
         CognitoJwtVerifier(user_pool_id=pool.user_pool_id, token_use="id")  # type: ignore[call-overload]
 
 
-@pytest.mark.parametrize(
-    ("client_id", "warns"), [(ANY_CLIENT, False), (None, True)], ids=["ANY_CLIENT", "None"]
-)
-def test_settings_take_any_client_and_warn_on_none(
-    pool: FakeCognitoPool, client_id: object, warns: bool
-) -> None:
-    """Flask's and DRF's settings reach the same constructor: an unset variable warns."""
+def test_settings_take_any_client_without_a_warning(pool: FakeCognitoPool) -> None:
+    """Flask's and DRF's settings reach the same constructor (`None` is refused there:
+    `tests/integrations/test_settings_client_id.py`)."""
     config = {
         "COGNITO_USER_POOL_ID": pool.user_pool_id,
-        "COGNITO_CLIENT_ID": client_id,
+        "COGNITO_CLIENT_ID": ANY_CLIENT,
         "COGNITO_TOKEN_USE": "access",
         "COGNITO_JWKS": pool.jwks,
     }
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         verifier = verifier_from_settings(config, prefix="COGNITO_", where="Flask config")
-    assert [w.category for w in caught] == ([DeprecationWarning] if warns else [])
     other = pool.client_credentials_token(client_id="another-client")
     assert verifier.verify(other)["client_id"] == "another-client"
 
