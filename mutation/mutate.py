@@ -97,6 +97,11 @@ _AUTHORIZER_TESTS = (
     "tests/authorizer/test_authorizer_wildcards.py",
     "tests/authorizer/test_authorizer.py",
     "tests/authorizer/test_authorizer_cache_safety.py",
+    "tests/authorizer/test_authorizer_rule_keys.py",
+    "tests/authorizer/test_authorizer_spellings.py",
+    "tests/authorizer/test_authorizer_limits.py",
+    "tests/authorizer/test_step_up_authorizer.py",
+    "tests/authorizer/test_authorizer_readme_settings.py",
 )
 #: The security-critical modules, each with the tests that cover it: its own
 #: test file first, then the suites that exercise it through the verifier,
@@ -555,6 +560,8 @@ class _Recorder:
         self.keep = keep
         self.current = IMPORT_TIME
         self.lines: dict[int, dict[str, None]] = {}
+        #: Seconds each test took (setup, call and teardown), for the mutants' time limits.
+        self.durations: dict[str, float] = {}
 
     def pytest_collection_modifyitems(self, items: list[Any]) -> None:
         if self.keep is not None:
@@ -567,6 +574,7 @@ class _Recorder:
         self.current = IMPORT_TIME
 
     def pytest_runtest_logreport(self, report: Any) -> None:
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
         if report.failed and not self.killer:
             self.killer = report.nodeid
 
@@ -664,6 +672,7 @@ def _child(plan: _Plan, result_path: str, extra: Sequence[str]) -> None:
             "modules": sorted(sys.modules),
             "rsa_keys": _RSA_KEYS.requested,
             "lines": {line: list(tests) for line, tests in recorder.lines.items()},
+            "durations": recorder.durations,
         }
         with open(result_path, "w", encoding="utf-8") as f:
             json.dump(result, f)
@@ -758,6 +767,8 @@ class _Job:
     mutant: Mutant | None
     started: float
     result_path: Path
+    #: Seconds after which the run counts as a timeout (the mutant is killed).
+    limit: float = float("inf")
 
 
 def _start(plan: _Plan, mutant: Mutant | None, workdir: Path, extra: Sequence[str]) -> _Job:
@@ -797,12 +808,31 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+#: A mutant's run may take this many times as long as its tests took in the
+#: traced baseline (which tracing already slows down) ...
+TIME_FACTOR = 3
+#: ... and never less than this (pytest's start and the collection of the files).
+MIN_SECONDS = 30.0
+
+
 @dataclass
 class _Coverage:
     """Which tests run which lines, from the baseline run, in the order pytest ran them."""
 
     order: dict[str, int]
     lines: dict[int, list[str]]
+    #: Seconds each test took in the baseline.
+    durations: dict[str, float] = field(default_factory=dict)
+
+    def time_limit(self, keep: frozenset[str] | None) -> float:
+        """How long a mutant running the tests `keep` (every test: `None`) may take.
+
+        Measured per mutant, not for the whole selection: a mutant that loops
+        forever in one test of a few is stopped in seconds, not minutes.
+        """
+        tests = self.durations.keys() if keep is None else keep
+        expected = sum(self.durations.get(test, 0.0) for test in tests)
+        return max(MIN_SECONDS, TIME_FACTOR * expected)
 
     def tests_for(
         self, mutant: Mutant, target: Target
@@ -821,7 +851,7 @@ class _Coverage:
 def run_baseline(target: Target, workdir: Path, extra: Sequence[str]) -> tuple[float, _Coverage]:
     """Run the unmutated selection, tracing the module's lines: it must pass.
 
-    Its time sets the mutants' limit; its trace, each mutant's tests.
+    Its trace sets each mutant's tests, and its tests' times each mutant's time limit.
     """
     _RSA_KEYS.install()
     plan = _Plan(target, None, target.tests, None, trace=True)
@@ -844,7 +874,7 @@ def run_baseline(target: Target, workdir: Path, extra: Sequence[str]) -> tuple[f
     for tests in lines.values():
         for test in tests:
             order.setdefault(test, len(order))
-    return seconds, _Coverage(order, lines)
+    return seconds, _Coverage(order, lines, result.get("durations", {}))
 
 
 def run_target(
@@ -859,9 +889,6 @@ def run_target(
 ) -> Run:
     started = time.monotonic()
     baseline, coverage = run_baseline(target, workdir, extra)
-    # The trace slows the baseline down; an untraced mutant run of all the
-    # tests takes well under this.
-    limit = max(30.0, 3 * baseline)
     run = Run(target, baseline)
     pending = list(selected)
     running: dict[int, _Job] = {}
@@ -882,7 +909,6 @@ def run_target(
             running,
             coverage=coverage,
             jobs=jobs,
-            limit=limit,
             finish=finish,
             workdir=workdir,
             extra=extra,
@@ -904,7 +930,6 @@ def _schedule(
     *,
     coverage: _Coverage,
     jobs: int,
-    limit: float,
     finish: Any,
     workdir: Path,
     extra: Sequence[str],
@@ -919,6 +944,7 @@ def _schedule(
                 continue
             plan = _Plan(target, mutated_tree(target, mutant.index), files, keep, trace=False)
             job = _start(plan, mutant, workdir, extra)
+            job.limit = coverage.time_limit(keep)
             running[job.pid] = job
         if not running:
             continue
@@ -935,7 +961,7 @@ def _schedule(
             verdicts = {0: "survived", 1: "killed", 2: "killed", 3: "killed", 4: "killed"}
             finished.append((job, verdicts.get(code, "error")))
         for job in list(running.values()):
-            if now - job.started > limit:
+            if now - job.started > job.limit:
                 _kill(job.pid)
                 os.waitpid(job.pid, 0)
                 del running[job.pid]

@@ -138,3 +138,11 @@ def test_every_equivalent_mutant_listed_in_the_docs_is_a_mutant_of_today_s_code(
     stale = [f"{path}: {key}" for path, key in listed if key not in by_path.get(path, set())]
     assert not stale, stale
     assert all(reason.strip() for reason in listed.values())
+
+
+def test_a_mutant_may_take_three_times_what_its_own_tests_took_and_at_least_30_seconds() -> None:
+    """A mutant that loops in one of a few tests is stopped in seconds, not after the whole run."""
+    coverage = mutate._Coverage({}, {}, {"slow": 20.0, "quick": 1.0})
+    assert coverage.time_limit(frozenset({"slow"})) == 60.0
+    assert coverage.time_limit(frozenset({"quick"})) == 30.0
+    assert coverage.time_limit(None) == 63.0  # a line run at import: every test
