@@ -129,11 +129,13 @@ def _agrees(segment: str, value: str, start: int, holes: bool) -> tuple[bool, in
 
 
 def _find(segment: _Segment, value: str, start: int, end: int, holes: bool) -> tuple[int, int]:
-    """Leftmost `i >= start` with `segment` at `value[i:]` ending by `end`; -1 if none."""
+    """Leftmost `i >= start` with `segment` at `value[i:]` ending by `end`; -1 if none.
+
+    `segment` is a middle one, never empty: a run of wildcards is cut whole, so
+    a literal character separates it from the next.
+    """
     text = segment.text
     size = len(text)
-    if size == 0:
-        return (start if start <= end else -1), 1
     steps = 0
     if segment.failure and not holes:
         # Knuth-Morris-Pratt: `i` only moves forward, `k` falls back through the table.

@@ -457,6 +457,27 @@ def test_policy_allows_subset_of_iam() -> None:
     assert not policy_allows(other_action, GET_ARN)  # implicit deny, the Deny does not apply
 
 
+def test_policy_allows_reads_only_the_statements_for_execute_api_invoke() -> None:
+    """Another action's statement allows and denies nothing; IAM action names ignore case."""
+    other_allow = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "execute-api:ManageConnections", "Resource": "*"}
+        ]
+    }
+    assert not policy_allows(other_allow, GET_ARN)
+    other_deny = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"},
+            {"Effect": "Deny", "Action": ["s3:GetObject", "execute-api:Manage*"], "Resource": "*"},
+        ]
+    }
+    assert policy_allows(other_deny, GET_ARN)
+    upper_case = {
+        "Statement": [{"Effect": "Allow", "Action": "EXECUTE-API:INVOKE", "Resource": GET_ARN}]
+    }
+    assert policy_allows(upper_case, GET_ARN)
+
+
 @pytest.mark.parametrize(
     "policy",
     [

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
 from functools import cache
 from typing import Any
@@ -124,6 +126,91 @@ def test_the_overlap_of_library_patterns_costs_at_most_c_times_the_input(
 ) -> None:
     _, steps = counted_overlap(first, second)
     assert steps <= C * (len(first) + len(second)) + C
+
+
+def _words(alphabet: str, longest: int) -> list[str]:
+    return ["".join(w) for n in range(longest + 1) for w in itertools.product(alphabet, repeat=n)]
+
+
+def test_every_short_segment_is_found_wherever_it_occurs() -> None:
+    """`*s*` against every short string: a false start (`aab` in `aaab`) must not lose the match.
+
+    Exhaustive over `a`/`b`, so each shape of failure table is searched from every offset;
+    Python's `in` is the reference.
+    """
+    values = _words("ab", 7)
+    wrong = [
+        (segment, value)
+        for segment in _words("ab", 5)[1:]
+        for value in values
+        if wildcard_match(f"*{segment}*", value) is not (segment in value)
+    ]
+    assert not wrong, wrong[:5]
+
+
+def test_a_segment_that_overlaps_itself_is_searched_in_linear_steps() -> None:
+    """`aa...ab` in `aa...a`: a search restarting at each position compares ~32 characters there."""
+    pattern = "*" + "a" * 32 + "b*"
+    for value in ("a" * 4096, "a" * 4096 + "b"):
+        matched, steps = counted_match(pattern, value)
+        assert matched is value.endswith("b")
+        assert steps <= C * (len(pattern) + len(value))
+
+
+# The bounds above hold only if the count misses no comparison.
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("abc", "abc", (True, 3)),  # no `*`: one comparison per character
+        ("abc", "abcd", (False, 1)),  # no `*`: the lengths differ, one test
+        ("a*?b", "axb", (True, 3)),  # head 1, tail 1, the final position test 1
+        ("*ab*", "ab", (True, 4)),  # the table of `ab` 1, its search 2, the position test 1
+        ("*a?b*", "xazb", (True, 5)),  # `?` inside: no table; starts 0 (1) and 1 (3); 1
+    ],
+)
+def test_the_comparison_count_is_exact_on_worked_examples(
+    pattern: str, value: str, expected: tuple[bool, int]
+) -> None:
+    assert counted_match(pattern, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ("a*b", "ab*", (True, 3)),  # heads: 1 comparison and the verdict; tails: the verdict
+        ("*ab*", "*ab*", (True, 4)),  # the table of each `ab` 1; heads, tails: a verdict each
+        ("ab", "a?", (True, 3)),  # no `*`: 2 comparisons and the verdict
+        ("a*", "ba*", (False, 1)),  # the heads differ at the first character
+        ("a*c", "abc", (True, 3)),  # a string against a pattern: as `counted_match`
+    ],
+)
+def test_the_overlap_count_is_exact_on_worked_examples(
+    first: str, second: str, expected: tuple[bool, int]
+) -> None:
+    assert counted_overlap(first, second) == expected
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(pattern=patterns, value=values)
+def test_a_match_counts_at_least_one_comparison_per_literal_character(
+    pattern: str, value: str
+) -> None:
+    """Each literal of the pattern was compared with the value before it could match."""
+    matched, steps = counted_match(pattern, value)
+    if matched:
+        assert steps >= len(pattern.replace("*", "").replace("?", ""))
+
+
+def test_a_compiled_pattern_the_cache_shares_cannot_be_changed() -> None:
+    """`_compile` is cached: every rule and every request matching a pattern share its parts."""
+    glob = _glob._compile("a*b?*c")
+    assert glob is _glob._compile("a*b?*c")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        glob.head = "z"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        glob.middle[0].text = "z"  # type: ignore[misc]
 
 
 def _adversarial(key: str, length: int, filler: str, head: str) -> tuple[str, str]:
