@@ -554,10 +554,18 @@ class _Recorder:
     every test: a mutant there changes what every test imports.
     """
 
-    def __init__(self, path: str | None, keep: frozenset[str] | None) -> None:
+    def __init__(
+        self,
+        path: str | None,
+        keep: frozenset[str] | None,
+        limits: dict[str, float] | None = None,
+    ) -> None:
         self.killer = ""
         self.path = path
         self.keep = keep
+        self.limits = limits or {}
+        #: The test stopped by its time limit, if one was.
+        self.timed_out = ""
         self.current = IMPORT_TIME
         self.lines: dict[int, dict[str, None]] = {}
         #: Seconds each test took (setup, call and teardown), for the mutants' time limits.
@@ -570,8 +578,20 @@ class _Recorder:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: Any) -> Iterator[None]:
         self.current = item.nodeid
-        yield
-        self.current = IMPORT_TIME
+        limit = self.limits.get(item.nodeid)
+        if limit is not None:
+            signal.signal(signal.SIGALRM, self._stop)
+            signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.current = IMPORT_TIME
+
+    def _stop(self, _signum: int, _frame: Any) -> None:
+        """The running test is over its limit (a mutant's endless loop): fail it."""
+        self.timed_out = self.current
+        raise _TestTimeout(f"{self.current}: over its time limit")
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
@@ -600,6 +620,11 @@ class _Recorder:
 
 #: The context of lines run outside any test: at import, during collection.
 IMPORT_TIME = "<import>"
+
+
+class _TestTimeout(BaseException):
+    """Raised in a test over its time limit; a `BaseException`, so `except Exception` in
+    the code under test cannot swallow it (pytest reports it as the test's failure)."""
 
 
 @dataclass
@@ -635,6 +660,8 @@ class _Plan:
     files: tuple[str, ...]
     keep: frozenset[str] | None  # node ids; None: every test of the files
     trace: bool
+    #: Each test's time limit (node id -> seconds); none on the baseline.
+    limits: dict[str, float] | None = None
 
 
 #: The exit status of a child that failed before pytest ran (pytest's own are 0-5).
@@ -661,7 +688,7 @@ def _child(plan: _Plan, result_path: str, extra: Sequence[str]) -> None:
         if plan.tree is not None:
             code_object = compile(plan.tree, path, "exec")
             sys.meta_path.insert(0, _MutantFinder(plan.target.module, path, code_object))
-        recorder = _Recorder(path if plan.trace else None, plan.keep)
+        recorder = _Recorder(path if plan.trace else None, plan.keep, plan.limits)
         if plan.trace:
             threading.settrace(recorder.trace)
             sys.settrace(recorder.trace)
@@ -673,6 +700,7 @@ def _child(plan: _Plan, result_path: str, extra: Sequence[str]) -> None:
             "rsa_keys": _RSA_KEYS.requested,
             "lines": {line: list(tests) for line, tests in recorder.lines.items()},
             "durations": recorder.durations,
+            "timed_out": recorder.timed_out,
         }
         with open(result_path, "w", encoding="utf-8") as f:
             json.dump(result, f)
@@ -824,6 +852,10 @@ class _Coverage:
     #: Seconds each test took in the baseline.
     durations: dict[str, float] = field(default_factory=dict)
 
+    def test_limits(self) -> dict[str, float]:
+        """Each test's own limit: a mutant looping in its first test is stopped then."""
+        return {test: max(MIN_SECONDS, TIME_FACTOR * d) for test, d in self.durations.items()}
+
     def time_limit(self, keep: frozenset[str] | None) -> float:
         """How long a mutant running the tests `keep` (every test: `None`) may take.
 
@@ -942,7 +974,14 @@ def _schedule(
             if not files:
                 finish(mutant, "uncovered", 0.0, "")
                 continue
-            plan = _Plan(target, mutated_tree(target, mutant.index), files, keep, trace=False)
+            plan = _Plan(
+                target,
+                mutated_tree(target, mutant.index),
+                files,
+                keep,
+                trace=False,
+                limits=coverage.test_limits(),
+            )
             job = _start(plan, mutant, workdir, extra)
             job.limit = coverage.time_limit(keep)
             running[job.pid] = job
@@ -966,9 +1005,13 @@ def _schedule(
                 os.waitpid(job.pid, 0)
                 del running[job.pid]
                 finished.append((job, "timeout"))
-        for job, verdict in finished:
+        for job, exit_verdict in finished:
             assert job.mutant is not None
-            killer = str(_result(job).get("killer", ""))
+            result = _result(job)
+            killer = str(result.get("killer", ""))
+            verdict = exit_verdict
+            if verdict == "killed" and result.get("timed_out"):  # a test over its own limit
+                verdict, killer = "timeout", str(result["timed_out"])
             if verdict == "error":
                 raise SystemExit(f"{job.mutant.key}: pytest did not run, see {job.result_path}.log")
             if verdict == "killed" and not killer:

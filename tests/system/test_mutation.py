@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,25 @@ def test_a_mutant_may_take_three_times_what_its_own_tests_took_and_at_least_30_s
     assert coverage.time_limit(frozenset({"slow"})) == 60.0
     assert coverage.time_limit(frozenset({"quick"})) == 30.0
     assert coverage.time_limit(None) == 63.0  # a line run at import: every test
+
+
+def test_a_test_over_its_own_time_limit_is_stopped_and_named(tmp_path: Path) -> None:
+    """A mutant that loops forever fails the test it loops in (a timeout), not the whole run."""
+    (tmp_path / "test_loop.py").write_text("def test_loops():\n    while True:\n        pass\n")
+    script = (
+        "import sys, pytest\n"
+        f"sys.path.insert(0, {str(ROOT / 'mutation')!r})\n"
+        "import mutate\n"
+        "recorder = mutate._Recorder(None, None, {'test_loop.py::test_loops': 0.5})\n"
+        "code = pytest.main(['-q', '-p', 'no:cacheprovider', 'test_loop.py'], plugins=[recorder])\n"
+        "print(int(code), recorder.timed_out)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "1 test_loop.py::test_loops", done.stdout
