@@ -128,11 +128,18 @@ def test_the_overlap_of_library_patterns_costs_at_most_c_times_the_input(
     assert steps <= C * (len(first) + len(second)) + C
 
 
+@pytest.fixture
+def fresh_tables() -> None:
+    """Empty the compiled-pattern cache: the test builds (and counts) the tables itself,
+    whatever ran before it (`nox -s mutate` gives a line the tests that run it)."""
+    _glob._compile.cache_clear()
+
+
 def _words(alphabet: str, longest: int) -> list[str]:
     return ["".join(w) for n in range(longest + 1) for w in itertools.product(alphabet, repeat=n)]
 
 
-def test_every_short_segment_is_found_wherever_it_occurs() -> None:
+def test_every_short_segment_is_found_wherever_it_occurs(fresh_tables: None) -> None:
     """`*s*` against every short string: a false start (`aab` in `aaab`) must not lose the match.
 
     Exhaustive over `a`/`b`, so each shape of failure table is searched from every offset;
@@ -148,7 +155,7 @@ def test_every_short_segment_is_found_wherever_it_occurs() -> None:
     assert not wrong, wrong[:5]
 
 
-def test_a_segment_that_overlaps_itself_is_searched_in_linear_steps() -> None:
+def test_a_segment_that_overlaps_itself_is_searched_in_linear_steps(fresh_tables: None) -> None:
     """`aa...ab` in `aa...a`: a search restarting at each position compares ~32 characters there."""
     pattern = "*" + "a" * 32 + "b*"
     for value in ("a" * 4096, "a" * 4096 + "b"):
@@ -171,7 +178,7 @@ def test_a_segment_that_overlaps_itself_is_searched_in_linear_steps() -> None:
     ],
 )
 def test_the_comparison_count_is_exact_on_worked_examples(
-    pattern: str, value: str, expected: tuple[bool, int]
+    pattern: str, value: str, expected: tuple[bool, int], fresh_tables: None
 ) -> None:
     assert counted_match(pattern, value) == expected
 
@@ -187,7 +194,7 @@ def test_the_comparison_count_is_exact_on_worked_examples(
     ],
 )
 def test_the_overlap_count_is_exact_on_worked_examples(
-    first: str, second: str, expected: tuple[bool, int]
+    first: str, second: str, expected: tuple[bool, int], fresh_tables: None
 ) -> None:
     assert counted_overlap(first, second) == expected
 
@@ -198,6 +205,7 @@ def test_a_match_counts_at_least_one_comparison_per_literal_character(
     pattern: str, value: str
 ) -> None:
     """Each literal of the pattern was compared with the value before it could match."""
+    _glob._compile.cache_clear()  # the tables too are built, and counted, here
     matched, steps = counted_match(pattern, value)
     if matched:
         assert steps >= len(pattern.replace("*", "").replace("?", ""))
