@@ -189,6 +189,7 @@ def test_the_comparison_count_is_exact_on_worked_examples(
         ("a*b", "ab*", (True, 3)),  # heads: 1 comparison and the verdict; tails: the verdict
         ("*ab*", "*ab*", (True, 4)),  # the table of each `ab` 1; heads, tails: a verdict each
         ("ab", "a?", (True, 3)),  # no `*`: 2 comparisons and the verdict
+        ("ab", "abc", (False, 1)),  # no `*`, and the lengths differ: one test
         ("a*", "ba*", (False, 1)),  # the heads differ at the first character
         ("a*c", "abc", (True, 3)),  # a string against a pattern: as `counted_match`
     ],
