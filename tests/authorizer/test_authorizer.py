@@ -412,7 +412,9 @@ def test_flatten_context() -> None:
             "none": None,
             "groups": ["admin", "editors"],
             "tuple": ("x", 1, True),
+            "flags": [False, True],
             "set": {"b", "a"},
+            "numbers": frozenset({9, 10}),  # iterated 9, 10 (ints hash to themselves)
             "empty": [],
             "nested": {"b": 1, "a": [1, 2]},
             "list_of_dicts": [{"k": "v"}],
@@ -427,7 +429,9 @@ def test_flatten_context() -> None:
         "b": False,
         "groups": "admin,editors",
         "tuple": "x,1,true",
+        "flags": "false,true",
         "set": "a,b",
+        "numbers": "10,9",  # sorted as text, whatever the iteration order
         "empty": "",
         "nested": '{"a":[1,2],"b":1}',
         "list_of_dicts": '[{"k":"v"}]',
@@ -482,6 +486,8 @@ def test_policy_allows_reads_only_the_statements_for_execute_api_invoke() -> Non
     "policy",
     [
         {"policyDocument": "nope"},
+        {"Version": "2012-10-17"},  # no Statement: refused, not an implicit deny
+        {"Statement": ""},
         {"Statement": "nope"},
         {"Statement": ["nope"]},
         {"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]},

@@ -383,6 +383,23 @@ def test_an_arn_that_would_be_echoed_beyond_512_characters_is_denied(
     assert all(len(r) <= 512 for r in _resources(answer, "Allow") + _resources(answer, "Deny"))
 
 
+@pytest.mark.parametrize(("length", "named_whole"), [(512, True), (513, False)])
+def test_a_denied_arn_is_named_whole_up_to_512_characters_and_by_a_prefix_beyond(
+    verifier: CognitoJwtVerifier, pool: FakeCognitoPool, length: int, named_whole: bool
+) -> None:
+    """AWS's Resource limit is 512 characters: an ARN of 512 is denied as itself."""
+    handler = make_handler(
+        verifier, rule={"DELETE /news/*": "admin"}, authorizer_cache="off", scope="method"
+    )
+    arn = f"{STAGE}/DELETE/news/"
+    arn += "n" * (length - len(arn))
+    answer = handler(_token_event(pool.id_token(groups=["readers"]), arn), None)
+    denied = _resources(answer, "Deny")
+    assert policy_allows(answer, arn) is False
+    assert (arn in denied) is named_whole
+    assert all(len(r) <= 512 for r in denied)
+
+
 def test_a_denied_long_arn_the_patterns_do_not_name_is_denied_within_512_characters(
     verifier: CognitoJwtVerifier, pool: FakeCognitoPool
 ) -> None:
