@@ -480,6 +480,19 @@ def test_policy_allows_reads_only_the_statements_for_execute_api_invoke() -> Non
         "Statement": [{"Effect": "Allow", "Action": "EXECUTE-API:INVOKE", "Resource": GET_ARN}]
     }
     assert policy_allows(upper_case, GET_ARN)
+    one_of_several = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "execute-api:Invoke"], "Resource": "*"}
+        ]
+    }
+    assert policy_allows(one_of_several, GET_ARN)
+
+
+@pytest.mark.parametrize("element", ["Action", "Resource"])
+def test_policy_allows_names_the_malformed_element(element: str) -> None:
+    statement = {"Effect": "Allow", "Action": "*", "Resource": "*", element: 3}
+    with pytest.raises(ValueError, match=f"statement {element} must be a string or a list"):
+        policy_allows({"Statement": [statement]}, GET_ARN)
 
 
 @pytest.mark.parametrize(
@@ -493,6 +506,10 @@ def test_policy_allows_reads_only_the_statements_for_execute_api_invoke() -> Non
         {"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]},
         {"Statement": [{"Effect": "Allow", "Action": 3, "Resource": "*"}]},
         {"Statement": [{"Effect": "Allow", "Action": "*", "NotResource": "x"}]},
+        # Beside the element it would negate: still refused, never read as the plain one.
+        {"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "s3:*", "Resource": "*"}]},
+        {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "x"}]},
+        {"Statement": [{"Effect": "Allow", "Action": ["execute-api:Invoke", 3], "Resource": "*"}]},
         {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {}}]},
     ],
 )

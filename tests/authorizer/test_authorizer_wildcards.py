@@ -371,6 +371,16 @@ def test_an_arn_beyond_awss_1600_bytes_is_denied(
         assert policy_allows(handler(_token_event(token, too_long), None), f"{STAGE}/GET/x")
 
 
+def test_an_arn_of_exactly_1600_bytes_is_answered(
+    verifier: CognitoJwtVerifier, pool: FakeCognitoPool
+) -> None:
+    """AWS's bound is 1,600 bytes: an ARN of that many (and as many characters) is not refused."""
+    fits = f"{STAGE}/GET/"
+    fits += "n" * (1600 - len(fits))
+    answer = make_handler(verifier)(_token_event(pool.id_token(), fits), None)
+    assert policy_allows(answer, fits)
+
+
 @pytest.mark.parametrize("options", HANDLERS)
 def test_an_arn_that_would_be_echoed_beyond_512_characters_is_denied(
     verifier: CognitoJwtVerifier, pool: FakeCognitoPool, options: dict[str, Any]
