@@ -417,7 +417,7 @@ def test_flatten_context() -> None:
             "numbers": frozenset({9, 10}),  # iterated 9, 10 (ints hash to themselves)
             "empty": [],
             "nested": {"b": 1, "a": [1, 2]},
-            "list_of_dicts": [{"k": "v"}],
+            "list_of_dicts": [{"k": "v"}, {"k": "w"}],
             "nan": float("nan"),
             "other": object,
         }
@@ -434,7 +434,7 @@ def test_flatten_context() -> None:
         "numbers": "10,9",  # sorted as text, whatever the iteration order
         "empty": "",
         "nested": '{"a":[1,2],"b":1}',
-        "list_of_dicts": '[{"k":"v"}]',
+        "list_of_dicts": '[{"k":"v"},{"k":"w"}]',
         "nan": "nan",
         "other": "<class 'object'>",
     }

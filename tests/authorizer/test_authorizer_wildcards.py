@@ -371,6 +371,16 @@ def test_an_arn_beyond_awss_1600_bytes_is_denied(
         assert policy_allows(handler(_token_event(token, too_long), None), f"{STAGE}/GET/x")
 
 
+def test_an_arn_of_lone_surrogates_is_measured_by_the_bytes_they_take(
+    verifier: CognitoJwtVerifier, pool: FakeCognitoPool
+) -> None:
+    """JSON may carry `\\ud800`: 534 of them are under 1,600 characters, over 1,600 bytes."""
+    arn = f"{STAGE}/GET/" + "\ud800" * 534
+    answer = make_handler(verifier)(_token_event(pool.id_token(), arn), None)
+    assert policy_allows(answer, arn) is False
+    assert _resources(answer, "Deny") == [arn[:511] + "*"]  # named by a prefix, within 512
+
+
 def test_an_arn_of_exactly_1600_bytes_is_answered(
     verifier: CognitoJwtVerifier, pool: FakeCognitoPool
 ) -> None:
