@@ -305,8 +305,13 @@ class DiscoveryKeySource:
             return
         now = self._clock()
         claimed = self._claim(now)
-        if claimed is not None:
-            dispatch(lambda: self._background(now, claimed), self.keys._tasks)
+        if claimed is not None and not dispatch(
+            lambda: self._background(now, claimed), self.keys._tasks
+        ):
+            with self._lock:  # no thread: nobody will end this flight but us
+                if self._flight is claimed:
+                    self._flight = None
+            claimed.done.set()
 
     def _background(self, now: float, flight: Flight) -> None:
         """Refresh the document; if it names a new `jwks_uri`, load those keys too.

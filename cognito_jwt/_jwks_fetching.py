@@ -64,8 +64,13 @@ class JwksFetching:
             if entry.fetching() or now < entry.refresh_at or entry.backoff.waiting(now):
                 return  # another caller started it, or it has just ended
             flight = entry.start(now, self._deadline)
-        _reports.notify(self._on_report, "refresh_started", uri=uri)
-        dispatch(lambda: self._background(uri, entry, flight, now), self._tasks)
+        if dispatch(lambda: self._background(uri, entry, flight, now), self._tasks):
+            _reports.notify(self._on_report, "refresh_started", uri=uri)
+            return
+        with entry.lock:  # no thread: nobody will end this flight but us
+            if entry.flight is flight:
+                entry.flight = None
+        flight.done.set()
 
     def _background(self, uri: str, entry: _Entry, flight: Flight, now: float) -> None:
         """The body of a background refresh: its failure is logged and reported, never raised."""

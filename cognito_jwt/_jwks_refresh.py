@@ -32,6 +32,7 @@ of that decision that are not about keys:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -52,6 +53,8 @@ __all__ = [
     "fetch_deadline",
     "refresh_at",
 ]
+
+logger = logging.getLogger("cognito_jwt")
 
 #: Seconds before a key set's freshness ends in which one caller refreshes it.
 DEFAULT_REFRESH_AHEAD = 300.0
@@ -116,19 +119,23 @@ class Flight:
         self.done.wait(max(0.0, self.deadline - time.monotonic()))
 
 
-def dispatch(run: Callable[[], None], tasks: set[Any]) -> None:
+def dispatch(run: Callable[[], None], tasks: set[Any]) -> bool:
     """Run `run` on a daemon thread; under a running event loop, as a task awaiting it too.
 
     The thread starts here, not when the loop gets to the task, so a loop that
     closes right after (`asyncio.run` per call) cannot cancel the refresh
     before it began.  `tasks` holds each task until it ends (the loop keeps
     only a weak reference).
+
+    Returns `False` when no thread could be started (a thread or pid limit,
+    or interpreter shutdown): `run` will not run, and the caller, which still
+    has keys to serve, must release what it reserved for it.  A refresh that
+    cannot start is no reason to fail the request.
     """
     asyncio = sys.modules.get("asyncio")
     loop = asyncio._get_running_loop() if asyncio is not None else None
     if loop is None:
-        threading.Thread(target=run, name="cognito-jwt-refresh", daemon=True).start()
-        return
+        return _start(run)
     finished = loop.create_future()
 
     def resolve() -> None:
@@ -142,7 +149,9 @@ def dispatch(run: Callable[[], None], tasks: set[Any]) -> None:
             with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile
                 loop.call_soon_threadsafe(resolve)
 
-    threading.Thread(target=target, name="cognito-jwt-refresh", daemon=True).start()
+    if not _start(target):
+        finished.cancel()
+        return False
 
     async def refresh() -> None:
         await finished
@@ -150,3 +159,14 @@ def dispatch(run: Callable[[], None], tasks: set[Any]) -> None:
     task = loop.create_task(refresh(), name="cognito-jwt-refresh")
     tasks.add(task)
     task.add_done_callback(tasks.discard)
+    return True
+
+
+def _start(run: Callable[[], None]) -> bool:
+    """Start `run` on a daemon thread; `False` (logged) if the thread cannot start."""
+    try:
+        threading.Thread(target=run, name="cognito-jwt-refresh", daemon=True).start()
+    except RuntimeError as exc:  # "can't start new thread", or interpreter shutdown
+        logger.warning("background refresh not started (%s); the current keys keep serving", exc)
+        return False
+    return True

@@ -137,6 +137,30 @@ def test_the_document_is_refreshed_ahead_in_the_background_and_no_call_waits(
     assert provider.count("/certs/v4") == 1
 
 
+def test_a_document_refresh_whose_thread_cannot_start_leaves_the_document_serving(
+    provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock()
+    cache = JwksCache(max_age=600, refresh_ahead=60, clock=clock, background_refresh=True)
+    verifier = discovered(provider, jwks_cache=cache, cache_size=0)
+    assert verifier.verify(provider.token())
+    clock.advance(540)
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(threading.Thread, "start", refuse)
+        for _ in range(3):  # a thread or pid limit: the refresh is skipped, never a 500
+            assert verifier.verify(provider.token())
+    assert provider.count(DOC) == 1
+    assert verifier.verify(provider.token())  # threads again: the refresh starts at once
+    deadline = time.monotonic() + 30
+    while provider.count(DOC) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
 def test_inline_the_call_in_the_window_refreshes_the_document(provider: Provider) -> None:
     clock = ManualClock()
     cache = JwksCache(max_age=600, refresh_ahead=60, clock=clock, background_refresh=False)

@@ -1,0 +1,152 @@
+"""Refreshes that overlap, outlive their deadline, cannot start, or began before the caller asked.
+
+Each fetch reads the pool's published JWKS when it reaches the endpoint and
+is held at its own gate until the test opens it; fetches are counted, key
+ages run on a `ManualClock`, waits are on events (a fetch's abandon deadline
+is shortened where a test needs one to pass, and nothing is asserted about
+how long anything took).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from fixed_time import NOW
+
+from cognito_jwt import JwksCache
+from cognito_jwt._jwks_refresh import Flight
+from cognito_jwt.testing import FakeCognitoPool, ManualClock
+
+URI = "https://keys.example.com/jwks.json"
+#: Generous bound on a wait for something that happens at once (a hung test fails).
+PATIENCE = 30.0
+
+
+class Endpoint:
+    """Fetch number `n` reads the JWKS on arrival; a held one answers when `gate(n)` opens."""
+
+    total_timeout = PATIENCE
+
+    def __init__(self, pool: FakeCognitoPool) -> None:
+        self.pool = pool
+        self.lock = threading.Lock()
+        self.fetches = 0
+        self.held: set[int] = set()
+        self.gates: dict[int, threading.Event] = {}
+        self.arrivals: dict[int, threading.Event] = {}
+
+    def hold(self, n: int) -> None:
+        """Hold fetch number `n` (counting from 1) at its gate."""
+        self.held.add(n)
+
+    def gate(self, n: int) -> threading.Event:
+        with self.lock:
+            return self.gates.setdefault(n, threading.Event())
+
+    def arrived(self, n: int) -> threading.Event:
+        with self.lock:
+            return self.arrivals.setdefault(n, threading.Event())
+
+    def fetch(self, uri: str) -> bytes:
+        with self.lock:
+            self.fetches += 1
+            n = self.fetches
+        body = self.pool.jwks_json.encode()  # the endpoint's state when asked
+        self.arrived(n).set()
+        if n in self.held:
+            assert self.gate(n).wait(PATIENCE)
+        return body
+
+
+class Joined:
+    """Counts callers waiting on a fetch in flight (`Flight.wait`), so a test can wait for them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+        real_wait = Flight.wait
+
+        def wait(flight: Flight) -> None:
+            with self.changed:
+                self.count += 1
+                self.changed.notify_all()
+            real_wait(flight)
+
+        monkeypatch.setattr(Flight, "wait", wait)
+
+    def wait_for(self, count: int) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.count >= count, PATIENCE), self.count
+
+
+def setup(**settings: Any) -> tuple[FakeCognitoPool, Endpoint, ManualClock, JwksCache, Any]:
+    pool = FakeCognitoPool("us-east-1_RefRaces1")
+    endpoint = Endpoint(pool)
+    clock = ManualClock()
+    cache = JwksCache(endpoint, clock=clock, max_age=600, refresh_ahead=60, cooldown=10, **settings)
+    verifier = pool.verifier(token_use="id", jwks_uri=URI, jwks_cache=cache, clock=lambda: NOW)
+    return pool, endpoint, clock, cache, verifier
+
+
+def in_thread(call: Any) -> tuple[threading.Thread, list[object]]:
+    """Run `call` on a thread; its result or exception lands in the list."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except Exception as exc:  # the test inspects it
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+# -- a refresh thread that cannot start ------------------------------------------------
+
+
+def refuse_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+
+
+def test_a_refresh_thread_that_cannot_start_leaves_the_keys_serving_and_no_flight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool, endpoint, clock, cache, verifier = setup(background_refresh=True)
+    assert verifier.verify(pool.id_token(now=NOW))
+    clock.advance(570)  # inside the refresh window, keys still fresh
+    with monkeypatch.context() as patch:
+        refuse_threads(patch)
+        for _ in range(3):
+            assert verifier.verify(pool.id_token(now=NOW, email="b@example.com"))["sub"]
+    assert not cache._entries[URI].fetching()  # the refresh is not wedged
+    assert endpoint.fetches == 1
+    new_kid = pool.rotate()  # a new kid is fetched at once, not after a dead flight's deadline
+    assert verifier.verify(pool.id_token(now=NOW))["sub"]
+    assert cache.peek(URI, new_kid) is not None
+    assert endpoint.fetches == 2
+
+
+def test_under_a_running_loop_a_refresh_thread_that_cannot_start_leaves_no_task(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool, endpoint, clock, cache, verifier = setup(background_refresh=True)
+    assert verifier.verify(pool.id_token(now=NOW))
+    clock.advance(570)
+
+    async def scenario() -> object:
+        with monkeypatch.context() as patch:
+            refuse_threads(patch)
+            return cache.peek(URI, pool.id_kid)  # on the loop's thread, as verify_async's hits
+
+    assert asyncio.run(scenario()) is not None
+    assert cache._tasks == set()
+    assert not cache._entries[URI].fetching()
+    assert endpoint.fetches == 1
