@@ -58,7 +58,12 @@ from cognito_jwt._fetch import Fetcher, RequestsFetcher
 from cognito_jwt._jwks_document import MIN_CACHE_CONTROL_MAX_AGE, JwksParser
 from cognito_jwt._jwks_entry import JwksEntry as _Entry
 from cognito_jwt._jwks_fetching import JwksFetching
-from cognito_jwt._jwks_refresh import DEFAULT_REFRESH_AHEAD, background_default, fetch_deadline
+from cognito_jwt._jwks_refresh import (
+    DEFAULT_REFRESH_AHEAD,
+    background_default,
+    fetch_deadline,
+    ticket,
+)
 from cognito_jwt._key_source import NOT_PUBLISHED, Backoff, logger, seconds, unknown_kid
 from cognito_jwt._keys import VerificationKey, parse_jwks
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
@@ -337,6 +342,7 @@ class JwksCache(JwksFetching):
         entry = self._entry(uri)
         with entry.lock:
             entry.install(keyset, self._clock(), self.max_age, self.refresh_ahead)
+            entry.installed_seq = ticket()
 
     def clear(self) -> None:
         """Forget every cached key set (tests, or after a known compromise)."""

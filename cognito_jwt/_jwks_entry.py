@@ -28,6 +28,7 @@ class JwksEntry:
         "flight",
         "fresh_until",
         "generation",
+        "installed_seq",
         "keyset",
         "last_attempt",
         "lock",
@@ -51,6 +52,9 @@ class JwksEntry:
         # successful fetch that lacked a kid somebody asked for.
         self.unknown_kid_until = float("-inf")
         self.generation = 0
+        # The `Flight.seq` of the fetch that brought `keyset` (or a `ticket`
+        # for a set added by hand): an older fetch never replaces it.
+        self.installed_seq = -1
         self.backoff = backoff  # failures in a row, the last error, the next attempt
 
     def usable_stale(self, now: float, max_age: float, stale_if_error: float) -> bool:

@@ -134,7 +134,9 @@ class JwksFetching:
         """Fetch ``uri`` as `flight`, begun at `now`, and install what it brings.
 
         No lock is held while fetching.  If `flight` was abandoned and another
-        has replaced it meanwhile, its result is dropped.
+        has replaced it meanwhile, its keys are still installed unless a fetch
+        begun after it has already installed its own; its failure is not
+        recorded (the fetch that replaced it speaks for the endpoint).
 
         Raises:
             JwksUnavailableError: the fetch failed.
@@ -175,9 +177,12 @@ class JwksFetching:
                     )
                 raise
             with entry.lock:
-                current = entry.flight is flight
+                # Even abandoned (answered past its deadline), install it, unless a
+                # fetch begun after it (or `add_jwks`) has installed a newer set.
+                current = flight.seq > entry.installed_seq
                 if current:
                     entry.install(keyset, now, self.lifetime(fetched), self.refresh_ahead)
+                    entry.installed_seq = flight.seq
                     entry.note_missing_kid(kid, self.cooldown)
             if current:
                 logger.info("JWKS loaded from %s: %d usable key(s)", uri, len(keyset.keys))

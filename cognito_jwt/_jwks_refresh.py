@@ -14,8 +14,10 @@ of that decision that are not about keys:
   deadline, the fetcher's own `total_timeout` plus a grace.  A fetch abandoned
   mid-way (an AWS Lambda environment frozen between two invocations, a thread
   that never comes back) therefore delays the next caller by at most that
-  deadline; the caller then fetches itself, and the abandoned fetch's late
-  answer is dropped.
+  deadline; the caller then fetches itself.  The abandoned fetch's late answer,
+  if good, is still installed unless a fetch begun after it has installed a
+  set meanwhile (`seq` orders them): a fetcher slower than the deadline still
+  loads keys under load, and an older set never replaces a newer one.
 * **Where a background refresh runs** (`dispatch`): a daemon thread, so
   interpreter shutdown never waits for it; under a running event loop (the
   `verify_async` path) the refresh is also an asyncio task that awaits that
@@ -32,6 +34,7 @@ of that decision that are not about keys:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import sys
@@ -52,6 +55,7 @@ __all__ = [
     "dispatch",
     "fetch_deadline",
     "refresh_at",
+    "ticket",
 ]
 
 logger = logging.getLogger("cognito_jwt")
@@ -97,18 +101,33 @@ def fetch_deadline(fetcher: object) -> float:
     return float(total) + ABANDON_GRACE
 
 
+_order = itertools.count()
+
+
+def ticket() -> int:
+    """A number larger than every `ticket` and `Flight.seq` taken before: what came first.
+
+    A caller takes one when it asks for a fetch, so it can tell whether the
+    fetch it shares began before it asked (and cannot know of a key published
+    since), and a fetch carries one, so an older one never replaces a newer set.
+    """
+    return next(_order)  # atomic under the GIL
+
+
 class Flight:
-    """One fetch of a URI in progress: its end, and when waiting for it stops.
+    """One fetch of a URI in progress: its end, when waiting for it stops, its place in time.
 
     The deadline is real time (`time.monotonic`), whatever clock the cache
-    keeps ages with: it bounds a real wait.
+    keeps ages with: it bounds a real wait.  `seq` orders it among fetches
+    and callers (`ticket`).
     """
 
-    __slots__ = ("deadline", "done")
+    __slots__ = ("deadline", "done", "seq")
 
     def __init__(self, seconds: float) -> None:
         self.done = threading.Event()
         self.deadline = time.monotonic() + seconds
+        self.seq = ticket()
 
     def live(self) -> bool:
         """Whether it may still end: not done, and not past its deadline."""

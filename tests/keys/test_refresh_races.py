@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fixed_time import NOW
 
-from cognito_jwt import JwksCache
+from cognito_jwt import JwksCache, UnknownKeyError
 from cognito_jwt._jwks_refresh import Flight
 from cognito_jwt.testing import FakeCognitoPool, ManualClock
 
@@ -104,6 +104,47 @@ def in_thread(call: Any) -> tuple[threading.Thread, list[object]]:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread, outcome
+
+
+# -- a fetch that outlives its deadline ------------------------------------------------
+
+
+def test_a_successful_fetch_past_its_deadline_still_installs_its_keys() -> None:
+    """A slow fetcher under load: each flight is abandoned by the next caller, yet keys load."""
+    pool, endpoint, _, cache, _ = setup(background_refresh=True)
+    cache._deadline = 0.05  # stands for the fetcher's total_timeout plus a second
+    endpoint.hold(1)
+    endpoint.hold(2)
+    first, first_outcome = in_thread(lambda: cache.get_key(URI, pool.id_kid).kid)
+    assert endpoint.arrived(1).wait(PATIENCE)
+    second, second_outcome = in_thread(lambda: cache.get_key(URI, pool.id_kid).kid)
+    assert endpoint.arrived(2).wait(PATIENCE)  # the first was abandoned, a second began
+    endpoint.gate(1).set()  # the first answers
+    first.join(PATIENCE)
+    assert first_outcome == [pool.id_kid]
+    assert cache.peek(URI, pool.id_kid) is not None  # installed for everyone
+    endpoint.gate(2).set()
+    second.join(PATIENCE)
+    assert second_outcome == [pool.id_kid]
+    assert endpoint.fetches == 2
+
+
+def test_an_older_fetch_answering_late_never_replaces_a_newer_set() -> None:
+    pool, endpoint, _, cache, _ = setup(background_refresh=True)
+    cache._deadline = 0.05
+    old_kid = pool.id_kid
+    endpoint.hold(1)
+    first, first_outcome = in_thread(lambda: cache.get_key(URI, old_kid).kid)
+    assert endpoint.arrived(1).wait(PATIENCE)  # it has read the old set
+    pool.unpublish(old_kid)
+    new_kid = pool.rotate()
+    assert cache.get_key(URI, new_kid).kid == new_kid  # the first abandoned: a newer fetch
+    endpoint.gate(1).set()  # the older answer, with the removed key, lands last
+    first.join(PATIENCE)
+    assert cache.peek(URI, old_kid) is None
+    assert cache.peek(URI, new_kid) is not None
+    assert isinstance(first_outcome[0], UnknownKeyError)
+    assert endpoint.fetches == 2
 
 
 # -- a refresh thread that cannot start ------------------------------------------------
