@@ -27,7 +27,10 @@ Behaviour, and why:
   set triggers an immediate refetch (shared by all concurrent callers), so a
   key the pool has just published is adopted on first sight.  Only a fetch
   that came back *without* the kid a caller asked for starts the cooldown,
-  during which unknown kids are refused without a fetch.  So junk kids cost
+  during which unknown kids are refused without a fetch; a fetch that began
+  before the caller asked (a background refresh it shared) is followed by one
+  more, unless the cooldown is on, since it could not have seen a key
+  published since (`_jwks_fetching._refresh`).  So junk kids cost
   at most one request per ``cooldown``, and a new key is accepted at once,
   or within one cooldown during a flood (its next refetch brings it in).
 * **Max age, stale-if-error.** Keys older than ``max_age`` are refreshed; if

@@ -19,7 +19,7 @@ from cognito_jwt import _reports
 from cognito_jwt._fetch import Fetcher
 from cognito_jwt._jwks_document import JwksParser, lifetime, parsed
 from cognito_jwt._jwks_entry import JwksEntry as _Entry
-from cognito_jwt._jwks_refresh import Flight, dispatch
+from cognito_jwt._jwks_refresh import Flight, dispatch, ticket
 from cognito_jwt._key_source import fetch_body, logger, report_fetch, unknown_kid
 from cognito_jwt._keys import VerificationKey, parse_jwks
 from cognito_jwt.errors import JwksUnavailableError
@@ -100,19 +100,39 @@ class JwksFetching:
         caller's fetch is in flight.  A fetch in flight past its deadline is
         abandoned: this caller fetches instead.
 
+        A caller for a kid the shared fetch lacked, when that fetch began
+        before the caller asked (a background refresh, say), cannot tell an
+        invented kid from a key published since: it does not start the
+        cooldown from that fetch but makes one more, once, which the cooldown
+        (started by someone else's fetch that lacked their kid) still bars.
+
         Raises:
             JwksUnavailableError: this fetch (or the one we waited for) failed.
         """
+        asked = ticket()
+        again = False
         while True:
             with entry.lock:
                 if entry.generation != seen_generation:
                     # A fetch ended since we looked: share its result.
+                    keyset = entry.keyset
                     if (
                         entry.backoff.last_error is not None
                         and entry.backoff.failures
-                        and entry.keyset is None
+                        and keyset is None
                     ):
                         raise entry.backoff.still_failing(f"JWKS at {uri}")
+                    if (
+                        not again
+                        and kid is not None
+                        and keyset is not None
+                        and kid not in keyset.keys
+                        and entry.backoff.last_error is None
+                        and entry.installed_seq < asked
+                    ):
+                        again = gated = True  # one fetch of our own, if the cooldown allows
+                        seen_generation = entry.generation
+                        continue
                     entry.note_missing_kid(kid, self.cooldown)
                     return
                 now = self._clock()

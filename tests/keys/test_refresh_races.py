@@ -191,3 +191,53 @@ def test_under_a_running_loop_a_refresh_thread_that_cannot_start_leaves_no_task(
     assert cache._tasks == set()
     assert not cache._entries[URI].fetching()
     assert endpoint.fetches == 1
+
+
+# -- a kid published after the shared refresh began -----------------------------------
+
+
+def test_a_kid_published_after_the_shared_refresh_began_is_adopted_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    joined = Joined(monkeypatch)
+    pool, endpoint, clock, _, verifier = setup(background_refresh=True)
+    assert verifier.verify(pool.id_token(now=NOW))
+    clock.advance(570)
+    endpoint.hold(2)
+    assert verifier.verify(pool.id_token(now=NOW))  # starts the background refresh
+    assert endpoint.arrived(2).wait(PATIENCE)  # it has read the old set
+    pool.rotate()  # published now
+    caller, outcome = in_thread(lambda: verifier.verify(pool.id_token(now=NOW))["token_use"])
+    joined.wait_for(1)
+    endpoint.gate(2).set()  # the refresh lands without the new kid
+    caller.join(PATIENCE)
+    assert outcome == ["id"]
+    assert endpoint.fetches == 3  # the caller fetched once more, after it asked
+
+
+def test_invented_kids_joining_a_refresh_cost_one_more_fetch_then_wait_for_the_cooldown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    joined = Joined(monkeypatch)
+    pool, endpoint, clock, cache, _ = setup(background_refresh=True)
+    cache.get_key(URI, pool.id_kid)
+    clock.advance(570)
+    endpoint.hold(2)
+    assert cache.peek(URI, pool.id_kid) is not None  # starts the background refresh
+    assert endpoint.arrived(2).wait(PATIENCE)
+    callers = [in_thread(lambda i=i: cache.get_key(URI, f"invented-{i}")) for i in range(12)]
+    joined.wait_for(12)
+    endpoint.gate(2).set()
+    for thread, _ in callers:
+        thread.join(PATIENCE)
+    outcomes = [outcome[0] for _, outcome in callers]
+    assert all(isinstance(o, UnknownKeyError) and o.reason == "unknown_kid" for o in outcomes)
+    assert endpoint.fetches == 3  # the refresh, and one more for all of them
+    for i in range(50):  # the cooldown: refused without a fetch
+        with pytest.raises(UnknownKeyError):
+            cache.get_key(URI, f"later-{i}")
+    assert endpoint.fetches == 3
+    clock.advance(10)
+    with pytest.raises(UnknownKeyError):
+        cache.get_key(URI, "after-the-cooldown")
+    assert endpoint.fetches == 4
