@@ -17,6 +17,7 @@ import contextlib
 import functools
 import gzip
 import http.server
+import select
 import socket
 import threading
 import time
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from cognito_jwt.testing import FakeCognitoPool
 
 __all__ = [
+    "HORIZON",
     "Behaviour",
     "HostileServer",
     "black_hole",
@@ -38,6 +40,7 @@ __all__ = [
     "drip_headers",
     "free_port",
     "gzip_bomb",
+    "held",
     "huge_body",
     "json_body",
     "refused_uri",
@@ -48,6 +51,10 @@ __all__ = [
 
 JSON = {"Content-Type": "application/json"}
 JWKS_PATH = "/pool/.well-known/jwks.json"
+#: Seconds after which a hanging behaviour gives up by itself.  Not a bound any
+#: test asserts: it turns a client that never gives up (a timeout removed) into
+#: an answer the tests refuse (`HostileServer.answered`), instead of a hang.
+HORIZON = 30.0
 
 Behaviour = Callable[["_Handler"], None]
 
@@ -57,16 +64,32 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive, as a real endpoint would
+    hung_up = False  # set when the client closed the connection mid-behaviour
 
     def do_GET(self) -> None:
         owner = self.server.owner
         with owner.lock:
             owner.request_count += 1
             behaviour = owner.behaviour
+        self.hung_up = False
         try:
             behaviour(self)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
             self.close_connection = True  # the client gave up on us: fine, that is the point
+            self.hung_up = True
+        with owner.lock:
+            if self.hung_up:
+                owner.hangup_count += 1
+            elif not owner.stop.is_set():
+                owner.answered_count += 1
+
+    def client_gone(self) -> bool:
+        """Whether the client has closed its end (readable, and nothing to read)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output clean."""
@@ -107,6 +130,8 @@ class HostileServer:
     def __init__(self, behaviour: Behaviour, *, port: int = 0) -> None:
         self.behaviour = behaviour
         self.request_count = 0
+        self.answered_count = 0
+        self.hangup_count = 0
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.connections: set[socket.socket] = set()
@@ -123,6 +148,19 @@ class HostileServer:
     def requests(self) -> int:
         with self.lock:
             return self.request_count
+
+    @property
+    def answered(self) -> int:
+        """Requests whose behaviour ran to its end on the server's own terms (a
+        hanging one: at `HORIZON`), neither cut short by the client nor by `close`."""
+        with self.lock:
+            return self.answered_count
+
+    @property
+    def hangups(self) -> int:
+        """Requests during which the client closed the connection before the end."""
+        with self.lock:
+            return self.hangup_count
 
     def close(self) -> None:
         """Stop serving and drop every open connection, keep-alive ones included,
@@ -199,9 +237,38 @@ def delayed(behaviour: Behaviour, seconds: float) -> Behaviour:
 
 
 def black_hole(h: _Handler) -> None:
-    """Accept the connection and the request, then never say a word."""
-    h.stopped().wait(60)
+    """Accept the connection and the request, then never say a word.
+
+    It ends when the client hangs up (counted in `HostileServer.hangups`), when
+    the server closes, or at `HORIZON` (counted as answered: an empty one).
+    """
+    deadline = time.monotonic() + HORIZON
+    while not h.stopped().wait(0.02):
+        if h.client_gone():
+            h.hung_up = True
+            break
+        if time.monotonic() > deadline:
+            break
     h.close_connection = True
+
+
+def held(behaviour: Behaviour, entered: threading.Event, release: threading.Event) -> Behaviour:
+    """`behaviour`, once the test sets ``release``: ``entered`` is set as the request arrives.
+
+    While the server holds the request, the test watches what everyone else does;
+    the hold ends at ``release``, when the server closes, or at `HORIZON`.
+    """
+
+    def behave(h: _Handler) -> None:
+        entered.set()
+        deadline = time.monotonic() + HORIZON
+        while not release.wait(0.02):
+            if h.stopped().is_set() or time.monotonic() > deadline:
+                h.close_connection = True
+                return
+        behaviour(h)
+
+    return behave
 
 
 def reset(h: _Handler) -> None:
@@ -213,14 +280,16 @@ def reset(h: _Handler) -> None:
 def drip_headers(interval: float) -> Behaviour:
     """Send the status line and headers one byte every ``interval`` seconds, forever.
 
-    Every byte resets a per-read timeout, so only a *total* deadline ends this.
+    Every byte resets a per-read timeout, so only a *total* deadline ends this
+    (or the server, at `HORIZON`: then the headers end unfinished).
     """
 
     def behave(h: _Handler) -> None:
         head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: "
         stream = head + b"a" * 100_000
+        deadline = time.monotonic() + HORIZON
         for i in range(len(stream)):
-            if h.stopped().wait(interval):
+            if h.stopped().wait(interval) or time.monotonic() > deadline:
                 break
             h.wfile.write(stream[i : i + 1])
             h.wfile.flush()
@@ -238,8 +307,9 @@ def drip_body(body: bytes, interval: float) -> Behaviour:
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
         h.wfile.flush()
+        deadline = time.monotonic() + HORIZON
         for i in range(len(body)):
-            if h.stopped().wait(interval):
+            if h.stopped().wait(interval) or time.monotonic() > deadline:
                 break
             h.wfile.write(body[i : i + 1])
             h.wfile.flush()

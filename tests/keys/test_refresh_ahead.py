@@ -533,13 +533,15 @@ def test_in_real_time_keys_are_refreshed_ahead_and_no_call_fails(
     failures: list[Exception] = []
     calls = 0
     started = time.monotonic()
-    while time.monotonic() - started < 2.0 or reports.kinds().count("refresh") < 2:
+    # Until two refreshes have happened, however long the machine takes to get
+    # there: the deadline only turns a refresh that never comes into a failure.
+    while calls < 1000 or reports.kinds().count("refresh") < 2:
         try:
             verifier.verify(token)
         except Exception as exc:  # pragma: no cover - reported below
             failures.append(exc)
         calls += 1
-        assert time.monotonic() - started < PATIENCE
+        assert time.monotonic() - started < PATIENCE, reports.kinds()
     assert failures == []
     assert reports.kinds().count("refresh_started") >= 2
     # Each refresh was started once: never more fetches than starts plus the first.
