@@ -38,8 +38,6 @@ from cognito_jwt._issuer_settings import _REQUIRED, CustomCheck, _string_set
 from cognito_jwt._jwks import JwksCache
 from cognito_jwt._jwt_verifier import JwtVerifier
 from cognito_jwt._partitions import dns_suffix
-from cognito_jwt._token import ParsedToken, parse_token
-from cognito_jwt._verifier import _MAX_HEADER_CACHE
 from cognito_jwt.errors import ConfigurationError, InvalidClaimError, shown
 
 __all__ = ["IDENTITY_POOL_ISSUER", "identity_pool_verifier"]
@@ -59,16 +57,7 @@ IDENTITY_POOL_TYPS = frozenset({"jwt", "jws"})
 class _IdentityPoolVerifier(JwtVerifier):
     """A `JwtVerifier` whose tokens may say `typ: JWS`, as identity-pool tokens do."""
 
-    def _parse(self, token: str) -> ParsedToken:
-        header_cache = self._header_cache
-        if len(header_cache) >= _MAX_HEADER_CACHE:
-            header_cache.clear()  # bounded, as the base verifier's
-        return parse_token(
-            token,
-            max_length=self._max_token_length,
-            header_cache=header_cache,
-            typs=IDENTITY_POOL_TYPS,
-        )
+    _typs = IDENTITY_POOL_TYPS
 
 
 def _amr_rule(accepted: frozenset[str], then: CustomCheck | None) -> CustomCheck:

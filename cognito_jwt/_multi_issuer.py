@@ -15,6 +15,7 @@ from cognito_jwt._cognito import CognitoJwtVerifier
 from cognito_jwt._issuer import _Issuer
 from cognito_jwt._jwt_verifier import JwtVerifier
 from cognito_jwt._revocation import IssuerFacts, Revocation, revocations_of
+from cognito_jwt._token import ParsedToken, check_typ
 from cognito_jwt._verifier import _VerifierBase
 from cognito_jwt.errors import ConfigurationError
 
@@ -26,6 +27,8 @@ class MultiIssuerVerifier(_VerifierBase):
 
     The token's `iss` picks the configured verifier that handles it; an
     `iss` that none is configured for is rejected before any key is fetched.
+    Each member keeps its header `typ` rule too: an `identity_pool_verifier`'s
+    tokens may say `typ: JWS`, a user pool's may not.
 
     Args:
         verifiers: the verifiers to combine; each issuer keeps the settings
@@ -62,6 +65,7 @@ class MultiIssuerVerifier(_VerifierBase):
             raise ConfigurationError("verifiers: expected at least one verifier, found none")
         issuers: dict[str, _Issuer] = {}
         facts: dict[str, IssuerFacts] = {}
+        typs_of: dict[str, frozenset[str]] = {}
         for verifier in verifiers:
             if (
                 not isinstance(verifier, _VerifierBase)
@@ -77,6 +81,7 @@ class MultiIssuerVerifier(_VerifierBase):
                     raise ConfigurationError(f"verifiers: issuer {iss!r} is configured twice")
                 issuers[iss] = issuer
                 facts[iss] = verifier._facts[iss]
+                typs_of[iss] = verifier._typs
         shared = revocations_of(revocation) or None
         if shared is not None and any(i.settings.revocation for i in issuers.values()):
             raise ConfigurationError(
@@ -88,3 +93,15 @@ class MultiIssuerVerifier(_VerifierBase):
         super().__init__(
             issuers, on_report=_reports.make_hook(on_report), facts=facts, revocation=shared
         )
+        # The union of the members' `typ` policies, checked before routing (an
+        # identity pool's `JWS` beside Cognito's); each member's own, after.
+        self._typs = frozenset().union(*typs_of.values())
+        self._typs_of = typs_of if len(set(typs_of.values())) > 1 else None
+
+    def _issuer_for(self, parsed: ParsedToken) -> tuple[_Issuer, str]:
+        """The base routing, then the `typ` policy of the member the token's `iss` picked."""
+        issuer, kid = super()._issuer_for(parsed)
+        typs_of = self._typs_of
+        if typs_of is not None:
+            check_typ(parsed.header.raw.get("typ"), typs_of[parsed.claims["iss"]])
+        return issuer, kid

@@ -179,18 +179,26 @@ def routing_of(
     issuers: Container[str],
     max_length: int,
     header_cache: dict[str, Any] | None = None,
+    typs: frozenset[str] | None = None,
 ) -> tuple[str | None, str | None]:
     """The configured issuer and the checked `kid` of a rejected token, as far as they parse.
 
     Only called on the rejection path with a hook set.  The issuer is reported
     only if it is one the caller configured, so an attacker cannot put
     arbitrary text into metrics; the `kid` only if the strict parser accepted
-    it (a bounded string of safe characters).
+    it (a bounded string of safe characters).  `typs` must be the verifier's
+    own `typ` policy when `header_cache` is its cache: a header parsed under
+    a looser policy and cached would let a later token skip the verifier's.
     """
-    from cognito_jwt._token import parse_token
+    from cognito_jwt._token import _KNOWN_TYPS, parse_token
 
     try:
-        parsed = parse_token(token, max_length=max_length, header_cache=header_cache)  # type: ignore[arg-type]
+        parsed = parse_token(
+            token,  # type: ignore[arg-type]
+            max_length=max_length,
+            header_cache=header_cache,
+            typs=_KNOWN_TYPS if typs is None else typs,
+        )
     except CognitoJwtError:
         return None, None
     iss = parsed.claims.get("iss")

@@ -35,6 +35,7 @@ __all__ = [
     "Header",
     "ParsedToken",
     "b64url_decode",
+    "check_typ",
     "decode_unverified",
     "parse_header",
     "parse_token",
@@ -275,7 +276,16 @@ def parse_header(segment: str, typs: frozenset[str] = _KNOWN_TYPS) -> Header:
             "header crit: expected absent (no extensions are supported), found present",
             reason="unsupported_crit",
         )
-    typ = raw.get("typ")
+    check_typ(raw.get("typ"), typs)
+    return Header(alg, kid, raw)
+
+
+def check_typ(typ: object, typs: frozenset[str]) -> None:
+    """Refuse a header `typ` (none is fine) that is not one of `typs` (lower case).
+
+    Raises:
+        MalformedTokenError: (401, `invalid_header`) another `typ`.
+    """
     if typ is not None and (not isinstance(typ, str) or typ.lower() not in typs):
         expected = (
             "'JWT' or 'at+jwt'"
@@ -285,7 +295,6 @@ def parse_header(segment: str, typs: frozenset[str] = _KNOWN_TYPS) -> Header:
         raise MalformedTokenError(
             f"header typ: expected {expected}, found {typ!r:.40}", reason="invalid_header"
         )
-    return Header(alg, kid, raw)
 
 
 def _check_shape(

@@ -37,7 +37,7 @@ from cognito_jwt._revocation import (
     Revocation,
     run_checks_async,
 )
-from cognito_jwt._token import Header, ParsedToken, parse_token
+from cognito_jwt._token import _KNOWN_TYPS, Header, ParsedToken, parse_token
 from cognito_jwt._token_cache import TokenCache
 from cognito_jwt.errors import (
     CognitoJwtError,
@@ -63,6 +63,10 @@ class _VerifierBase:
     issuer a parsed token belongs to, and the rules that run before any key
     is fetched) and `_report` (what a rejection tells the hook).
     """
+
+    #: The header `typ` values accepted besides none (lower case).  One policy
+    #: per verifier, because `_header_cache` remembers headers that passed it.
+    _typs: frozenset[str] = _KNOWN_TYPS
 
     #: Whether the token's `iss` picks the issuer, so that `MultiIssuerVerifier`
     #: can merge this verifier's issuers with others' (an ALB routes by `signer`).
@@ -237,7 +241,7 @@ class _VerifierBase:
         """Tell the `on_report` hook about a rejection (see `_reports.py`)."""
         assert self._on_report is not None  # the caller checked
         issuer, kid = _reports.routing_of(
-            token, self._issuers, self._max_token_length, self._header_cache
+            token, self._issuers, self._max_token_length, self._header_cache, self._typs
         )
         _reports.rejection(self._on_report, error, issuer=issuer, kid=kid)
 
@@ -245,7 +249,9 @@ class _VerifierBase:
         header_cache = self._header_cache
         if len(header_cache) >= _MAX_HEADER_CACHE:
             header_cache.clear()  # bounded: a flood of distinct headers cannot grow it
-        return parse_token(token, max_length=self._max_token_length, header_cache=header_cache)
+        return parse_token(
+            token, max_length=self._max_token_length, header_cache=header_cache, typs=self._typs
+        )
 
     def _issuer_for(self, parsed: ParsedToken) -> tuple[_Issuer, str]:
         """The configured issuer the token names, and its kid; nothing fetched yet."""

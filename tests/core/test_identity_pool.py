@@ -23,8 +23,10 @@ from cognito_jwt import (
     JwtVerifier,
     MalformedTokenError,
     MultiIssuerVerifier,
+    Report,
     TokenExpiredError,
     UnsupportedAlgorithmError,
+    decode_unverified,
     identity_pool_verifier,
 )
 from cognito_jwt.testing import FakeCognitoPool, identity_pool_token, rsa_jwk
@@ -130,14 +132,38 @@ def test_typ_jws_is_refused_by_every_other_verifier(idp: IdentityIssuer) -> None
     assert "expected 'JWT' or 'at+jwt'" in str(caught.value)
 
 
-def test_typ_jws_is_refused_once_merged_into_a_multi_issuer_verifier(
+def test_each_member_of_a_multi_issuer_verifier_keeps_its_own_typ_rule(
     idp: IdentityIssuer,
 ) -> None:
-    multi = MultiIssuerVerifier([idp.verifier()])
+    """The identity pool's `JWS` passes for its tokens only; a Cognito pool's never."""
+    pool = FakeCognitoPool("us-east-1_BesideIdp1")
+    multi = MultiIssuerVerifier([idp.verifier(), pool.verifier("id")])
+    assert multi.verify(idp.token(typ="JWS"))["aud"] == POOL_ID
     assert multi.verify(idp.token(typ="JWT"))["aud"] == POOL_ID
-    with pytest.raises(MalformedTokenError) as caught:
-        multi.verify(idp.token(typ="JWS"))
-    assert caught.value.reason == "invalid_header"
+    assert multi.verify(pool.id_token())["aud"] == pool.client_id
+    refused = [
+        idp.token(typ="at+jwt"),  # the identity pool's rule: JWT or JWS
+        pool.sign(decode_unverified(pool.id_token())[1], {"kid": pool.id_kid, "typ": "JWS"}),
+    ]
+    for token in refused * 2:  # the second time through the header cache
+        with pytest.raises(MalformedTokenError) as caught:
+            multi.verify(token)
+        assert caught.value.reason == "invalid_header"
+
+
+def test_a_refused_typ_stays_refused_when_a_report_hook_is_set(idp: IdentityIssuer) -> None:
+    """The report of a rejection parses the token too: under the verifier's own `typ` rule."""
+    reports: list[Report] = []
+    verifier = idp.verifier(on_report=reports.append)
+    token = idp.token(typ="at+jwt")
+    for _ in range(2):  # the second time through the header cache
+        with pytest.raises(MalformedTokenError) as caught:
+            verifier.verify(token)
+        assert caught.value.reason == "invalid_header"
+    assert [r.reason for r in reports] == ["invalid_header"] * 2
+    with pytest.raises(TokenExpiredError):
+        verifier.verify(idp.token(typ="JWS", expires_in=-60))
+    assert (reports[-1].reason, reports[-1].issuer) == ("token_expired", idp.issuer)
 
 
 @pytest.mark.parametrize(
