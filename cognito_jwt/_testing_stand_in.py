@@ -37,8 +37,28 @@ __all__ = ["StandIn", "stop_stand_ins"]
 
 _lock = threading.Lock()
 _running: list[StandIn] = []
-#: What `RequestsFetcher.fetch` was before the first stand-in started.
+#: What `RequestsFetcher.fetch` was before the first stand-in started (kept
+#: after the last stops, for a `_dispatch` put back by an undone patch).
 _replaced: list[Callable[[RequestsFetcher, str], bytes]] = []
+#: `RequestsFetcher.fetch` as this module found it on import: the fallback when
+#: what was there is gone or is `_dispatch` itself, so that `_dispatch` never
+#: calls itself.  That happens when a patch of `fetch` made while a stand-in
+#: ran (`monkeypatch`, `mock.patch`) is undone after it stopped: the patch
+#: puts back what it saw, `_dispatch`, with no stand-in left.
+_ORIGINAL_FETCH: Callable[[RequestsFetcher, str], bytes] = RequestsFetcher.fetch
+
+
+def _underneath() -> Callable[[RequestsFetcher, str], bytes]:
+    """What a fetch no stand-in answers goes to: what was there, never `_dispatch`.
+
+    That is what was there before the first stand-in started, which `stop`
+    puts back; else (never in practice) the original.
+    """
+    replaced = tuple(_replaced)  # empty if the last stand-in stopped meanwhile
+    for fetch in (*replaced, RequestsFetcher.fetch):
+        if fetch is not _dispatch:
+            return fetch
+    return _ORIGINAL_FETCH
 
 
 def _dispatch(self: RequestsFetcher, uri: str) -> bytes:
@@ -47,8 +67,7 @@ def _dispatch(self: RequestsFetcher, uri: str) -> bytes:
         body = stand_in.answer(uri)
         if body is not None:
             return body
-    replaced = tuple(_replaced)  # empty only if the last stand-in stopped meanwhile
-    return replaced[0](self, uri) if replaced else RequestsFetcher.fetch(self, uri)
+    return _underneath()(self, uri)
 
 
 class StandIn:
@@ -97,7 +116,8 @@ class StandIn:
                         f"{other.owner}'s still running; stop it first"
                     )
             if not _running:
-                _replaced[:] = [RequestsFetcher.fetch]
+                found = RequestsFetcher.fetch  # `_dispatch` itself, left by an undone patch?
+                _replaced[:] = [found if found is not _dispatch else _underneath()]
                 RequestsFetcher.fetch = _dispatch  # type: ignore[method-assign]
             _running.append(self)
             self.running = True
@@ -114,11 +134,9 @@ class StandIn:
                 return
             _running.remove(self)
             self.running = False
-            if not _running:
-                # Put back what was there, unless someone replaced us since.
-                if RequestsFetcher.__dict__.get("fetch") is _dispatch:
-                    RequestsFetcher.fetch = _replaced[0]  # type: ignore[method-assign,assignment]
-                _replaced.clear()
+            # The last one: put back what was there, unless someone replaced us since.
+            if not _running and RequestsFetcher.__dict__.get("fetch") is _dispatch:
+                RequestsFetcher.fetch = _underneath()  # type: ignore[method-assign,assignment]
         self._forget_cached()
 
     def _forget_cached(self) -> None:

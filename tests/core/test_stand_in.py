@@ -209,3 +209,31 @@ def test_a_fetch_racing_the_last_stop_goes_to_the_restored_fetcher(network: Netw
     with pytest.raises(JwksUnavailableError):
         dispatch(RequestsFetcher(), url)  # no stand-in answers any more: the network does
     assert network.asked == [url]
+
+
+def test_a_patch_of_fetch_undone_after_the_stand_in_stopped_never_recurses(
+    network: Network,
+) -> None:
+    """A `monkeypatch` of `fetch` made while a stand-in ran and undone after it stopped
+    (fixtures tear down in reverse order) puts the stand-in's dispatcher back with no
+    stand-in running: fetches go on to what was there before, and a later stand-in works."""
+    from cognito_jwt import _testing_stand_in
+
+    pool = FakeCognitoPool(POOL_ID, CLIENT)
+    token = pool.id_token()
+    inner = pytest.MonkeyPatch()
+    stand_in = pool.stand_in()
+    inner.setattr(RequestsFetcher, "fetch", lambda fetcher, uri: b'{"keys": []}')
+    stand_in.stop()
+    inner.undo()
+    assert RequestsFetcher.__dict__["fetch"] is _testing_stand_in._dispatch
+    with pytest.raises(JwksUnavailableError) as refused:
+        production_verifier().verify(token)
+    assert refused.value.reason == "jwks_fetch_failed"
+    assert network.asked == [cognito_issuers(POOL_ID)[0] + "/.well-known/jwks.json"]
+    with pool.stand_in():
+        assert production_verifier().verify(token)["aud"] == CLIENT
+    assert RequestsFetcher.__dict__["fetch"] is not _testing_stand_in._dispatch
+    with pytest.raises(JwksUnavailableError):
+        production_verifier().verify(token)
+    assert len(network.asked) == 2
