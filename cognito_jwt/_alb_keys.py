@@ -45,11 +45,7 @@ from cognito_jwt._fetch_budget import FairBudget
 from cognito_jwt._jwks import DEFAULT_COOLDOWN, DEFAULT_MAX_BACKOFF
 from cognito_jwt._key_source import Backoff, Flight, count, fetch_body, report_fetch, seconds
 from cognito_jwt._keys import VerificationKey, key_from_pem
-from cognito_jwt.errors import (
-    ConfigurationError,
-    JwksUnavailableError,
-    UnknownKeyError,
-)
+from cognito_jwt.errors import ConfigurationError, JwksUnavailableError, UnknownKeyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from cognito_jwt._fetch import Fetcher
@@ -91,11 +87,15 @@ def load_alb_key(body: bytes, kid: str) -> VerificationKey:
     """Build the ES256 key of a PEM body, through the key table (`_keys.key_from_pem`).
 
     Raises:
-        ValueError: no PEM public key, or not P-256 (another type or curve, even
-            one `cryptography` does not implement).
+        ValueError: no PEM public key, not P-256 (another type or curve, even one
+            `cryptography` does not implement), or another PEM block after it (a
+            private key there lets whoever fetched the body sign tokens).
     """
     if not isinstance(body, bytes) or not body.lstrip().startswith(_PEM_HEADER):
         raise ValueError("expected a PEM public key")
+    if b"PRIVATE KEY" in body or body.count(b"-----BEGIN ") != 1:
+        found = "a private key" if b"PRIVATE KEY" in body else "more than one PEM block"
+        raise ValueError(f"expected one PEM public key alone, found {found} in the body")
     try:
         return key_from_pem(body, kid, alg="ES256")
     except ValueError as exc:

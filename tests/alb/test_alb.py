@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fixed_time import NOW, clock
 from hypothesis import given
@@ -340,6 +341,61 @@ def test_published_rsa_key_is_unusable(alb: FakeAlb, alb_key_server: AlbKeyServe
     alb.publish(kid, rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key())
     token = alb.token(now=NOW, header_overrides={"kid": kid})
     expect(alb.verifier(alb_key_server, clock=clock), token, UnknownKeyError, "unusable_key")
+
+
+def _private_pem(key: ec.EllipticCurvePrivateKey, form: serialization.PrivateFormat) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption())
+
+
+@pytest.mark.parametrize(
+    ("after", "found"),
+    [
+        pytest.param(
+            lambda a: _private_pem(a.key, serialization.PrivateFormat.PKCS8),
+            "a private key",
+            id="its-private-key-pkcs8",
+        ),
+        pytest.param(
+            lambda a: _private_pem(a.key, serialization.PrivateFormat.TraditionalOpenSSL),
+            "a private key",
+            id="its-private-key-sec1",
+        ),
+        pytest.param(
+            lambda a: (
+                ec.generate_private_key(ec.SECP256R1())
+                .public_key()
+                .public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            ),
+            "more than one PEM block",
+            id="another-public-key",
+        ),
+    ],
+)
+def test_a_key_body_with_another_pem_block_after_the_public_key_is_unusable(
+    alb: FakeAlb, after: Any, found: str
+) -> None:
+    """`cat key.pub key.pem`: the public key verifies, but whoever fetched it can sign."""
+    public = alb.pem(alb.kid)
+    assert public is not None
+    verifier = AlbJwtVerifier(
+        alb_arn=alb.alb_arn,
+        issuer=alb.issuer,
+        client_id=alb.client_id,
+        fetcher=CannedFetcher(public + after(alb)),
+        clock=clock,
+    )
+    error = expect(verifier, alb.token(now=NOW), UnknownKeyError, "unusable_key")
+    assert f"found {found} in the body" in str(error)
+    alone = AlbJwtVerifier(
+        alb_arn=alb.alb_arn,
+        issuer=alb.issuer,
+        client_id=alb.client_id,
+        fetcher=CannedFetcher(public),
+        clock=clock,
+    )
+    assert alone.verify(alb.token(now=NOW))["sub"]
 
 
 @pytest.mark.parametrize(
