@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 
 from cognito_jwt._fetch import Fetcher, check_jwks_uri
 from cognito_jwt._jwks import JwksCache
-from cognito_jwt._jwks_refresh import Flight, dispatch, refresh_at
+from cognito_jwt._jwks_refresh import Flight, dispatch, refresh_at, reset_after_fork
 from cognito_jwt._key_source import Backoff, fetch_body
 from cognito_jwt._keys import VerificationKey
 from cognito_jwt.errors import ConfigurationError, JwksUnavailableError
@@ -194,6 +194,7 @@ class DiscoveryKeySource:
         self._clock: Callable[[], float] = clock or keys._clock
         self._lock = threading.Lock()  # guards the fields below, never held across a fetch
         self._flight: Flight | None = None  # the document fetch in progress, if any
+        reset_after_fork(self)
         self._metadata: ProviderMetadata | None = None
         self._fetched_at = float("-inf")
         self._fresh_until = float("-inf")
@@ -297,6 +298,11 @@ class DiscoveryKeySource:
                 return None  # refreshed while we looked
             flight = self._flight = Flight(self.keys._deadline)
         return flight
+
+    def _after_fork(self) -> None:
+        """In a child forked mid-fetch: no thread will end the flight, or release the lock."""
+        self._lock = threading.Lock()
+        self._flight = None
 
     def _start_background(self) -> None:
         """Refresh the document on a daemon thread (or asyncio task), once."""

@@ -65,6 +65,7 @@ from cognito_jwt._jwks_refresh import (
     DEFAULT_REFRESH_AHEAD,
     background_default,
     fetch_deadline,
+    reset_after_fork,
     ticket,
 )
 from cognito_jwt._key_source import NOT_PUBLISHED, Backoff, logger, seconds, unknown_kid
@@ -179,6 +180,7 @@ class JwksCache(JwksFetching):
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._entries_lock = threading.Lock()
+        reset_after_fork(self)
 
     # -- public ------------------------------------------------------------
 
@@ -358,6 +360,14 @@ class JwksCache(JwksFetching):
             self._entries = {u: e for u, e in self._entries.items() if u != uri}
 
     # -- internals ---------------------------------------------------------
+
+    def _after_fork(self) -> None:
+        """In a child forked mid-fetch: no thread will end a flight, or release a lock, there."""
+        self._entries_lock = threading.Lock()
+        self._tasks = set()
+        for entry in self._entries.values():
+            entry.lock = threading.Lock()
+            entry.flight = None
 
     def _entry(self, uri: str) -> _Entry:
         entry = self._entries.get(uri)

@@ -22,6 +22,10 @@ of that decision that are not about keys:
   interpreter shutdown never waits for it; under a running event loop (the
   `verify_async` path) the refresh is also an asyncio task that awaits that
   thread, held by the cache until it ends.
+* **After `os.fork`** (`reset_after_fork`): the child has only the forking
+  thread, so a fetch in flight in the parent never ends there and a lock
+  another thread held stays held; a child's caches therefore drop their
+  flights and get new locks (registered with `os.register_at_fork`).
 * **Inline under AWS Lambda** (`background_default`): Lambda freezes the
   execution environment between invocations, which would strand a background
   thread mid-fetch, and runs one invocation at a time per environment, so no
@@ -40,6 +44,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +60,7 @@ __all__ = [
     "dispatch",
     "fetch_deadline",
     "refresh_at",
+    "reset_after_fork",
     "ticket",
 ]
 
@@ -179,6 +185,26 @@ def dispatch(run: Callable[[], None], tasks: set[Any]) -> bool:
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     return True
+
+
+_forked: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def reset_after_fork(owner: Any) -> None:
+    """Call `owner._after_fork()` in every child process forked from this one.
+
+    Held weakly: a cache that is gone is not kept for it.
+    """
+    _forked.add(owner)
+
+
+def _in_child() -> None:
+    for owner in list(_forked):
+        owner._after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_in_child)
 
 
 def _start(run: Callable[[], None]) -> bool:

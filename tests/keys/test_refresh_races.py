@@ -10,7 +10,10 @@ how long anything took).
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -241,3 +244,55 @@ def test_invented_kids_joining_a_refresh_cost_one_more_fetch_then_wait_for_the_c
     with pytest.raises(UnknownKeyError):
         cache.get_key(URI, "after-the-cooldown")
     assert endpoint.fetches == 4
+
+
+# -- a child forked mid-refresh, an event loop closed mid-refresh ----------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork: POSIX only")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")  # 3.12+: fork with threads
+def test_a_child_forked_mid_refresh_fetches_for_itself() -> None:
+    """The parent's refresh thread and the thread holding a lock do not exist in the child."""
+    pool, endpoint, clock, cache, _ = setup(background_refresh=True)
+    cache.get_key(URI, pool.id_kid)
+    clock.advance(570)
+    endpoint.hold(2)
+    assert cache.peek(URI, pool.id_kid) is not None  # starts the background refresh
+    assert endpoint.arrived(2).wait(PATIENCE)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        with cache._entries[URI].lock:
+            held.set()
+            release.wait(PATIENCE)
+
+    holder = threading.Thread(target=hold_the_lock, daemon=True)
+    holder.start()
+    assert held.wait(PATIENCE)
+    new_kid = pool.rotate()  # only a fetch made in the child can bring it
+    pid = os.fork()
+    if pid == 0:  # the child: its own fetch, not the parent's flight nor its lock
+        code = 1
+        try:
+            code = 0 if cache.get_key(URI, new_kid).kid == new_kid else 2
+        finally:
+            os._exit(code)
+    release.set()
+    endpoint.gate(2).set()
+    status = wait_for_child(pid)
+    assert os.WIFEXITED(status)
+    assert os.WEXITSTATUS(status) == 0
+    holder.join(PATIENCE)
+
+
+def wait_for_child(pid: int) -> int:
+    """The child's exit status; a child still running after `PATIENCE` is killed (it hung)."""
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            return os.waitpid(pid, 0)[1]
+        time.sleep(0.01)
