@@ -21,7 +21,8 @@ of that decision that are not about keys:
 * **Where a background refresh runs** (`dispatch`): a daemon thread, so
   interpreter shutdown never waits for it; under a running event loop (the
   `verify_async` path) the refresh is also an asyncio task that awaits that
-  thread, held by the cache until it ends.
+  thread, held by the cache until the thread ends (not until the task does:
+  a loop closed without running it must not be kept alive by the cache).
 * **After `os.fork`** (`reset_after_fork`): the child has only the forking
   thread, so a fetch in flight in the parent never ends there and a lock
   another thread held stays held; a child's caches therefore drop their
@@ -167,23 +168,25 @@ def dispatch(run: Callable[[], None], tasks: set[Any]) -> bool:
         if not finished.done():
             finished.set_result(None)
 
-    def target() -> None:
-        try:
-            run()
-        finally:
-            with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile
-                loop.call_soon_threadsafe(resolve)
-
-    if not _start(target):
-        finished.cancel()
-        return False
-
     async def refresh() -> None:
         await finished
 
     task = loop.create_task(refresh(), name="cognito-jwt-refresh")
+
+    def target() -> None:
+        try:
+            run()
+        finally:
+            tasks.discard(task)  # held no longer than the refresh runs
+            with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile
+                loop.call_soon_threadsafe(resolve)
+
     tasks.add(task)
     task.add_done_callback(tasks.discard)
+    if not _start(target):
+        tasks.discard(task)
+        task.cancel()
+        return False
     return True
 
 

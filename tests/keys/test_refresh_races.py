@@ -296,3 +296,24 @@ def wait_for_child(pid: int) -> int:
             os.kill(pid, signal.SIGKILL)
             return os.waitpid(pid, 0)[1]
         time.sleep(0.01)
+
+
+def test_a_refresh_task_of_a_loop_closed_without_running_it_is_not_kept() -> None:
+    pool, endpoint, clock, cache, _ = setup(background_refresh=True)
+    cache.get_key(URI, pool.id_kid)
+    clock.advance(570)
+    endpoint.hold(2)
+    before = set(threading.enumerate())
+
+    async def hit() -> object:
+        return cache.peek(URI, pool.id_kid)  # on the loop's thread: starts the refresh task
+
+    loop = asyncio.new_event_loop()
+    assert loop.run_until_complete(hit()) is not None
+    assert len(cache._tasks) == 1
+    loop.close()  # closed with the refresh task pending, not cancelled
+    endpoint.gate(2).set()
+    for thread in set(threading.enumerate()) - before:
+        thread.join(PATIENCE)
+    assert cache._tasks == set()
+    assert endpoint.fetches == 2
