@@ -15,7 +15,10 @@ a group some key needs (the methods of those keys: M), the policy denies:
 
 * each denied pattern with its method in any letter case
   (`case_variants`: `DELETE/news` becomes `D?????/news` and `d?????/news`,
-  which match every case of `DELETE` and no other of the seven methods);
+  which match every case of `DELETE` and no other of the seven methods; the
+  three `P` methods keep two letters, `PATCH/news` becomes `PA???/news`,
+  `Pa???/news`, `pA???/news` and `pa???/news`, since a `?` also matches the
+  `/` after a shorter method);
 * for the methods in M, in any letter case, every path holding `%`, `//`,
   `/./` or `/../` (`odd_spelling_patterns`); for all seven methods at once,
   one method-free pattern per mark.
@@ -44,11 +47,18 @@ _OWN_LETTER: Final = frozenset(m for m in HTTP_METHODS if m[0] != "P")
 def _heads(method: str) -> tuple[str, ...]:
     """`DELETE` -> `("D?????", "d?????")`: every letter case of it, no other method.
 
-    Among the seven methods, the first letter and the length tell each apart
-    (GET/3, PUT/3, HEAD/4, POST/4, PATCH/5, DELETE/6, OPTIONS/7).
+    The letters kept are the shortest prefix no other of the seven methods
+    shares (`D`, `G`, `H`, `O`; `PA`, `PO`, `PU`), in every letter case, and
+    each `?` stands for one more letter.  The length alone cannot tell two
+    methods apart, because a `?` also matches the `/` and the path after a
+    shorter method: `P????/*` (meant for PATCH) would hold `PUT/a/b`.
     """
-    rest = "?" * (len(method) - 1)
-    return (f"{method[0]}{rest}", f"{method[0].lower()}{rest}")
+    size = 2 if method[0] == "P" else 1
+    rest = "?" * (len(method) - size)
+    heads = [""]
+    for letter in method[:size]:
+        heads = [h + c for h in heads for c in (letter, letter.lower())]
+    return tuple(h + rest for h in heads)
 
 
 def case_variants(pattern: str, *, every_method: bool = False) -> tuple[str, ...]:

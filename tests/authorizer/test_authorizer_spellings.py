@@ -174,6 +174,8 @@ def test_without_a_cache_every_spelling_is_denied_too(
 METHODS = ["GET", "get", "HEAD", "POST", "PUT", "PATCH", "DELETE", "delete", "OPTIONS", "DEBUG"]
 PATHS = [
     "/news",
+    "/x/news",
+    "/a/b",
     "/news/",
     "/%6Eews",
     "//news",
@@ -246,6 +248,20 @@ def test_the_readmes_rule_over_denies_no_request_of_the_seven_methods(
     D-method followed by `//` (`?` matches the `/`); no standard method.
     """
     assert _over_denied(verifier, pool, {"DELETE": "admin"}) == {("DEBUG", "//news")}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_a_p_method_denied_everywhere_denies_no_other_p_method(
+    verifier: CognitoJwtVerifier, pool: FakeCognitoPool, method: str
+) -> None:
+    """POST, PUT and PATCH share their first letter: the policy keeps two letters of each.
+
+    With the first letter and the length alone, `P????/*` (PATCH in any case)
+    would also hold `PUT /a/b` (`?` matches the `/` and the path), and
+    `P???/*` (POST) `PUT //news`.
+    """
+    over = _over_denied(verifier, pool, {method: "admin"})
+    assert {m for m, _ in over} <= {"DEBUG"}, over
 
 
 def test_the_over_deny_of_a_rule_with_an_every_method_key_is_every_odd_path(
