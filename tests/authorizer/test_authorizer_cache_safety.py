@@ -106,8 +106,13 @@ def expected(
     if method != "$connect":
         method = method.upper()
     # `/news/` is the `/news` resource: a trailing slash never makes another path.
-    unslashed = {p[:-1] if len(p) > 1 and p.endswith("/") else p for p in spellings(path)}
+    found = spellings(path)
+    unslashed = {p[:-1] if len(p) > 1 and p.endswith("/") else p for p in found}
     readings = unslashed if method != "$connect" else {path}
+    # A key must also be met where it applies to a spelling as sent: a template
+    # matches across "/" (IAM has nothing narrower), so `/news//` is
+    # `/news/{id}` with the id "/".
+    guarded = readings | found if method != "$connect" else readings
 
     def applies(key: Key, reading: str) -> bool:
         if key.methods is None:
@@ -116,7 +121,7 @@ def expected(
             return False
         return method == "$connect" or key.path is None or bool(key.path.fullmatch(reading))
 
-    if any(applies(k, p) and not k.groups & groups for k in keys for p in readings):
+    if any(applies(k, p) and not k.groups & groups for k in keys for p in guarded):
         return False
     if unmatched == "deny":
         return all(any(applies(k, p) for k in keys) for p in readings)
