@@ -24,9 +24,10 @@ takes its `jwks_uri`.  The rules, and why:
   cache's `max_age` (sooner if its `Cache-Control` says so, as for keys), and
   refreshed ahead of that in the key cache's refresh window, in the
   background or inline as the key cache refreshes (`_jwks_refresh`): no
-  request waits for it, and no lock is held across its fetch.  A failed
-  refresh keeps the document it has (for `stale_if_error` more seconds) and
-  backs off as the key cache does.
+  request in the window waits for it, and no lock is held across its fetch.
+  Past it, as keys past `max_age`, the caller refreshes it or waits for the
+  fetch in flight (its `jwks_uri` may have moved).  A failed refresh keeps
+  the document (for `stale_if_error` more seconds) and backs off.
 """
 
 from __future__ import annotations
@@ -261,41 +262,57 @@ class DiscoveryKeySource:
     # -- internals ---------------------------------------------------------
 
     def _jwks_uri(self) -> str:
-        """The current document's `jwks_uri`, refreshing the document when it is due.
-
-        One caller refreshes (in the background, or inline as the key cache
-        does); every caller keeps the document it has meanwhile (there always
-        is one after construction).  A failed refresh keeps the document for
-        `stale_if_error` more seconds and backs off.
-        """
+        """The document's `jwks_uri`, refreshed in its window as keys are; past it, as stale."""
         now = self._clock()
         metadata = self._metadata
         if metadata is None:  # construction failed to load it; not reached in practice
             return self.load().jwks_uri
         if now < self._refresh_at:
             return metadata.jwks_uri
-        error: JwksUnavailableError | None = None
+        if now >= self._fresh_until:
+            return self._refresh_stale(metadata, now)
         if self.keys.background_refresh:
             self._start_background()
-        else:
-            flight = self._claim(now)
-            if flight is not None:
+        elif (flight := self._claim(now)) is not None:
+            with contextlib.suppress(JwksUnavailableError):  # still fresh: kept
+                return self._fetch(now, flight).jwks_uri
+        return metadata.jwks_uri
+
+    def _refresh_stale(self, metadata: ProviderMetadata, now: float) -> str:
+        """A document past its freshness: refreshed before it answers, as keys are.
+
+        Its `jwks_uri` may have moved: the caller fetches, or waits for the
+        fetch in flight (shared; past its deadline, fetches itself).  Only if
+        that fails, or while backing off, is it served (`_still_usable`).
+        """
+        waited = False
+        while True:
+            with self._lock:
+                if self._metadata is not None and self._clock() < self._fresh_until:
+                    return self._metadata.jwks_uri  # refreshed while we looked or waited
+                if self._backoff.waiting(now):
+                    error = self._backoff.last_error if waited else None
+                    return self._still_usable(metadata, now, error)
+                flight = self._flight
+                leader = flight is None or not flight.live()
+                if leader:
+                    flight = self._flight = Flight(self.keys._deadline)
+            assert flight is not None
+            if leader:
                 try:
                     return self._fetch(now, flight).jwks_uri
                 except JwksUnavailableError as exc:
-                    error = exc
-        if now < self._fresh_until:
-            return metadata.jwks_uri
-        return self._still_usable(metadata, now, error)
+                    return self._still_usable(metadata, now, exc)
+            flight.wait()
+            waited = True
 
     def _claim(self, now: float) -> Flight | None:
         """A new fetch of the document, unless one is in flight, just ended, or backing off."""
         with self._lock:
             flight = self._flight
-            if (flight is not None and flight.live()) or self._backoff.waiting(now):
+            busy = (flight is not None and flight.live()) or self._backoff.waiting(now)
+            if busy or now < self._refresh_at:  # (or refreshed while we looked)
                 return None
-            if now < self._refresh_at:
-                return None  # refreshed while we looked
             flight = self._flight = Flight(self.keys._deadline)
         return flight
 

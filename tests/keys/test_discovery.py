@@ -196,6 +196,78 @@ def test_a_failed_document_refresh_keeps_the_document_and_backs_off(
     assert provider.count(DOC) == 3
 
 
+@pytest.mark.parametrize("background", [True, False], ids=["background", "inline"])
+def test_past_max_age_a_moved_jwks_uri_is_followed_before_the_call_is_answered(
+    provider: Provider, background: bool
+) -> None:
+    clock = ManualClock()
+    cache = JwksCache(max_age=600, refresh_ahead=60, clock=clock, background_refresh=background)
+    verifier = discovered(provider, jwks_cache=cache, cache_size=0)
+    assert verifier.verify(provider.token())
+    provider.keys_path = "/certs/v4"  # the issuer moved its keys; the old path now 404s
+    clock.advance(700)  # idle through the window: document and keys past max_age
+    assert verifier.verify(provider.token(jti="after"))
+    # Answered from the refreshed document: its keys fetched from the new place,
+    # the old jwks_uri never asked again.
+    assert provider.count(DOC) == 2
+    assert provider.count("/certs/v4") == 1
+    assert provider.count("/certs/v3") == 1
+
+
+def test_past_max_age_callers_wait_for_the_one_document_refresh_in_flight(
+    provider: Provider,
+) -> None:
+    clock = ManualClock()
+    cache = JwksCache(max_age=600, refresh_ahead=60, clock=clock, background_refresh=False)
+    verifier = discovered(provider, jwks_cache=cache, cache_size=0)
+    assert verifier.verify(provider.token())
+    provider.document_gate.clear()  # the refreshed document is held at the server
+    provider.keys_path = "/certs/v4"
+    clock.advance(700)
+    results: list[object] = []
+
+    def call() -> None:
+        try:
+            results.append(verifier.verify(provider.token()))
+        except Exception as exc:  # recorded, asserted below
+            results.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while provider.count(DOC) < 2:  # the one refresh has reached the server
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert results == []  # nobody was answered from the old jwks_uri meanwhile
+    provider.document_gate.set()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == 4
+    assert all(isinstance(r, dict) for r in results), results
+    assert provider.count(DOC) == 2  # one fetch, shared
+    assert provider.count("/certs/v3") == 1
+    assert provider.count("/certs/v4") == 1
+
+
+@pytest.mark.parametrize("background", [True, False], ids=["background", "inline"])
+def test_past_max_age_a_failing_document_endpoint_leaves_the_stale_document_serving(
+    provider: Provider, background: bool
+) -> None:
+    clock = ManualClock()
+    cache = JwksCache(
+        max_age=600, refresh_ahead=60, cooldown=10, clock=clock, background_refresh=background
+    )
+    verifier = discovered(provider, jwks_cache=cache, cache_size=0)
+    assert verifier.verify(provider.token())
+    provider.failing = True
+    clock.advance(700)
+    for _ in range(3):  # the refresh fails: the stale document (and keys) serve
+        assert verifier.verify(provider.token())
+    assert provider.count(DOC) == 2  # one failed refresh, then the back-off holds
+    assert provider.count("/certs/v3") >= 1
+
+
 def test_a_document_unrefreshed_beyond_stale_if_error_stops_serving(provider: Provider) -> None:
     clock = ManualClock()
     cache = JwksCache(
