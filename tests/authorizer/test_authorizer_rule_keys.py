@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from cognito_jwt import ConfigurationError
-from cognito_jwt.authorizer import GroupRule, make_handler, policy_allows, require_groups_for
+from cognito_jwt.authorizer import (
+    GroupRule,
+    make_handler,
+    parse_execute_api_arn,
+    policy_allows,
+    require_groups_for,
+)
 from cognito_jwt.testing import FakeCognitoPool, api_gateway_event
 
 #: key (or None for a non-key argument) -> the words its refusal must hold.
@@ -81,6 +87,15 @@ ENFORCED: list[tuple[str, list[tuple[str, str, str]], list[tuple[str, str, str]]
         [("rest-token", "GET", "/news"), ("rest-token", "HEAD", "/news/")],
         [("rest-token", "GET", "/news/7"), ("rest-token", "POST", "/news")],
     ),
+    (
+        "GET /*",
+        [
+            ("rest-token", "GET", "/"),
+            ("rest-token", "GET", "/news"),
+            ("rest-token", "HEAD", "/a/b"),
+        ],
+        [("rest-token", "POST", "/news"), ("websocket", "GET", "/")],
+    ),
 ]
 
 
@@ -137,3 +152,11 @@ def test_a_met_prefix_key_covers_exactly_the_routes_below_it(route: str, covered
     """`_pattern_contains`' prefix branch: per-route simple answers, `unmatched="deny"`."""
     rule = require_groups_for({"* /admin/*": "editors"}, unmatched="deny")
     assert rule.allows_on_route(route, frozenset({"editors"})) is covered
+
+
+def test_a_caller_lacking_the_group_of_a_key_for_everything_is_denied_by_one_pattern() -> None:
+    """`*` already covers every oddly spelled path: the policy names nothing else."""
+    rule = require_groups_for({"*": "admin"})
+    arn = parse_execute_api_arn(f"{STAGE}/GET/news")
+    assert rule.denied_for_groups(arn, frozenset({"readers"})) == [f"{STAGE}/*"]
+    assert rule.denied_for_groups(arn, frozenset({"admin"})) == []
