@@ -160,3 +160,19 @@ def test_a_caller_lacking_the_group_of_a_key_for_everything_is_denied_by_one_pat
     arn = parse_execute_api_arn(f"{STAGE}/GET/news")
     assert rule.denied_for_groups(arn, frozenset({"readers"})) == [f"{STAGE}/*"]
     assert rule.denied_for_groups(arn, frozenset({"admin"})) == []
+
+
+def test_with_unmatched_deny_an_allowed_prefix_does_not_open_an_odd_spelling_below_it(
+    pool: FakeCognitoPool,
+) -> None:
+    """`GET /news/*` allows `GET/news/*`, which also names `/news/../admin`: denied explicitly."""
+    rule = require_groups_for({"GET /news/*": "readers"}, unmatched="deny")
+    handler = make_handler(pool.verifier("id"), rule=rule)
+    event = api_gateway_event(
+        "rest-token", method="GET", path="/news/1", token=pool.id_token(groups=["readers"])
+    )
+    answer = handler(event, None)
+    stage = _arn(event).removesuffix("/GET/news/1")
+    assert policy_allows(answer, f"{stage}/GET/news/1")
+    for odd in ("/news/../admin", "/news//x", "/news/./x", "/news/%61dmin"):
+        assert policy_allows(answer, f"{stage}/GET{odd}") is False, odd
