@@ -9,6 +9,7 @@ Gateway evaluates the returned policy).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -176,3 +177,11 @@ def test_with_unmatched_deny_an_allowed_prefix_does_not_open_an_odd_spelling_bel
     assert policy_allows(answer, f"{stage}/GET/news/1")
     for odd in ("/news/../admin", "/news//x", "/news/./x", "/news/%61dmin"):
         assert policy_allows(answer, f"{stage}/GET{odd}") is False, odd
+
+
+def test_a_built_rule_s_requirements_cannot_be_changed() -> None:
+    """A handler checks the rule once, when it is built: a requirement changed later would
+    escape those checks."""
+    rule = require_groups_for({"DELETE /news": "admin"})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rule.requirements[0].groups = frozenset({"anyone"})  # type: ignore[misc]
