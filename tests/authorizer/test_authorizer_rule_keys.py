@@ -185,3 +185,23 @@ def test_a_built_rule_s_requirements_cannot_be_changed() -> None:
     rule = require_groups_for({"DELETE /news": "admin"})
     with pytest.raises(dataclasses.FrozenInstanceError):
         rule.requirements[0].groups = frozenset({"anyone"})  # type: ignore[misc]
+
+
+def test_a_group_rule_built_directly_allows_what_no_key_covers_by_default() -> None:
+    keys = require_groups_for({"DELETE /news": "admin"}).requirements
+    rule = GroupRule(keys)
+    assert rule.unmatched == "allow"
+    assert rule.allows_everywhere(frozenset({"admin"})) is True
+
+
+def test_a_caller_lacking_any_one_key_s_group_may_not_call_everything() -> None:
+    rule = require_groups_for({"DELETE": "admin", "GET": "readers"})
+    assert rule.allows_everywhere(frozenset({"readers"})) is False
+    assert rule.allows_everywhere(frozenset({"admin"})) is False
+    assert rule.allows_everywhere(frozenset({"admin", "readers"})) is True
+
+
+def test_a_rule_without_keys_answers_the_same_on_every_route() -> None:
+    assert require_groups_for({}).route_dependent is False
+    assert require_groups_for({"*": "admin"}).route_dependent is False
+    assert require_groups_for({"GET": "admin"}).route_dependent is True
