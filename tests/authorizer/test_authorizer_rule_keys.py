@@ -205,3 +205,21 @@ def test_a_rule_without_keys_answers_the_same_on_every_route() -> None:
     assert require_groups_for({}).route_dependent is False
     assert require_groups_for({"*": "admin"}).route_dependent is False
     assert require_groups_for({"GET": "admin"}).route_dependent is True
+
+
+@pytest.mark.parametrize(
+    ("route_key", "allowed"),
+    [
+        ("GET /news", True),
+        ("GET", True),  # no path: every path of GET, none of POST
+        ("POST /news", False),
+        ("GET news", False),  # unreadable: read as $default, which may carry a POST
+        ("$default", False),
+        (None, False),
+    ],
+)
+def test_a_route_key_is_read_as_the_requests_it_may_carry(
+    route_key: str | None, allowed: bool
+) -> None:
+    rule = require_groups_for({"POST": "admin"})
+    assert rule.allows_on_route(route_key, frozenset({"readers"})) is allowed
