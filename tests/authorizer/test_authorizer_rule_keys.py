@@ -17,6 +17,7 @@ import pytest
 from cognito_jwt import ConfigurationError
 from cognito_jwt.authorizer import (
     GroupRule,
+    describe_request,
     make_handler,
     parse_execute_api_arn,
     policy_allows,
@@ -223,3 +224,60 @@ def test_a_route_key_is_read_as_the_requests_it_may_carry(
 ) -> None:
     rule = require_groups_for({"POST": "admin"})
     assert rule.allows_on_route(route_key, frozenset({"readers"})) is allowed
+
+
+@pytest.mark.parametrize("groups", [["admin", ""], ["admin", "  "], ["admin", 3]])
+def test_every_group_a_key_names_must_be_a_name(groups: list[Any]) -> None:
+    with pytest.raises(ConfigurationError, match="names no group"):
+        require_groups_for({"DELETE /news": groups})
+
+
+def test_a_rule_mixing_a_key_for_everything_with_others_is_route_dependent() -> None:
+    assert require_groups_for({"*": "admin", "GET": "readers"}).route_dependent is True
+    both = require_groups_for({"*": "admin", "GET": "readers"}, unmatched="deny")
+    assert both.allows_everywhere(frozenset({"admin", "readers"})) is True
+    connect = require_groups_for({"$connect": "admin"}, unmatched="deny")
+    assert connect.route_dependent is True  # $connect is one route, not every one
+    assert connect.allows_everywhere(frozenset({"admin"})) is False
+
+
+def test_with_unmatched_deny_one_met_key_covering_the_route_is_enough() -> None:
+    rule = require_groups_for({"GET /news": "readers", "POST /x": "readers"}, unmatched="deny")
+    assert rule.allows_on_route("GET /news", frozenset({"readers"})) is True
+    assert rule.allows_on_route("GET /other", frozenset({"readers"})) is False
+
+
+def test_a_route_key_without_a_path_may_carry_every_path_of_its_method() -> None:
+    rule = require_groups_for({"GET /news": "admin"})
+    assert rule.allows_on_route("GET", frozenset({"readers"})) is False
+    assert rule.allows_on_route("POST", frozenset({"readers"})) is True
+
+
+def test_with_unmatched_deny_every_reading_of_the_path_must_be_listed(
+    pool: FakeCognitoPool,
+) -> None:
+    """`/news/../admin` is under `/news/*` as written, and is `/admin` once normalised."""
+    rule = require_groups_for({"GET /news/*": "readers"}, unmatched="deny")
+    event = api_gateway_event(
+        "rest-request",
+        method="GET",
+        path="/news/../admin",
+        token=pool.id_token(groups=["readers"]),
+    )
+    assert rule.allows(describe_request(event), frozenset({"readers"})) is False
+    plain = api_gateway_event("rest-request", method="GET", path="/news/1", token="x")
+    assert rule.allows(describe_request(plain), frozenset({"readers"})) is True
+
+
+def test_a_met_key_for_everything_keeps_other_methods_odd_spellings_open(
+    pool: FakeCognitoPool,
+) -> None:
+    """Only the methods at stake (DELETE here) have their odd spellings denied."""
+    rule = require_groups_for({"*": "readers", "DELETE": "admin"}, unmatched="deny")
+    event = api_gateway_event(
+        "rest-token", method="GET", path="/news", token=pool.id_token(groups=["readers"])
+    )
+    answer = make_handler(pool.verifier("id"), rule=rule)(event, None)
+    stage = _arn(event).removesuffix("/GET/news")
+    assert policy_allows(answer, f"{stage}/GET//news")
+    assert policy_allows(answer, f"{stage}/DELETE//news") is False
