@@ -18,12 +18,19 @@ from typing import Any
 
 import pytest
 from hostile_servers import HostileServer, current_jwks
+from hypothesis import settings
 from revocation_stores import dynamodb, killable_redis, redis_server, runner, userinfo
 
 from cognito_jwt import JwksCache
 from cognito_jwt.testing import AlbKeyServer, FakeAlb, FakeCognitoPool
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# No property test is timed: Hypothesis's default 200 ms deadline per example
+# would be a timed assertion, failing on a loaded machine (RSA signing, thread
+# start-up) while the behaviour under test holds.  Performance lives in benchmarks.
+settings.register_profile("untimed", deadline=None)
+settings.load_profile("untimed")
 sys.path.insert(0, str(ROOT / "examples" / "reference_api"))
 
 #: The revocation stores' fixtures (a real redis-server, DynamoDB on moto), shared here.
