@@ -7,6 +7,7 @@ and the default JWKS location.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from fixed_time import NOW, clock
 from cognito_jwt import (
     CognitoJwtVerifier,
     ConfigurationError,
+    InvalidClaimError,
     JwksCache,
     JwtVerifier,
     MalformedTokenError,
@@ -46,6 +48,52 @@ def test_a_generic_issuer_requires_its_scopes(pool: FakeCognitoPool) -> None:
     with pytest.raises(MissingScopeError) as info:
         verifier.verify(pool.access_token(now=NOW, scopes=["orders/write"]))
     assert info.value.reason == "missing_scope"
+
+
+def _refusing(verdict: Exception | None) -> Any:
+    """A check that returns False (`verdict` None) or raises `verdict`."""
+
+    def check(header: dict[str, Any], claims: dict[str, Any]) -> bool:
+        if verdict is not None:
+            raise verdict
+        return False
+
+    return check
+
+
+def _refusing_async(verdict: Exception | None) -> Any:
+    async def check(header: dict[str, Any], claims: dict[str, Any]) -> bool:
+        return _refusing(verdict)(header, claims)  # type: ignore[no-any-return]
+
+    return check
+
+
+@pytest.mark.parametrize("name", ["custom_check", "custom_check_async"])
+@pytest.mark.parametrize(
+    ("verdict", "found"),
+    [
+        (None, "found it returned False"),
+        (RuntimeError("database down"), "found it raised RuntimeError: 'database down'"),
+    ],
+    ids=["returns-false", "raises"],
+)
+def test_a_refusing_custom_check_is_named_with_what_it_did(
+    pool: FakeCognitoPool, name: str, verdict: Exception | None, found: str
+) -> None:
+    """The message names the check that refused and how (expected vs found)."""
+    make = _refusing if name == "custom_check" else _refusing_async
+    verifier = generic(pool, audience=None, **{name: make(verdict)})
+    token = pool.id_token(now=NOW)
+
+    def verify() -> object:
+        if name == "custom_check":
+            return verifier.verify(token)
+        return asyncio.run(verifier.verify_async(token))
+
+    with pytest.raises(InvalidClaimError) as info:
+        verify()
+    assert info.value.reason == "custom_check_failed"
+    assert str(info.value) == f"{name}: expected it to accept the token, {found}"
 
 
 @pytest.mark.parametrize(
