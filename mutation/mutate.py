@@ -138,6 +138,8 @@ TARGETS: dict[str, Target] = {
                 "tests/keys/test_jwks.py",  # the key source: at most one way of four
                 "tests/alb/test_alb.py",  # the settings every verifier kind shares
                 "tests/core/test_reports.py",
+                "tests/core/test_typed_claims.py",  # `ANY_CLIENT`, and `client_id=None`'s warning
+                "tests/keys/test_discovery.py",  # a discovered issuer's settings (`replace`)
                 *CROSS_CUTTING,
             ),
         ),

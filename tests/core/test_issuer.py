@@ -28,6 +28,7 @@ from cognito_jwt._issuer import default_jwks_uri
 from cognito_jwt._issuer_settings import _key_source
 from cognito_jwt._jwks import DEFAULT_JWKS_CACHE
 from cognito_jwt._key_source import StaticKeySource
+from cognito_jwt.revocation import MemoryStore, RevocationList
 from cognito_jwt.testing import FakeCognitoPool
 
 
@@ -143,6 +144,14 @@ def test_each_wrong_setting_is_refused_naming_it(kwargs: dict[str, Any], named: 
     assert str(info.value).startswith(named if ":" in named else f"{named}:"), info.value
 
 
+def test_an_empty_audience_list_says_how_to_skip_the_check(pool: FakeCognitoPool) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        generic(pool, audience=[])
+    assert str(info.value) == (
+        "audience: expected non-empty strings (None to skip the check), found []"
+    )
+
+
 @pytest.mark.parametrize(
     "options",
     [
@@ -155,6 +164,29 @@ def test_settings_at_their_limits_are_accepted(
     pool: FakeCognitoPool, options: dict[str, Any]
 ) -> None:
     verifier = generic(pool, audience=None, **options)
+    assert verifier.verify(pool.id_token(now=NOW))["token_use"] == "id"
+
+
+TEN_YEARS = 10 * 365 * 86_400
+
+
+@pytest.mark.parametrize("lifetime", [0, -1, True, "3600", TEN_YEARS + 1, TEN_YEARS + 0.5])
+def test_a_declared_token_lifetime_out_of_range_is_refused(
+    pool: FakeCognitoPool, lifetime: Any
+) -> None:
+    """`max_token_lifetime` is seconds in (0, ten years]; a bool is not a number of seconds."""
+    with pytest.raises(ConfigurationError) as info:
+        generic(pool, audience=None, max_token_lifetime=lifetime)
+    assert str(info.value).startswith("max_token_lifetime:"), info.value
+
+
+@pytest.mark.parametrize("lifetime", [1, 0.5, TEN_YEARS])
+def test_a_declared_token_lifetime_reaches_the_revocation_list(
+    pool: FakeCognitoPool, lifetime: float
+) -> None:
+    """A revocation list on a generic issuer needs its declared lifetime, down to the bounds."""
+    revocations = RevocationList(MemoryStore(), max_token_lifetime=TEN_YEARS)
+    verifier = generic(pool, audience=None, max_token_lifetime=lifetime, revocation=revocations)
     assert verifier.verify(pool.id_token(now=NOW))["token_use"] == "id"
 
 
