@@ -123,7 +123,11 @@ TARGETS: dict[str, Target] = {
                 *CROSS_CUTTING,
             ),
         ),
-        Target("keys", "cognito_jwt/_keys.py", (*_KEYS_TESTS, *CROSS_CUTTING)),
+        Target(
+            "keys",
+            "cognito_jwt/_keys.py",
+            ("tests/keys/test_key_building.py", *_KEYS_TESTS, *CROSS_CUTTING),
+        ),
         Target(
             "signature",
             "cognito_jwt/_signature.py",
