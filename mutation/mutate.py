@@ -126,7 +126,12 @@ TARGETS: dict[str, Target] = {
         Target(
             "keys",
             "cognito_jwt/_keys.py",
-            ("tests/keys/test_key_building.py", *_KEYS_TESTS, *CROSS_CUTTING),
+            (
+                "tests/keys/test_key_building.py",
+                *_KEYS_TESTS,
+                "tests/keys/test_private_keys_in_jwks.py",
+                *CROSS_CUTTING,
+            ),
         ),
         Target(
             "signature",

@@ -89,6 +89,22 @@ def test_an_hmac_secret_in_the_jwks_is_unusable_and_the_other_keys_still_verify(
     assert info.value.reason == "unusable_key"
 
 
+_NULLABLE = ("kty", "use", "key_ops", "alg", "x5u", "x5c", "x5t", "x5t#S256", "n", "e", "crv",
+             "x", "y")  # fmt: skip
+
+
+@pytest.mark.parametrize("member", _NULLABLE)
+def test_any_registered_member_that_is_null_makes_the_key_unusable(
+    pool: FakeCognitoPool, member: str
+) -> None:
+    """`null` is no value of any JWK member, even one this key type does not read (`crv` on RSA)."""
+    jwk = {**_id_jwk(pool), member: None}
+    assert parse_jwks({"keys": [jwk]}).unusable[pool.id_kid].startswith(f"{member} is null")
+    with pytest.raises(UnknownKeyError) as info:
+        _verifier_with(pool, jwk).verify(pool.id_token(now=NOW))
+    assert info.value.reason == "unusable_key"
+
+
 # -- every EC curve serves its one algorithm -----------------------------------------------------
 
 
