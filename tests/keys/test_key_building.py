@@ -62,6 +62,45 @@ def test_an_rsa_key_with_exponent_three_verifies(pool: FakeCognitoPool) -> None:
     assert _verifier_with(pool, jwk).verify(token)["sub"] == "u1"
 
 
+@pytest.mark.parametrize(
+    ("members", "why"),
+    [
+        ({"n": 12345}, "n is missing or not a string"),
+        ({"n": ""}, "n is missing or not a string"),
+        ({"e": None}, "e is missing or not a string"),
+        ({"n": "not base64url!"}, "n is not base64url"),
+    ],
+    ids=["n a number", "n empty", "e missing", "n not base64url"],
+)
+def test_an_rsa_key_whose_numbers_are_not_base64url_strings_is_unusable(
+    pool: FakeCognitoPool, members: dict[str, Any], why: str
+) -> None:
+    jwk = _id_jwk(pool, **members) if members != {"n": ""} else {**_id_jwk(pool), "n": ""}
+    assert parse_jwks({"keys": [jwk]}).unusable[pool.id_kid] == why
+    with pytest.raises(UnknownKeyError) as info:
+        _verifier_with(pool, jwk).verify(pool.id_token(now=NOW))
+    assert info.value.reason == "unusable_key"
+
+
+@pytest.mark.parametrize("crv", [["P-256"], 256, "p-256"], ids=["a list", "a number", "lowercase"])
+def test_an_ec_key_whose_crv_is_no_curve_name_is_unusable(crv: Any) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = {**_ec_jwk(key, "ec", "P-256"), "crv": crv}
+    assert parse_jwks({"keys": [jwk]}).unusable["ec"].startswith("unsupported curve")
+    good = ec.generate_private_key(ec.SECP256R1())
+    verifier = JwtVerifier(
+        issuer=ISSUER,
+        audience="api",
+        algorithms=["ES256"],
+        jwks={"keys": [jwk, _ec_jwk(good, "good", "P-256")]},
+        clock=clock,
+    )
+    with pytest.raises(UnknownKeyError) as info:
+        verifier.verify(_es(key, "ES256", "ec"))
+    assert info.value.reason == "unusable_key"
+    assert verifier.verify(_es(good, "ES256", "good"))["sub"] == "u1"
+
+
 # -- kid and kty --------------------------------------------------------------------------------
 
 
