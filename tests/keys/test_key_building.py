@@ -144,6 +144,26 @@ def test_any_registered_member_that_is_null_makes_the_key_unusable(
     assert info.value.reason == "unusable_key"
 
 
+@pytest.mark.parametrize(
+    ("members", "why"),
+    [
+        ({"alg": ["RS256"]}, "alg is not a string"),
+        ({"alg": 256}, "alg is not a string"),
+        ({"kty": ["RSA"]}, "kty ['RSA'] is not supported"),
+        ({"kty": "rsa"}, "kty 'rsa' is not supported"),
+    ],
+    ids=["alg a list", "alg a number", "kty a list", "kty lowercase"],
+)
+def test_a_key_whose_alg_or_kty_is_no_name_is_unusable(
+    pool: FakeCognitoPool, members: dict[str, Any], why: str
+) -> None:
+    jwk = _id_jwk(pool, **members)
+    assert parse_jwks({"keys": [jwk]}).unusable[pool.id_kid] == why
+    with pytest.raises(UnknownKeyError) as info:
+        _verifier_with(pool, jwk).verify(pool.id_token(now=NOW))
+    assert info.value.reason == "unusable_key"
+
+
 # -- every EC curve serves its one algorithm -----------------------------------------------------
 
 
