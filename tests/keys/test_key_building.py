@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from fixed_time import NOW, clock
 
-from cognito_jwt import JwtVerifier, UnknownKeyError
+from cognito_jwt import JwksUnavailableError, JwtVerifier, UnknownKeyError
 from cognito_jwt._keys import key_from_pem, parse_jwks
 from cognito_jwt.testing import FakeCognitoPool, b64url, sign_okp
 
@@ -292,3 +292,33 @@ def test_a_1024_bit_rsa_pem_is_refused() -> None:
     weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     with pytest.raises(ValueError, match="2048"):
         key_from_pem(_pem(weak.public_key()), "pem")
+
+
+# -- the document -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("document", "found"),
+    [(b"[1, 2]", "list"), (b'"keys"', "str"), (b'{"keys": {}}', "dict"), ({"keys": "x"}, "str")],
+    ids=["an array", "a string", "keys an object", "keys a string"],
+)
+def test_a_document_that_is_no_object_with_a_keys_array_is_invalid(
+    document: Any, found: str
+) -> None:
+    with pytest.raises(JwksUnavailableError) as info:
+        parse_jwks(document)
+    assert info.value.reason == "jwks_invalid"
+    assert info.value.message == (
+        f"JWKS: expected a JSON object with a 'keys' array, found {found}"
+    )
+
+
+def test_entries_that_are_not_objects_are_skipped_and_the_keys_beside_them_verify(
+    pool: FakeCognitoPool,
+) -> None:
+    keys = ["a string", 7, None, ["a", "list"], *pool.jwks["keys"]]
+    keyset = parse_jwks(json.dumps({"keys": keys}).encode())
+    assert set(keyset.keys) == {pool.id_kid, pool.access_kid}
+    assert dict(keyset.unusable) == {}
+    verifier = pool.verifier(token_use="id", clock=clock, jwks={"keys": keys})
+    assert verifier.verify(pool.id_token(now=NOW))["token_use"] == "id"
