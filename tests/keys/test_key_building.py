@@ -101,6 +101,21 @@ def test_an_ec_key_whose_crv_is_no_curve_name_is_unusable(crv: Any) -> None:
     assert verifier.verify(_es(good, "ES256", "good"))["sub"] == "u1"
 
 
+_ENCRYPTION_OPS = ("encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits")
+
+
+@pytest.mark.parametrize("op", _ENCRYPTION_OPS)
+def test_each_encryption_op_beside_verify_contradicts_use_sig(
+    pool: FakeCognitoPool, op: str
+) -> None:
+    """RFC 7517 4.3: `use` and `key_ops` must agree; every registered encryption op is `enc`."""
+    jwk = _id_jwk(pool, key_ops=["verify", op])
+    assert "contradicts" in parse_jwks({"keys": [jwk]}).unusable[pool.id_kid]
+    with pytest.raises(UnknownKeyError) as info:
+        _verifier_with(pool, jwk).verify(pool.id_token(now=NOW))
+    assert info.value.reason == "unusable_key"
+
+
 # -- kid and kty --------------------------------------------------------------------------------
 
 
