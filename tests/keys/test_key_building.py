@@ -303,6 +303,20 @@ def test_a_pem_of_a_key_without_a_table_entry_is_refused(public: Any, why: str) 
         key_from_pem(_pem(public()), "pem")
 
 
+def test_a_pem_on_a_curve_cryptography_does_not_implement_is_refused() -> None:
+    """sect283k1 (SEC 2 OID 1.3.132.0.16), spelled into a secp256k1 key's PEM."""
+    public = ec.generate_private_key(ec.SECP256K1()).public_key()
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    secp256k1, sect283k1 = bytes.fromhex("06052b8104000a"), bytes.fromhex("06052b81040010")
+    assert der.count(secp256k1) == 1
+    body = base64.encodebytes(der.replace(secp256k1, sect283k1))
+    pem = b"-----BEGIN PUBLIC KEY-----\n" + body + b"-----END PUBLIC KEY-----\n"
+    with pytest.raises(ValueError, match="cryptography does not implement"):
+        key_from_pem(pem, "pem")
+
+
 def test_a_1024_bit_rsa_pem_is_refused() -> None:
     weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     with pytest.raises(ValueError, match="2048"):
