@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from hostile_servers import HostileServer, current_jwks
-from hypothesis import settings
 from revocation_stores import dynamodb, killable_redis, redis_server, runner, userinfo
 
 from cognito_jwt import JwksCache
@@ -29,8 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # No property test is timed: Hypothesis's default 200 ms deadline per example
 # would be a timed assertion, failing on a loaded machine (RSA signing, thread
 # start-up) while the behaviour under test holds.  Performance lives in benchmarks.
-settings.register_profile("untimed", deadline=None)
-settings.load_profile("untimed")
+# (The docs and build sessions run a few tests without Hypothesis installed.)
+try:
+    from hypothesis import settings
+except ImportError:  # pragma: no cover - only in those sessions
+    pass
+else:
+    settings.register_profile("untimed", deadline=None)
+    settings.load_profile("untimed")
 sys.path.insert(0, str(ROOT / "examples" / "reference_api"))
 
 #: The revocation stores' fixtures (a real redis-server, DynamoDB on moto), shared here.

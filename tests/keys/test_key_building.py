@@ -313,7 +313,8 @@ def test_a_pem_on_a_curve_cryptography_does_not_implement_is_refused() -> None:
     assert der.count(secp256k1) == 1
     body = base64.encodebytes(der.replace(secp256k1, sect283k1))
     pem = b"-----BEGIN PUBLIC KEY-----\n" + body + b"-----END PUBLIC KEY-----\n"
-    with pytest.raises(ValueError, match="cryptography does not implement"):
+    # Older cryptography releases refuse the point itself ("Invalid key").
+    with pytest.raises(ValueError, match=r"cryptography does not implement|Invalid key"):
         key_from_pem(pem, "pem")
 
 
